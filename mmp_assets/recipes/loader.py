@@ -1,0 +1,203 @@
+"""Read every recipe under `recipes/`, validate each on its own, then check what they refer to.
+
+A broken recipe never hides the others: the loader returns the valid ones together with one
+Problem per thing wrong, and the definitions show the problems instead of failing to load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mmp_assets.recipes.feature_view import FeatureViewRecipe
+from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.recipes.prompt import PromptRecipe
+from mmp_assets.recipes.source import SourceRecipe
+from mmp_assets.training.metrics import METRICS, metrics_for
+from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
+from mmp_resources.loader import read_yaml
+
+
+@dataclass
+class RecipeSet:
+    """Every valid recipe by name, the file each came from, and every problem found."""
+
+    root: Path
+    sources: dict[str, SourceRecipe] = field(default_factory=dict)
+    views: dict[str, FeatureViewRecipe] = field(default_factory=dict)
+    models: dict[str, ModelRecipe] = field(default_factory=dict)
+    prompts: dict[str, PromptRecipe] = field(default_factory=dict)
+    files: dict[tuple[str, str], Path] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def file_of(self, kind: str, name: str) -> str:
+        return display_path(self.files[(kind, name)], self.root)
+
+    def raise_if_problems(self) -> None:
+        if self.problems:
+            raise MmpValidationError(self.problems)
+
+
+_KINDS: list[tuple[str, str, type[BaseModel]]] = [
+    ("source", "sources", SourceRecipe),
+    ("view", "features", FeatureViewRecipe),
+    ("prompt", "prompts", PromptRecipe),
+]
+
+
+def load_recipes(root: Path) -> RecipeSet:
+    """Parse and validate `root/recipes/**`; never raises for a bad recipe, records a Problem instead."""
+    recipes_dir = root / "recipes"
+    result = RecipeSet(root=root)
+    for kind, sub, model_cls in _KINDS:
+        for path in sorted((recipes_dir / sub).glob("*.y*ml")):
+            _load_one(result, kind, path, model_cls)
+    for path in sorted(recipes_dir.glob("*.y*ml")):
+        _load_one(result, "model", path, ModelRecipe)
+    _check_references(result)
+    return result
+
+
+def _load_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseModel]) -> None:
+    shown = display_path(path, result.root)
+    try:
+        raw = read_yaml(path, result.root)
+    except MmpValidationError as exc:
+        result.problems.extend(exc.problems)
+        return
+    if not isinstance(raw, dict):
+        result.problems.append(Problem(shown, "", f"must be a mapping of fields, got {type(raw).__name__}"))
+        return
+    raw.setdefault("name", path.stem)
+    try:
+        recipe = model_cls.model_validate(raw, context={"recipe_dir": path.parent})
+    except ValidationError as exc:
+        result.problems.extend(problems_from_validation_error(shown, exc))
+        return
+    if recipe.name != path.stem:
+        result.problems.append(Problem(shown, "name", f"{recipe.name!r} differs from the file name; name the file {recipe.name}.yaml"))
+        return
+    registry = {"source": result.sources, "view": result.views, "model": result.models, "prompt": result.prompts}[kind]
+    registry[recipe.name] = recipe
+    result.files[(kind, recipe.name)] = path
+
+
+def _check_references(result: RecipeSet) -> None:
+    """Cross-file checks: names that must exist, columns that must be there, classes that must import."""
+    for name, view in list(result.views.items()):
+        shown = result.file_of("view", name)
+        problems = []
+        if view.source_name and view.source_name not in result.sources:
+            problems.append(Problem(shown, "source", f"unknown source {view.source_name!r}; known: {_known(result.sources)}"))
+        elif not view.source_name and view.source.sql_file:
+            sql_path = result.files[("view", name)].parent / view.source.sql_file
+            if not sql_path.is_file():
+                problems.append(Problem(shown, "source.sql_file", f"{view.source.sql_file!r} does not exist next to the recipe"))
+        if problems:
+            result.problems.extend(problems)
+            del result.views[name]
+    for name, recipe in list(result.models.items()):
+        problems = _check_model(result, recipe, result.file_of("model", name))
+        if problems:
+            result.problems.extend(problems)
+            del result.models[name]
+
+
+def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Problem]:
+    problems: list[Problem] = []
+    task = recipe.task
+    for where, metric in [("tuning.metric", recipe.tuning.metric)] + [
+        (f"evaluation.metrics[{i}]", m) for i, m in enumerate(recipe.evaluation.metrics)
+    ]:
+        if metric not in METRICS or METRICS[metric].task != task:
+            problems.append(Problem(shown, where, f"unknown {task} metric {metric!r}; allowed: {', '.join(metrics_for(task))}"))
+    for metric in recipe.evaluation.gate:
+        if metric != "max_regression" and (metric not in METRICS or METRICS[metric].task != task):
+            problems.append(
+                Problem(shown, f"evaluation.gate.{metric}", f"unknown {task} metric; allowed: {', '.join(metrics_for(task))}, max_regression")
+            )
+    if recipe.tuning.direction and recipe.tuning.metric in METRICS:
+        natural = METRICS[recipe.tuning.metric].direction
+        if recipe.tuning.direction != natural:
+            problems.append(
+                Problem(shown, "tuning.direction", f"{recipe.tuning.direction!r} contradicts {recipe.tuning.metric}, which is better when you {natural} it")
+            )
+    spine = recipe.spine
+    if spine.source not in result.sources:
+        problems.append(Problem(shown, "spine.source", f"unknown source {spine.source!r}; known: {_known(result.sources)}"))
+    else:
+        declared = result.sources[spine.source].schema_
+        if declared:
+            for where, column in [("spine.timestamp", spine.timestamp), ("spine.label", spine.label)] + [
+                (f"spine.entity", c) for c in spine.entity
+            ] + [(f"spine.columns[{i}]", c) for i, c in enumerate(spine.columns)]:
+                if column not in declared:
+                    problems.append(
+                        Problem(shown, where, f"column {column!r} is not in source {spine.source!r}; its columns: {', '.join(declared)}")
+                    )
+    scoring = recipe.monitoring.scoring_source
+    if scoring and scoring not in result.sources:
+        problems.append(Problem(shown, "monitoring.scoring_source", f"unknown source {scoring!r}; known: {_known(result.sources)}"))
+    for i, ref in enumerate(recipe.features):
+        view = result.views.get(ref.view)
+        if view is None:
+            problems.append(Problem(shown, f"features[{i}].view", f"unknown feature view {ref.view!r}; known: {_known(result.views)}"))
+            continue
+        keys = ref.on or spine.entity
+        if len(keys) != len(view.entity):
+            problems.append(
+                Problem(shown, f"features[{i}].on", f"joins on {keys} but view {ref.view!r} is keyed by {view.entity}; give one spine column per key")
+            )
+        if view.schema_ and ref.columns:
+            for column in ref.columns:
+                if column not in view.schema_:
+                    problems.append(
+                        Problem(shown, f"features[{i}].columns", f"{column!r} is not a column of view {ref.view!r}; its columns: {', '.join(view.schema_)}")
+                    )
+    problems.extend(_check_estimator(recipe, shown))
+    return problems
+
+
+def _check_estimator(recipe: ModelRecipe, shown: str) -> list[Problem]:
+    try:
+        accepted = estimator_params(recipe.model.class_path)
+    except ValueError as exc:
+        return [Problem(shown, "model.class_path", str(exc))]
+    if accepted is None:  # takes **kwargs: nothing to check against
+        return []
+    problems = []
+    for section, names in (("model.params", recipe.model.params), ("model.search_space", recipe.model.search_space)):
+        for name in names:
+            if name not in accepted:
+                problems.append(
+                    Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
+                )
+    return problems
+
+
+@cache
+def estimator_params(class_path: str) -> frozenset[str] | None:
+    """Constructor parameter names of `class_path`; ValueError if it cannot be imported or is no estimator."""
+    module_name, _, attr = class_path.rpartition(".")
+    if not module_name:
+        raise ValueError(f"{class_path!r} is not an import path; write module.Class, such as sklearn.ensemble.RandomForestClassifier")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot import {class_path!r} ({type(exc).__name__}: {exc}); install its package or fix the path") from None
+    if not inspect.isclass(cls) or not hasattr(cls, "fit"):
+        raise ValueError(f"{class_path!r} is not an estimator class with fit(); use a scikit-learn-style estimator")
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return frozenset(n for n in params if n != "self")
+
+
+def _known(registry: dict[str, Any]) -> str:
+    return ", ".join(sorted(registry)) or "(none)"

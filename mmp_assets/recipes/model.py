@@ -1,0 +1,220 @@
+"""`recipes/<name>.yaml`: a model recipe, from spine to evaluation gate."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from mmp_assets.recipes.common import Name, Strict, StrList
+from mmp_assets.training.metrics import get_metric
+
+
+class Spine(Strict):
+    """The rows to learn from: one per event, with its label and the moment it happened."""
+
+    source: Name = Field(description="Source the spine rows come from.")
+    entity: StrList = Field(min_length=1, description="Entity key column(s) of each spine row.")
+    timestamp: str = Field(description="Event time of each row; feature values must be known by then.")
+    label: str = Field(description="Column holding the target.")
+    columns: list[str] = Field(default_factory=list, description="Spine columns used directly as features.")
+
+
+class FeatureRef(Strict):
+    """A feature view joined point-in-time onto the spine."""
+
+    view: Name = Field(description="Feature view name (recipes/features/<view>.yaml).")
+    columns: list[str] | None = Field(None, description="Subset of the view's feature columns; all when omitted.")
+    on: StrList | None = Field(None, description="Spine column(s) matching the view's entity when the names differ.")
+
+
+class Split(Strict):
+    """How rows are divided into train / validation / test, leak-free."""
+
+    strategy: Literal["random", "stratified", "temporal", "group"] = Field(
+        "temporal", description="random, stratified (by label), temporal (by spine timestamp) or group (no entity in two splits)."
+    )
+    validation: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for validation (tuning).")
+    test: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for the untouched test split.")
+    seed: int = Field(42, description="Seed of random, stratified and group splits.")
+    group: str | None = Field(None, description="Group column for strategy=group; defaults to the spine entity.")
+
+    @model_validator(mode="after")
+    def _fractions(self) -> Split:
+        if self.validation + self.test >= 1:
+            raise ValueError(
+                f"validation ({self.validation}) + test ({self.test}) = {self.validation + self.test:g} leaves no training rows; "
+                "the two fractions must sum to less than 1"
+            )
+        return self
+
+
+class NumericPreprocessing(Strict):
+    impute: Literal["median", "mean", "zero", "none"] = Field("median", description="How missing numeric values are filled.")
+    scale: Literal["standard", "minmax", "robust", "none"] = Field("none", description="How numeric columns are scaled.")
+
+
+class CategoricalPreprocessing(Strict):
+    impute: Literal["most_frequent", "constant", "none"] = Field("constant", description="How missing categories are filled.")
+    encode: Literal["onehot", "ordinal", "native"] = Field(
+        "onehot", description="onehot, ordinal, or native (passed through for CatBoost's own categorical handling)."
+    )
+
+
+class Preprocessing(Strict):
+    """Fitted on each trial's training rows only, and shipped inside the logged model."""
+
+    numeric: NumericPreprocessing = Field(default_factory=NumericPreprocessing, description="Numeric columns.")
+    categorical: CategoricalPreprocessing = Field(default_factory=CategoricalPreprocessing, description="Categorical columns.")
+
+
+class IntRange(Strict):
+    type: Literal["int"] = Field(description="Integer parameter.")
+    low: int = Field(description="Smallest value tried.")
+    high: int = Field(description="Largest value tried.")
+    log: bool = Field(False, description="Sample on a log scale.")
+    step: int | None = Field(None, gt=0, description="Spacing between tried values.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        _check_range(self.low, self.high, self.log, self.step)
+        return self
+
+
+class FloatRange(Strict):
+    type: Literal["float"] = Field(description="Real-valued parameter.")
+    low: float = Field(description="Smallest value tried.")
+    high: float = Field(description="Largest value tried.")
+    log: bool = Field(False, description="Sample on a log scale.")
+    step: float | None = Field(None, gt=0, description="Spacing between tried values.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FloatRange:
+        _check_range(self.low, self.high, self.log, self.step)
+        return self
+
+
+class Choice(Strict):
+    type: Literal["categorical"] = Field(description="Parameter chosen from a list.")
+    choices: list[Any] = Field(min_length=1, description="Values tried.")
+
+
+def _check_range(low, high, log, step) -> None:
+    if low > high:
+        raise ValueError(f"low ({low}) is greater than high ({high})")
+    if log and low <= 0:
+        raise ValueError(f"log scale needs low > 0 (got low={low})")
+    if log and step is not None:
+        raise ValueError("log and step cannot be combined")
+
+
+SearchRange = Annotated[IntRange | FloatRange | Choice, Field(discriminator="type")]
+
+
+class ModelSpec(Strict):
+    """The estimator: any scikit-learn-style class, CatBoost first-class."""
+
+    class_path: str = Field(description="Import path of the estimator class, such as catboost.CatBoostClassifier.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Fixed constructor arguments.")
+    search_space: dict[str, SearchRange] = Field(default_factory=dict, description="Tuned arguments and their ranges.")
+    calibration: Literal["sigmoid", "isotonic"] | None = Field(
+        None, description="Calibrate probabilities on rows the model did not train on."
+    )
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> ModelSpec:
+        both = sorted(set(self.params) & set(self.search_space))
+        if both:
+            raise ValueError(f"{', '.join(both)} is both fixed in params and tuned in search_space; keep it in one of them")
+        return self
+
+
+class Tuning(Strict):
+    """How hard to search. The environment's `hpo` caps may shorten it; the stricter wins."""
+
+    n_trials: int = Field(20, ge=1, description="Trials this experiment deserves.")
+    timeout_s: float | None = Field(None, gt=0, description="Wall-time budget of the search.")
+    metric: str = Field(description="Metric the search optimises on the validation split (or CV folds).")
+    direction: Literal["maximize", "minimize"] | None = Field(None, description="Inferred from the metric when omitted.")
+    pruner: Literal["none", "median", "hyperband"] = Field("median", description="Stops unpromising trials early.")
+    seed: int = Field(42, description="Sampler seed: same seed and data give the same best params.")
+    cv_folds: int | None = Field(None, ge=2, le=20, description="Score on k folds of train+validation instead of the validation split.")
+    n_jobs: int = Field(1, ge=1, description="Parallel trials in one process (capped by hpo.n_jobs).")
+
+
+_GATE = re.compile(r"^\s*(>=|<=|>|<|==)\s*(-?\d+(\.\d+)?([eE]-?\d+)?)\s*$")
+
+
+class Evaluation(Strict):
+    """What the evaluation report measures and what a version must reach."""
+
+    metrics: list[str] = Field(default_factory=list, description="Metrics reported on the test split (plus the task's standard set).")
+    gate: dict[str, str | float] = Field(
+        default_factory=dict,
+        description='Thresholds such as roc_auc: ">= 0.75"; max_regression: 0.01 bounds the drop versus the champion.',
+    )
+    backtest: dict[str, int] | None = Field(None, description="{windows: N}: rolling-origin replay for time-ordered spines.")
+    shap_sample: int = Field(500, ge=10, description="Rows explained with SHAP (bounded for speed).")
+    bootstrap: int = Field(200, ge=0, description="Bootstrap resamples for confidence intervals (0 = none).")
+
+    @field_validator("gate")
+    @classmethod
+    def _gate_syntax(cls, gate: dict[str, str | float]) -> dict[str, str | float]:
+        for name, rule in gate.items():
+            if name == "max_regression":
+                if not isinstance(rule, (int, float)) or rule < 0:
+                    raise ValueError(f"max_regression must be a non-negative number (got {rule!r})")
+            elif not isinstance(rule, str) or not _GATE.match(rule):
+                raise ValueError(f"gate {name}: {rule!r} is not a threshold; write it like \">= 0.75\" (>=, <=, >, <, ==)")
+        return gate
+
+    @field_validator("backtest")
+    @classmethod
+    def _backtest(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is not None and (set(value) != {"windows"} or not 2 <= value["windows"] <= 24):
+            raise ValueError("backtest must be {windows: N} with N from 2 to 24")
+        return value
+
+
+class DriftThresholds(Strict):
+    share_drifted_max: float = Field(0.3, ge=0, le=1, description="Most columns that may drift before the check fails.")
+    psi_max: float = Field(0.2, gt=0, description="Highest population stability index a feature may reach.")
+    p_value: float = Field(0.05, gt=0, lt=1, description="Per-feature test significance used by Evidently.")
+
+
+class Monitoring(Strict):
+    """Drift thresholds and the data the live model scores."""
+
+    drift: DriftThresholds = Field(default_factory=DriftThresholds, description="Drift check thresholds.")
+    scoring_source: Name | None = Field(None, description="Source of rows to score (spine columns without the label).")
+    retrain_on_drift: bool = Field(True, description="A failing drift check requests one retrain.")
+    retrain_on_compatible_schema_change: bool = Field(
+        False, description="Retrain even when an upstream source only gained unused nullable columns."
+    )
+
+
+class ModelRecipe(Strict):
+    """One model: spine + feature views → training set → tuned model → evaluation report."""
+
+    name: Name = Field(description="Recipe name (defaults to the file stem); the asset group and registered model name.")
+    description: str = Field(min_length=1, description="What the model predicts and for whom.")
+    owner: str = Field(min_length=1, description="Team or person answerable for the model.")
+    task: Literal["classification", "regression"] = Field(description="classification or regression.")
+    spine: Spine = Field(description="Rows to learn from.")
+    features: list[FeatureRef] = Field(default_factory=list, description="Feature views joined point-in-time.")
+    split: Split = Field(default_factory=Split, description="Train / validation / test split.")
+    preprocessing: Preprocessing = Field(default_factory=Preprocessing, description="Imputation, scaling, encoding.")
+    model: ModelSpec = Field(description="Estimator and search space.")
+    tuning: Tuning = Field(description="Search budget and objective.")
+    evaluation: Evaluation = Field(default_factory=Evaluation, description="Report and quality gate.")
+    monitoring: Monitoring = Field(default_factory=Monitoring, description="Drift thresholds and scoring data.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Free-form tags put on assets and the registered model.")
+
+    @property
+    def direction(self) -> str:
+        return self.tuning.direction or get_metric(self.tuning.metric, self.task).direction
+
+    @property
+    def headline_metric(self) -> str:
+        return self.tuning.metric

@@ -1,0 +1,105 @@
+"""Task metrics by name: what each computes, which way is better, and whether it needs probabilities.
+
+An unknown name is a validation error when a recipe loads, never a score of 0 at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sklearn import metrics as skm
+
+Task = Literal["classification", "regression"]
+Direction = Literal["maximize", "minimize"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    task: Task
+    direction: Direction
+    needs_proba: bool
+    fn: Callable[..., float]
+    description: str
+
+    def __call__(self, y_true, y_pred_or_proba) -> float:
+        return float(self.fn(np.asarray(y_true), np.asarray(y_pred_or_proba)))
+
+
+def _positive_proba(proba: np.ndarray) -> np.ndarray:
+    return proba[:, 1] if proba.ndim == 2 and proba.shape[1] == 2 else proba
+
+
+def _roc_auc(y, proba):
+    if proba.ndim == 2 and proba.shape[1] > 2:
+        return skm.roc_auc_score(y, proba, multi_class="ovr", average="macro")
+    return skm.roc_auc_score(y, _positive_proba(proba))
+
+
+def _pr_auc(y, proba):
+    if proba.ndim == 2 and proba.shape[1] > 2:
+        onehot = (y[:, None] == np.arange(proba.shape[1])[None, :]).astype(int)
+        return skm.average_precision_score(onehot, proba, average="macro")
+    return skm.average_precision_score(y, _positive_proba(proba))
+
+
+def _brier(y, proba):
+    if proba.ndim == 2 and proba.shape[1] > 2:
+        onehot = (y[:, None] == np.arange(proba.shape[1])[None, :]).astype(float)
+        return float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
+    return skm.brier_score_loss(y, _positive_proba(proba))
+
+
+def _log_loss(y, proba):
+    return skm.log_loss(y, proba if proba.ndim == 2 else np.column_stack([1 - proba, proba]))
+
+
+def _label_metric(fn, average: str | None):
+    def compute(y, pred):
+        avg = average or ("binary" if len(np.unique(y)) <= 2 else "macro")
+        return fn(y, pred, average=avg, zero_division=0)
+
+    return compute
+
+
+def _rmse(y, pred):
+    return float(np.sqrt(skm.mean_squared_error(y, pred)))
+
+
+_ALL = [
+    Metric("roc_auc", "classification", "maximize", True, _roc_auc, "area under the ROC curve (one-vs-rest macro for multiclass)"),
+    Metric("pr_auc", "classification", "maximize", True, _pr_auc, "average precision (area under precision-recall)"),
+    Metric("log_loss", "classification", "minimize", True, _log_loss, "cross-entropy of predicted probabilities"),
+    Metric("brier", "classification", "minimize", True, _brier, "mean squared error of predicted probabilities"),
+    Metric("accuracy", "classification", "maximize", False, lambda y, p: skm.accuracy_score(y, p), "share of correct labels"),
+    Metric("f1", "classification", "maximize", False, _label_metric(skm.f1_score, None), "F1 (binary, or macro for multiclass)"),
+    Metric("f1_macro", "classification", "maximize", False, _label_metric(skm.f1_score, "macro"), "macro-averaged F1"),
+    Metric("f1_weighted", "classification", "maximize", False, _label_metric(skm.f1_score, "weighted"), "support-weighted F1"),
+    Metric("precision", "classification", "maximize", False, _label_metric(skm.precision_score, None), "precision (binary or macro)"),
+    Metric("precision_macro", "classification", "maximize", False, _label_metric(skm.precision_score, "macro"), "macro precision"),
+    Metric("precision_weighted", "classification", "maximize", False, _label_metric(skm.precision_score, "weighted"), "weighted precision"),
+    Metric("recall", "classification", "maximize", False, _label_metric(skm.recall_score, None), "recall (binary or macro)"),
+    Metric("recall_macro", "classification", "maximize", False, _label_metric(skm.recall_score, "macro"), "macro recall"),
+    Metric("recall_weighted", "classification", "maximize", False, _label_metric(skm.recall_score, "weighted"), "weighted recall"),
+    Metric("rmse", "regression", "minimize", False, _rmse, "root mean squared error"),
+    Metric("mae", "regression", "minimize", False, lambda y, p: skm.mean_absolute_error(y, p), "mean absolute error"),
+    Metric("r2", "regression", "maximize", False, lambda y, p: skm.r2_score(y, p), "coefficient of determination"),
+    Metric("mape", "regression", "minimize", False, lambda y, p: skm.mean_absolute_percentage_error(y, p), "mean absolute percentage error"),
+]
+
+METRICS: dict[str, Metric] = {m.name: m for m in _ALL}
+
+
+def metrics_for(task: Task) -> list[str]:
+    return [m.name for m in _ALL if m.task == task]
+
+
+def get_metric(name: str, task: Task) -> Metric:
+    """The metric `name` for `task`; a ValueError naming what is allowed otherwise."""
+    metric = METRICS.get(name)
+    if metric is None or metric.task != task:
+        raise ValueError(f"unknown {task} metric {name!r}; allowed: {', '.join(metrics_for(task))}")
+    return metric

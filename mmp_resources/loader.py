@@ -1,0 +1,138 @@
+"""One loader for the environment config: `config/base.yaml`, overlaid by `config/<MMP_ENV>.yaml`.
+
+The overlay is deep-merged; `${VAR}` and `${VAR:-default}` are taken from the environment; the
+result is validated by `PlatformConfig` (unknown keys are errors). A key given twice in one file
+is an error too, since YAML would otherwise keep the last one silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
+from mmp_resources.project import project_root
+from mmp_resources.settings import PlatformConfig
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping with the same key twice."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}; each key may appear once per mapping", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# YAML 1.2 booleans only: `on`, `off`, `yes`, `no` stay strings (a recipe's `on:` is a join key, not True).
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def read_yaml(path: Path, root: Path | None = None) -> Any:
+    """Parse one YAML file strictly; a syntax error or duplicate key becomes a one-line Problem."""
+    shown = display_path(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MmpValidationError([Problem(shown, "", f"cannot be read: {exc.strerror}")]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise MmpValidationError([Problem(shown, "", f"malformed YAML at {where}: {what}")]) from None
+
+
+def deep_merge(base: dict, overlay: dict) -> dict:
+    """Overlay wins; mappings merge key by key, anything else is replaced whole."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def interpolate(value: Any, file: str, field: str = "") -> Any:
+    """Replace `${VAR}` / `${VAR:-default}` in every string; an unset variable without default is an error."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, file, f"{field}.{k}" if field else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, file, f"{field}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ and os.environ[name] != "":
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise MmpValidationError(
+            [Problem(file, field, f"environment variable {name} is not set and has no default; export it or write ${{{name}:-default}}")]
+        )
+
+    return _VAR.sub(substitute, value)
+
+
+def active_env() -> str:
+    return os.environ.get("MMP_ENV", "").strip() or "base"
+
+
+def load_config(root: Path | None = None, env: str | None = None) -> PlatformConfig:
+    """The merged, interpolated, validated config of one environment (default: `MMP_ENV`, unset = base)."""
+    root = (root or project_root()).resolve()
+    env = env or active_env()
+    config_dir = root / "config"
+    base_file = config_dir / "base.yaml"
+    raw = read_yaml(base_file, root) or {}
+    files = [base_file]
+    if env != "base":
+        overlay_file = config_dir / f"{env}.yaml"
+        if not overlay_file.is_file():
+            known = sorted(p.stem for p in config_dir.glob("*.yaml"))
+            raise MmpValidationError(
+                [Problem("MMP_ENV", "", f"no config/{env}.yaml for environment {env!r}; allowed: {', '.join(known)}")]
+            )
+        overlay = read_yaml(overlay_file, root) or {}
+        _require_mapping(overlay, overlay_file, root)
+        raw = deep_merge(raw, overlay)
+        files.append(overlay_file)
+    _require_mapping(raw, base_file, root)
+    shown = " + ".join(display_path(f, root) for f in files)
+    raw = interpolate(raw, shown)
+    raw["env"] = env
+    try:
+        config = PlatformConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise MmpValidationError(problems_from_validation_error(shown, exc)) from None
+    data_dir = config.data_dir if config.data_dir.is_absolute() else root / config.data_dir
+    return config.model_copy(update={"data_dir": data_dir.resolve()})
+
+
+def _require_mapping(raw: Any, path: Path, root: Path) -> None:
+    if not isinstance(raw, dict):
+        raise MmpValidationError([Problem(display_path(path, root), "", f"must be a mapping of sections, got {type(raw).__name__}")])

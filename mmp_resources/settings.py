@@ -1,0 +1,148 @@
+"""The environment config schema: what `config/base.yaml` and its overlays may say.
+
+Every field is described where it is declared; unknown keys are errors. Credentials are `SecretStr`
+so they never print in a repr, a log line or a config snapshot (`PlatformConfig.snapshot()`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DuckDBConfig(_Strict):
+    path: str = Field("mmp.duckdb", description="DuckDB file of the offline feature store; relative paths are under data_dir.")
+
+
+class MlflowConfig(_Strict):
+    tracking_uri: SecretStr = Field(
+        SecretStr("sqlite:///mlflow.db"),
+        description="MLflow tracking URI. `sqlite:///<relative>` is under data_dir; may carry credentials, so it is secret.",
+    )
+    registry_uri: SecretStr | None = Field(None, description="Model/prompt registry URI; defaults to the tracking URI.")
+    artifact_root: str = Field(
+        "mlartifacts", description="Artifact location for new experiments (local folder under data_dir, or s3://, gs://, ...)."
+    )
+    experiment_prefix: str = Field("mmp", description="Experiments are named `<prefix>/<recipe>`.")
+
+
+class OptunaConfig(_Strict):
+    storage: SecretStr = Field(
+        SecretStr("journal"),
+        description="`memory`, `journal` (a journal file under data_dir, resumable) or an RDB URL shared by workers.",
+    )
+
+
+class HpoConfig(_Strict):
+    max_timeout_s: float = Field(1800, gt=0, description="Cap on one search's wall time; the stricter of this and the recipe wins.")
+    n_jobs: int = Field(1, ge=1, description="Cap on parallel trials in one process; the stricter of this and the recipe wins.")
+    max_trials: int | None = Field(None, ge=1, description="Optional cap on trials per search in this environment.")
+
+
+class FeatureStoreConfig(_Strict):
+    retention_versions: int = Field(10, ge=1, description="Keep the last N versions per feature view (pinned versions are always kept).")
+
+
+class OnlineStoreConfig(_Strict):
+    kind: Literal["none", "redis"] = Field("none", description="Online feature store backend.")
+    url: SecretStr | None = Field(None, description="Redis URL, e.g. redis://127.0.0.1:6379/0 (may carry a password).")
+    key_prefix: str = Field("mmp", description="Prefix of every key mmp writes, so several projects share one Redis.")
+
+
+class DagsterStorageConfig(_Strict):
+    kind: Literal["sqlite", "postgres"] = Field("sqlite", description="Where the Dagster instance keeps runs, events and schedules.")
+    postgres_url: SecretStr | None = Field(None, description="PostgreSQL URL for kind=postgres (from an environment variable).")
+
+
+class RunLauncherConfig(_Strict):
+    kind: Literal["default", "docker", "k8s"] = Field("default", description="Dagster run launcher: in-process default, Docker or Kubernetes.")
+    image: str | None = Field(None, description="Container image for docker/k8s launchers.")
+    namespace: str | None = Field(None, description="Kubernetes namespace for the k8s launcher.")
+
+
+class DagsterConfig(_Strict):
+    storage: DagsterStorageConfig = Field(default_factory=DagsterStorageConfig, description="Instance storage.")
+    run_launcher: RunLauncherConfig = Field(default_factory=RunLauncherConfig, description="How runs are launched.")
+    duckdb_pool: str = Field("mmp_duckdb", description="Concurrency pool every DuckDB-writing asset is serialized through.")
+
+
+class AlertsConfig(_Strict):
+    webhook_url: SecretStr | None = Field(None, description="POST target for gate failures, drift breaches and run failures.")
+
+
+class AutomationConfig(_Strict):
+    source_observation_cron: str = Field("*/15 * * * *", description="How often sources are observed for schema/content changes.")
+    drift_cron: str = Field("0 6 * * *", description="When `<recipe>/drift` runs against the newest scoring data.")
+    retrain_cooldown_minutes: int = Field(360, ge=0, description="Minimum time between two drift-triggered retrains of one recipe.")
+    daily_retrain_budget: int = Field(3, ge=0, description="Most drift-triggered retrains per recipe per day.")
+
+
+class ServingConfig(_Strict):
+    host: str = Field("127.0.0.1", description="Address `mmp serve` binds to.")
+    port: int = Field(8765, ge=1, le=65535, description="Port `mmp serve` listens on.")
+
+
+class PlatformConfig(_Strict):
+    env: str = Field("base", description="Name of the active environment (set by the loader from MMP_ENV).")
+    data_dir: Path = Field(Path(".mmp"), description="Where every embedded store lives; relative to the project root.")
+    duckdb: DuckDBConfig = Field(default_factory=DuckDBConfig, description="Offline feature store.")
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig, description="Tracking and registry.")
+    optuna: OptunaConfig = Field(default_factory=OptunaConfig, description="Study storage.")
+    hpo: HpoConfig = Field(default_factory=HpoConfig, description="Environment caps on tuning.")
+    feature_store: FeatureStoreConfig = Field(default_factory=FeatureStoreConfig, description="Feature view versioning.")
+    online_store: OnlineStoreConfig = Field(default_factory=OnlineStoreConfig, description="Online feature store.")
+    dagster: DagsterConfig = Field(default_factory=DagsterConfig, description="Dagster instance and execution.")
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="Alert channel.")
+    automation: AutomationConfig = Field(default_factory=AutomationConfig, description="Sensors and schedules.")
+    serving: ServingConfig = Field(default_factory=ServingConfig, description="Online scoring server.")
+
+    # -- resolved locations ---------------------------------------------------------------
+    def under_data_dir(self, value: str) -> str:
+        """A relative local path resolved under data_dir; URIs and absolute paths unchanged."""
+        if "://" in value or Path(value).is_absolute():
+            return value
+        return str(self.data_dir / value)
+
+    def _sqlite_under_data_dir(self, uri: str) -> str:
+        prefix = "sqlite:///"
+        if uri.startswith(prefix) and not uri.startswith("sqlite:////"):
+            return prefix + str((self.data_dir / uri[len(prefix):]).resolve())
+        return uri
+
+    @property
+    def duckdb_path(self) -> str:
+        return self.under_data_dir(self.duckdb.path)
+
+    @property
+    def tracking_uri(self) -> str:
+        return self._sqlite_under_data_dir(self.mlflow.tracking_uri.get_secret_value())
+
+    @property
+    def registry_uri(self) -> str:
+        uri = self.mlflow.registry_uri.get_secret_value() if self.mlflow.registry_uri else None
+        return self._sqlite_under_data_dir(uri) if uri else self.tracking_uri
+
+    @property
+    def artifact_root(self) -> str:
+        root = self.under_data_dir(self.mlflow.artifact_root)
+        return root if "://" in root else Path(root).resolve().as_uri()
+
+    @property
+    def optuna_storage(self) -> str:
+        """`memory`, an absolute journal file path (`journal:<path>`), or an RDB URL."""
+        value = self.optuna.storage.get_secret_value()
+        if value == "journal":
+            return "journal:" + str((self.data_dir / "optuna" / "journal.log").resolve())
+        if value.startswith("journal:"):
+            return "journal:" + str(Path(self.under_data_dir(value.removeprefix("journal:"))).resolve())
+        return value
+
+    def snapshot(self) -> dict:
+        """The config as plain data with every secret masked: safe for logs, metadata and MLflow."""
+        return self.model_dump(mode="json")  # SecretStr dumps as '**********'

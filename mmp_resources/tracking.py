@@ -1,0 +1,44 @@
+"""MLflow tracking and registry: a SQLite file by default, a tracking server in dev/prod."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+from mmp_resources.base import PlatformResource
+
+
+class MlflowResource(PlatformResource):
+    """Points MLflow at the environment's tracking and registry stores."""
+
+    def activate(self) -> None:
+        """Make this environment's stores the process-wide MLflow defaults."""
+        cfg = self.config
+        if cfg.tracking_uri.startswith("sqlite:///"):
+            Path(cfg.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        mlflow.set_tracking_uri(cfg.tracking_uri)
+        mlflow.set_registry_uri(cfg.registry_uri)
+
+    def client(self) -> MlflowClient:
+        self.activate()
+        return MlflowClient(tracking_uri=self.config.tracking_uri, registry_uri=self.config.registry_uri)
+
+    def experiment_id(self, name: str) -> str:
+        """The id of experiment `<prefix>/<name>`, created with the configured artifact root if new."""
+        client = self.client()
+        full = f"{self.config.mlflow.experiment_prefix}/{name}"
+        found = client.get_experiment_by_name(full)
+        if found is not None:
+            return found.experiment_id
+        return client.create_experiment(full, artifact_location=f"{self.config.artifact_root}/{full}")
+
+    def run_url(self, experiment_id: str, run_id: str) -> str:
+        uri = self.config.tracking_uri
+        if uri.startswith(("http://", "https://")):
+            base = uri.split("@")[-1] if "@" in uri else uri  # never show credentials in a link
+            if "://" not in base:
+                base = "http://" + base
+            return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+        return f"runs:/{run_id}"
