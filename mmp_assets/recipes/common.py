@@ -15,6 +15,13 @@ Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
 """Lower-case identifier: becomes a DuckDB table name, an asset key part and an MLflow name."""
 
 
+Owner = Annotated[
+    str,
+    StringConstraints(pattern=r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$"),
+]
+"""An email address or `team:<name>`: the two forms Dagster accepts as asset owners."""
+
+
 class Strict(BaseModel):
     """Unknown keys are errors; instances are immutable once validated."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from mmp_assets.recipes.common import Name, Strict, StrList, parse_duration
+from mmp_assets.recipes.common import Name, Owner, Strict, StrList, parse_duration
 
 
 class InlineQuery(Strict):
@@ -29,7 +29,7 @@ class FeatureViewRecipe(Strict):
 
     name: Name = Field(description="View name; asset key `features/<name>`, DuckDB table `fv_<name>`.")
     description: str = Field(min_length=1, description="What the features mean, for people looking for features to reuse.")
-    owner: str = Field(min_length=1, description="Team or person answerable for the view.")
+    owner: Owner = Field(description="Team or person answerable for the view. An email or team:<name>.")
     entity: StrList = Field(min_length=1, description="Key column (or columns) the features describe.")
     timestamp: str = Field(min_length=1, description="Column saying when each row's values became known.")
     ttl: str | None = Field(None, description="How long a value stays valid for point-in-time joins, such as 30d; none = forever.")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from mmp_assets.recipes.common import Name, Strict, StrList
+from mmp_assets.recipes.common import Name, Owner, Strict, StrList
 from mmp_assets.training.metrics import get_metric
 
 
@@ -199,7 +199,7 @@ class ModelRecipe(Strict):
 
     name: Name = Field(description="Recipe name (defaults to the file stem); the asset group and registered model name.")
     description: str = Field(min_length=1, description="What the model predicts and for whom.")
-    owner: str = Field(min_length=1, description="Team or person answerable for the model.")
+    owner: Owner = Field(description="Team or person answerable for the model. An email or team:<name>.")
     task: Literal["classification", "regression"] = Field(description="classification or regression.")
     spine: Spine = Field(description="Rows to learn from.")
     features: list[FeatureRef] = Field(default_factory=list, description="Feature views joined point-in-time.")

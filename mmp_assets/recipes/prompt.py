@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from mmp_assets.recipes.common import Name, Strict
+from mmp_assets.recipes.common import Name, Owner, Strict
 
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -30,7 +30,7 @@ class PromptRecipe(Strict):
 
     name: Name = Field(description="Prompt name; asset key `prompts/<name>`, MLflow prompt name `<name>`.")
     description: str = Field(min_length=1, description="What the prompt is for.")
-    owner: str = Field(min_length=1, description="Author answerable for the prompt; may not approve its own versions.")
+    owner: Owner = Field(description="Author answerable for the prompt; may not approve its own versions. An email or team:<name>.")
     template: str = Field(min_length=1, description="Template text with {{variable}} placeholders.")
     variables: list[str] = Field(description="Every variable the template uses, and no other.")
     model_config_: dict[str, Any] = Field(default_factory=dict, alias="model_config", description="Model name, temperature, ...")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from mmp_assets.recipes.common import Name, Strict
+from mmp_assets.recipes.common import Name, Owner, Strict
 
 
 class SourceRecipe(Strict):
@@ -12,7 +12,7 @@ class SourceRecipe(Strict):
 
     name: Name = Field(description="Source name; its asset key is `sources/<name>` and SQL may read it by this name.")
     description: str = Field(min_length=1, description="What the data is and where it comes from.")
-    owner: str = Field(min_length=1, description="Team or person answerable for it (an email or `team:<name>`).")
+    owner: Owner = Field(description="Team or person answerable for it (an email or team:<name>).")
     path: str | None = Field(None, description="CSV or Parquet file or glob, relative to the project root, or any fsspec URI.")
     sql: str | None = Field(None, description="A DuckDB query; it may read other sources by name.")
     format: str | None = Field(None, pattern="^(csv|parquet)$", description="File format when the extension does not say (csv or parquet).")

@@ -1,0 +1,5 @@
+"""Audit: the hash-chained lifecycle log and the lineage audit of model versions."""
+
+from mmp_assets.audit.log import AuditLog, current_user
+
+__all__ = ["AuditLog", "current_user"]

@@ -1,0 +1,43 @@
+"""Code versions: a hashlib digest of exactly the recipe sections each asset depends on.
+
+Editing a recipe section therefore marks exactly the assets that read it as stale in Dagster.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmp_assets.recipes.common import digest
+from mmp_assets.recipes.feature_view import FeatureViewRecipe
+from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.recipes.prompt import PromptRecipe
+from mmp_assets.recipes.source import SourceRecipe
+
+# which sections of a model recipe each of its assets reads
+MODEL_STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "training_set": ("task", "spine", "features", "split"),
+    "model": ("task", "preprocessing", "model", "tuning"),
+    "evaluation": ("evaluation", "monitoring"),
+    "predictions": ("monitoring",),
+    "drift": ("monitoring",),
+}
+
+
+def model_code_version(recipe: ModelRecipe, stage: str) -> str:
+    dumped = recipe.model_dump(mode="json", by_alias=True)
+    return digest(stage, {section: dumped[section] for section in MODEL_STAGE_SECTIONS[stage]})
+
+
+def source_code_version(source: SourceRecipe) -> str:
+    return digest("source", source.model_dump(mode="json", by_alias=True, exclude={"description", "owner"}))
+
+
+def view_code_version(view: FeatureViewRecipe, recipe_dir: Path) -> str:
+    sql_text = None
+    if not view.source_name and view.source.sql_file:
+        sql_text = (recipe_dir / view.source.sql_file).read_text(encoding="utf-8")
+    return digest("view", view.model_dump(mode="json", by_alias=True, exclude={"description", "owner", "tags"}), sql_text)
+
+
+def prompt_code_version(prompt: PromptRecipe) -> str:
+    return digest("prompt", prompt.model_dump(mode="json", by_alias=True))
