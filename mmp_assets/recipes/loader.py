@@ -35,6 +35,8 @@ class RecipeSet:
     prompts: dict[str, PromptRecipe] = field(default_factory=dict)
     files: dict[tuple[str, str], Path] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    invalid: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(kind, file stem) → shown file path, for recipes that failed validation."""
 
     def file_of(self, kind: str, name: str) -> str:
         return display_path(self.files[(kind, name)], self.root)
@@ -66,6 +68,13 @@ def load_recipes(root: Path) -> RecipeSet:
 
 def _load_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseModel]) -> None:
     shown = display_path(path, result.root)
+    before = len(result.problems)
+    _parse_one(result, kind, path, model_cls, shown)
+    if len(result.problems) > before:
+        result.invalid[(kind, path.stem)] = shown
+
+
+def _parse_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseModel], shown: str) -> None:
     try:
         raw = read_yaml(path, result.root)
     except MmpValidationError as exc:
@@ -94,7 +103,7 @@ def _check_references(result: RecipeSet) -> None:
         shown = result.file_of("view", name)
         problems = []
         if view.source_name and view.source_name not in result.sources:
-            problems.append(Problem(shown, "source", f"unknown source {view.source_name!r}; known: {_known(result.sources)}"))
+            problems.append(Problem(shown, "source", _missing(result, "source", view.source_name, result.sources)))
         elif not view.source_name and view.source.sql_file:
             sql_path = result.files[("view", name)].parent / view.source.sql_file
             if not sql_path.is_file():
@@ -102,6 +111,8 @@ def _check_references(result: RecipeSet) -> None:
         if problems:
             result.problems.extend(problems)
             del result.views[name]
+            root_cause = result.invalid.get(("source", view.source_name or ""), shown)
+            result.invalid[("view", name)] = root_cause
     for name, recipe in list(result.models.items()):
         problems = _check_model(result, recipe, result.file_of("model", name))
         if problems:
@@ -130,7 +141,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
             )
     spine = recipe.spine
     if spine.source not in result.sources:
-        problems.append(Problem(shown, "spine.source", f"unknown source {spine.source!r}; known: {_known(result.sources)}"))
+        problems.append(Problem(shown, "spine.source", _missing(result, "source", spine.source, result.sources)))
     else:
         declared = result.sources[spine.source].schema_
         if declared:
@@ -143,11 +154,11 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                     )
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:
-        problems.append(Problem(shown, "monitoring.scoring_source", f"unknown source {scoring!r}; known: {_known(result.sources)}"))
+        problems.append(Problem(shown, "monitoring.scoring_source", _missing(result, "source", scoring, result.sources)))
     for i, ref in enumerate(recipe.features):
         view = result.views.get(ref.view)
         if view is None:
-            problems.append(Problem(shown, f"features[{i}].view", f"unknown feature view {ref.view!r}; known: {_known(result.views)}"))
+            problems.append(Problem(shown, f"features[{i}].view", _missing(result, "view", ref.view, result.views)))
             continue
         keys = ref.on or spine.entity
         if len(keys) != len(view.entity):
@@ -197,6 +208,14 @@ def estimator_params(class_path: str) -> frozenset[str] | None:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return None
     return frozenset(n for n in params if n != "self")
+
+
+def _missing(result: RecipeSet, kind: str, name: str, registry: dict[str, Any]) -> str:
+    """Why a referenced recipe is not there: it is itself invalid, or it does not exist."""
+    label = {"source": "source", "view": "feature view"}[kind]
+    if (kind, name) in result.invalid:
+        return f"depends on invalid {label} {name!r}; fix {result.invalid[(kind, name)]} first"
+    return f"unknown {label} {name!r}; known: {_known(registry)}"
 
 
 def _known(registry: dict[str, Any]) -> str:

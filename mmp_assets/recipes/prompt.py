@@ -11,6 +11,12 @@ from mmp_assets.recipes.common import Name, Owner, Strict
 
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
+# the fields of MLflow's PromptModelConfig; it silently drops any other key, so an unknown key is an error here
+MODEL_CONFIG_KEYS = frozenset(
+    {"provider", "model_name", "temperature", "max_tokens", "top_p", "top_k", "frequency_penalty",
+     "presence_penalty", "stop_sequences", "extra_params"}
+)
+
 
 class PromptThresholds(Strict):
     toxicity_max: float = Field(0.5, ge=0, le=1, description="Highest toxicity probability any response may have.")
@@ -23,6 +29,12 @@ class PromptThresholds(Strict):
 class PromptEvaluation(Strict):
     dataset: str = Field(description="JSONL of cases (inputs, context, response, expected?), relative to the recipe file.")
     thresholds: PromptThresholds = Field(default_factory=PromptThresholds, description="What a passing version must meet.")
+    recorded_for: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{16}$",
+        description="Content hash of the prompt version whose outputs the recorded responses are. When set and the "
+        "template changes, every recorded case fails as stale until the responses are re-recorded.",
+    )
 
 
 class PromptRecipe(Strict):
@@ -44,6 +56,14 @@ class PromptRecipe(Strict):
         if len(set(variables)) != len(variables):
             raise ValueError("lists a variable twice")
         return variables
+
+    @field_validator("model_config_")
+    @classmethod
+    def _known_model_config(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - MODEL_CONFIG_KEYS)
+        if unknown:
+            raise ValueError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(MODEL_CONFIG_KEYS))}")
+        return value
 
     @model_validator(mode="after")
     def _variables_match_template(self) -> PromptRecipe:

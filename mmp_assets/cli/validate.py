@@ -1,0 +1,42 @@
+"""`mmp validate`: every recipe and the active config, one line per problem, exit 1 if any."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mmp_assets.recipes import load_recipes
+from mmp_resources import MmpValidationError, load_config, project_root
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("validate", help="check every recipe and the active config; exit 1 on any problem")
+    parser.add_argument("--env", help="environment to validate (default: MMP_ENV, unset = base)")
+    parser.set_defaults(func=run)
+
+
+def collect_problems(env: str | None = None) -> list:
+    """Config problems, then recipe problems; both are reported, one never hides the other."""
+    root = project_root()
+    problems = []
+    try:
+        load_config(root, env)
+    except MmpValidationError as exc:
+        problems += exc.problems
+    problems += load_recipes(root).problems
+    return problems
+
+
+def run(args: argparse.Namespace) -> int:
+    problems = collect_problems(args.env)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    recipes = load_recipes(project_root())
+    print(
+        f"ok: {len(recipes.sources)} sources, {len(recipes.views)} feature views, "
+        f"{len(recipes.models)} model recipes, {len(recipes.prompts)} prompts"
+    )
+    return 0

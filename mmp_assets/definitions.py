@@ -1,0 +1,34 @@
+"""The Dagster entry point: load the environment and the recipes, merge every factory's assets."""
+
+from __future__ import annotations
+
+import logging
+
+import dagster as dg
+
+from mmp_assets.factory import build_recipe_assets, problem_specs
+from mmp_assets.recipes import load_recipes
+from mmp_resources import build_resources, load_config, project_root
+
+log = logging.getLogger("mmp")
+
+
+def build_definitions() -> dg.Definitions:
+    """Definitions for the active MMP_ENV. A broken config fails loudly; a broken recipe is shown, not fatal."""
+    root = project_root()
+    config = load_config(root)
+    recipes = load_recipes(root)
+    for problem in recipes.problems:
+        log.warning("mmp: %s", problem)
+    assets = build_recipe_assets(recipes, config, root) + problem_specs(recipes.problems)
+    from mmp_assets.automation import build_automation
+
+    sensors, schedules, jobs = build_automation(recipes, config, root)
+    return dg.Definitions(
+        assets=assets,
+        sensors=sensors,
+        schedules=schedules,
+        jobs=jobs,
+        resources=build_resources(config, root),
+        metadata={"mmp/env": config.env, "mmp/recipe_problems": len(recipes.problems)},
+    )

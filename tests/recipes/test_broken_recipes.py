@@ -1,0 +1,187 @@
+"""Every kind of broken recipe gives one clear line naming file, field, bad value and what is allowed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mmp_assets.recipes import load_recipes
+from mmp_resources.loader import read_yaml
+
+
+def _edit(root: Path, rel: str, change) -> None:
+    path = root / rel
+    data = read_yaml(path)  # YAML 1.2 booleans, like mmp itself: `on:` stays a key
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _set(*keys_and_value):
+    *keys, value = keys_and_value
+
+    def change(data):
+        node = data
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+
+    return change
+
+
+def _delete(*keys):
+    def change(data):
+        node = data
+        for key in keys[:-1]:
+            node = node[key]
+        del node[keys[-1]]
+
+    return change
+
+
+CASES = {
+    "missing field": ("recipes/fraud.yaml", _delete("task"), "recipes/fraud.yaml: task: is required but missing"),
+    "unknown field": (
+        "recipes/fraud.yaml",
+        _set("tuning", "n_trails", 5),
+        "recipes/fraud.yaml: tuning.n_trails: unknown field (value 5); remove it or check its spelling",
+    ),
+    "wrong type": (
+        "recipes/fraud.yaml",
+        _set("tuning", "n_trials", "many"),
+        "recipes/fraud.yaml: tuning.n_trials: Input should be a valid integer, unable to parse string as an integer (got 'many')",
+    ),
+    "low greater than high": (
+        "recipes/fraud.yaml",
+        _set("model", "search_space", "depth", {"type": "int", "low": 12, "high": 3}),
+        "recipes/fraud.yaml: model.search_space.depth: low (12) is greater than high (3)",
+    ),
+    "unknown class path": (
+        "recipes/fraud.yaml",
+        _set("model", "class_path", "catboost.CatBoostClassifer"),
+        "recipes/fraud.yaml: model.class_path: cannot import 'catboost.CatBoostClassifer'",
+    ),
+    "unknown estimator parameter": (
+        "recipes/fraud.yaml",
+        _set("model", "params", "max_dept", 4),
+        "recipes/fraud.yaml: model.params.max_dept: catboost.CatBoostClassifier has no parameter 'max_dept'",
+    ),
+    "unknown metric": (
+        "recipes/fraud.yaml",
+        _set("tuning", "metric", "auc"),
+        "recipes/fraud.yaml: tuning.metric: unknown classification metric 'auc'; allowed: roc_auc, pr_auc",
+    ),
+    "regression metric on a classifier": (
+        "recipes/fraud.yaml",
+        _set("evaluation", "metrics", ["roc_auc", "rmse"]),
+        "recipes/fraud.yaml: evaluation.metrics[1]: unknown classification metric 'rmse'",
+    ),
+    "unknown feature view": (
+        "recipes/fraud.yaml",
+        _set("features", [{"view": "user_profiles"}]),
+        "recipes/fraud.yaml: features[0].view: unknown feature view 'user_profiles'; known: merchant_profile, user_profile",
+    ),
+    "unknown source": (
+        "recipes/fraud.yaml",
+        _set("spine", "source", "transaction"),
+        "recipes/fraud.yaml: spine.source: unknown source 'transaction'; known: merchant_snapshots, scoring_transactions, transactions, user_snapshots",
+    ),
+    "label missing from the spine": (
+        "recipes/fraud.yaml",
+        _set("spine", "label", "fraud"),
+        "recipes/fraud.yaml: spine.label: column 'fraud' is not in source 'transactions'; its columns: transaction_id, user_id",
+    ),
+    "fractions summing over 1": (
+        "recipes/fraud.yaml",
+        _set("split", {"strategy": "random", "validation": 0.6, "test": 0.5}),
+        "recipes/fraud.yaml: split: validation (0.6) + test (0.5) = 1.1 leaves no training rows; the two fractions must sum to less than 1",
+    ),
+    "bad ttl": (
+        "recipes/features/user_profile.yaml",
+        _set("ttl", "30 days"),
+        "recipes/features/user_profile.yaml: ttl: '30 days' is not a duration; write a positive whole number and a unit s, m, h, d or w, such as 30d",
+    ),
+    "bad gate": (
+        "recipes/fraud.yaml",
+        _set("evaluation", "gate", {"roc_auc": "at least 0.7"}),
+        "recipes/fraud.yaml: evaluation.gate: gate roc_auc: 'at least 0.7' is not a threshold",
+    ),
+    "bad owner": (
+        "recipes/sources/transactions.yaml",
+        _set("owner", "payments data"),
+        "recipes/sources/transactions.yaml: owner: String should match pattern",
+    ),
+    "unknown split strategy": (
+        "recipes/fraud.yaml",
+        _set("split", "strategy", "chronological"),
+        "recipes/fraud.yaml: split.strategy: Input should be 'random', 'stratified', 'temporal' or 'group' (got 'chronological')",
+    ),
+    "source with both path and sql": (
+        "recipes/sources/user_snapshots.yaml",
+        _set("sql", "SELECT 1"),
+        "recipes/sources/user_snapshots.yaml: give exactly one of `path` or `sql`",
+    ),
+    "param both fixed and tuned": (
+        "recipes/fraud.yaml",
+        _set("model", "params", "depth", 4),
+        "recipes/fraud.yaml: model: depth is both fixed in params and tuned in search_space; keep it in one of them",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_recipe_gives_one_clear_line(project: Path, case: str) -> None:
+    rel, change, expected = CASES[case]
+    _edit(project, rel, change)
+    problems = [str(p) for p in load_recipes(project).problems]
+    assert problems[0].startswith(expected), f"\n got: {problems[0]}\nwant: {expected}"
+    # recipes that use a broken one say so, pointing at the file to fix, instead of a second error
+    dependents = problems[1:]
+    assert all(f"; fix {rel} first" in line for line in dependents), dependents
+
+
+def test_malformed_yaml_names_line_and_column(project: Path) -> None:
+    (project / "recipes/spend.yaml").write_text("name: spend\ntask: [regression\n")
+    problems = [str(p) for p in load_recipes(project).problems]
+    assert len(problems) == 1
+    assert problems[0].startswith("recipes/spend.yaml: malformed YAML at line 3, column 1")
+
+
+def test_duplicate_key_is_an_error(project: Path) -> None:
+    path = project / "recipes/spend.yaml"
+    path.write_text(path.read_text() + "task: classification\n")
+    problems = [str(p) for p in load_recipes(project).problems]
+    assert problems == [p for p in problems if "duplicate key 'task'" in p] and len(problems) == 1
+
+
+def test_one_broken_recipe_does_not_hide_the_others(project: Path) -> None:
+    _edit(project, "recipes/spend.yaml", _set("tuning", "metric", "accuracy"))
+    recipes = load_recipes(project)
+    assert "fraud" in recipes.models and "spend" not in recipes.models
+    assert [p.file for p in recipes.problems] == ["recipes/spend.yaml"]
+
+
+def test_mmp_validate_prints_lines_and_exits_1_without_traceback(project: Path) -> None:
+    _edit(project, "recipes/fraud.yaml", _set("tuning", "metric", "auc"))
+    _edit(project, "recipes/features/user_profile.yaml", _set("ttl", "soon"))
+    done = subprocess.run([sys.executable, "-m", "mmp_assets.cli", "validate"], capture_output=True, text=True, cwd=project)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1] == "4 problem(s) found", done.stderr  # fraud.yaml twice, user_profile.yaml, spend.yaml
+    assert any(line.startswith("recipes/fraud.yaml: tuning.metric: unknown classification metric 'auc'") for line in lines)
+    assert any(line.startswith("recipes/features/user_profile.yaml: ttl: 'soon' is not a duration") for line in lines)
+    # the view is invalid, so fraud (which uses it) reports the unknown view too: every problem is listed
+    assert any(
+        "features[0].view: depends on invalid feature view 'user_profile'; fix recipes/features/user_profile.yaml first" in line
+        for line in lines
+    )
+
+
+def test_mmp_validate_passes_on_the_demo(project: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "mmp_assets.cli", "validate"], capture_output=True, text=True, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: 4 sources, 2 feature views, 2 model recipes")
