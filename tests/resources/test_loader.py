@@ -1,0 +1,101 @@
+"""The environment config: deep merge, interpolation, strict schema, secrets kept out of snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmp_resources import MmpValidationError, load_config
+from mmp_resources.loader import deep_merge
+
+
+def _write(root: Path, name: str, text: str) -> None:
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / "config" / name).write_text(text)
+
+
+def test_base_is_embedded_and_under_one_data_dir(project: Path) -> None:
+    config = load_config(project)
+    data_dir = project / ".mmp"
+    assert config.env == "base" and config.data_dir == data_dir
+    assert config.duckdb_path == str(data_dir / "mmp.duckdb")
+    assert config.tracking_uri == f"sqlite:///{data_dir / 'mlflow.db'}"
+    assert config.optuna_storage == f"journal:{data_dir / 'optuna' / 'journal.log'}"
+
+
+def test_data_dir_is_overridable(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MMP_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert load_config(project).duckdb_path == str(tmp_path / "elsewhere" / "mmp.duckdb")
+
+
+def test_overlay_is_deep_merged_and_selected_by_mmp_env(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(project, "staging.yaml", "hpo:\n  n_jobs: 3\n")
+    monkeypatch.setenv("MMP_ENV", "staging")
+    config = load_config(project)
+    assert config.env == "staging"
+    assert config.hpo.n_jobs == 3
+    assert config.hpo.max_timeout_s == 900  # kept from base.yaml: merged, not replaced
+
+
+def test_deep_merge_replaces_non_mappings_whole() -> None:
+    assert deep_merge({"a": {"b": 1, "c": [1, 2]}}, {"a": {"c": [3]}}) == {"a": {"b": 1, "c": [3]}}
+
+
+def test_interpolation_with_and_without_default(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(project, "staging.yaml", "online_store:\n  kind: redis\n  url: ${TEST_REDIS_URL}\n  key_prefix: ${TEST_PREFIX:-team_a}\n")
+    monkeypatch.setenv("MMP_ENV", "staging")
+    with pytest.raises(MmpValidationError) as err:
+        load_config(project)
+    assert str(err.value) == (
+        "config/base.yaml + config/staging.yaml: online_store.url: environment variable TEST_REDIS_URL is not set "
+        "and has no default; export it or write ${TEST_REDIS_URL:-default}"
+    )
+    monkeypatch.setenv("TEST_REDIS_URL", "redis://:hunter2@127.0.0.1:6379/0")
+    config = load_config(project)
+    assert config.online_store.url.get_secret_value() == "redis://:hunter2@127.0.0.1:6379/0"
+    assert config.online_store.key_prefix == "team_a"
+    assert "hunter2" not in str(config.snapshot()) and "hunter2" not in repr(config)
+
+
+def test_unknown_key_is_an_error_naming_file_and_field(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(project, "staging.yaml", "hpo:\n  max_timeout: 10\n")
+    monkeypatch.setenv("MMP_ENV", "staging")
+    with pytest.raises(MmpValidationError, match=r"^config/base.yaml \+ config/staging.yaml: hpo.max_timeout: unknown field \(value 10\)"):
+        load_config(project)
+
+
+def test_wrong_value_names_what_is_allowed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(project, "staging.yaml", "online_store:\n  kind: memcached\n")
+    monkeypatch.setenv("MMP_ENV", "staging")
+    with pytest.raises(MmpValidationError, match=r"online_store.kind: Input should be 'none' or 'redis' \(got 'memcached'\)"):
+        load_config(project)
+
+
+def test_unknown_env_lists_the_known_ones(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MMP_ENV", "qa")
+    with pytest.raises(MmpValidationError, match=r"^MMP_ENV: no config/qa.yaml for environment 'qa'; allowed: base, dev, prod$"):
+        load_config(project)
+
+
+def test_duplicate_key_in_one_file_is_an_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(project, "staging.yaml", "hpo:\n  n_jobs: 2\nhpo:\n  n_jobs: 4\n")
+    monkeypatch.setenv("MMP_ENV", "staging")
+    with pytest.raises(MmpValidationError, match=r"^config/staging.yaml: malformed YAML at line 3, column 1: duplicate key 'hpo'"):
+        load_config(project)
+
+
+def test_prod_validates_when_its_variables_are_set(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "MMP_DAGSTER_PG_URL": "postgresql://dagster:s3cret@db:5432/dagster",
+        "MMP_IMAGE": "registry.example.com/mmp:1",
+        "MMP_MLFLOW_TRACKING_URI": "https://mlflow.example.com",
+        "MMP_ARTIFACT_ROOT": "s3://mmp-artifacts/mlflow",
+        "MMP_OPTUNA_STORAGE": "postgresql://optuna:s3cret@db:5432/optuna",
+        "MMP_REDIS_URL": "redis://:s3cret@redis:6379/0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = load_config(project, "prod")
+    assert config.dagster.run_launcher.kind == "k8s"
+    assert config.artifact_root == "s3://mmp-artifacts/mlflow"
+    assert "s3cret" not in str(config.snapshot())
