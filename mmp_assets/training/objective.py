@@ -1,0 +1,95 @@
+"""One trial: draw params, fit a fresh pipeline on each fold's fit rows only, score its held-out rows.
+
+The test split never enters: `search_data` keeps train + validation rows and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import optuna
+import pandas as pd
+from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
+
+from mmp_assets.feature_store.contracts import TrainingSet
+from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.training.metrics import get_metric
+from mmp_assets.training.pipeline import build_pipeline, is_catboost
+from mmp_assets.training.pruning import fit_with_round_reports
+from mmp_assets.training.scoring import best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric
+from mmp_assets.training.space import suggest
+
+PipelineFactory = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class SearchData:
+    """Rows a search may see (train + validation) and how they divide into fit / score folds."""
+
+    X: pd.DataFrame
+    y: pd.Series
+    folds: list[tuple[np.ndarray, np.ndarray]]  # positions into X: (fit rows, scored rows)
+    numeric: list[str]
+    categorical: list[str]
+
+
+def _cv_splitter(recipe: ModelRecipe, k: int):
+    strategy, seed = recipe.split.strategy, recipe.split.seed
+    if strategy == "temporal":
+        return TimeSeriesSplit(n_splits=k)  # always fit on the past, score the future
+    if strategy == "group":
+        return GroupKFold(n_splits=k)
+    if strategy == "stratified":
+        return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return KFold(n_splits=k, shuffle=True, random_state=seed)
+
+
+def search_data(recipe: ModelRecipe, training_set: TrainingSet) -> SearchData:
+    dev = training_set.part("train", "validation")
+    k = recipe.tuning.cv_folds
+    if not k:
+        is_train = (dev[training_set.split_column] == "train").to_numpy()
+        folds = [(np.flatnonzero(is_train), np.flatnonzero(~is_train))]
+    else:
+        if recipe.split.strategy == "temporal":
+            dev = dev.sort_values(training_set.timestamp, kind="stable")
+        groups = dev[recipe.split.group or training_set.entity[0]] if recipe.split.strategy == "group" else None
+        folds = list(_cv_splitter(recipe, k).split(dev, dev[training_set.label], groups))
+    return SearchData(
+        dev[training_set.feature_columns], dev[training_set.label], folds, training_set.numeric_columns, list(training_set.categorical_columns)
+    )
+
+
+def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: PipelineFactory = build_pipeline):
+    """The function Optuna calls per trial; it returns the mean held-out score over the folds."""
+    metric, task = get_metric(recipe.tuning.metric, recipe.task), recipe.task
+    round_reports = is_catboost(recipe) and recipe.tuning.pruner != "none" and len(data.folds) == 1
+
+    def objective(trial: optuna.Trial) -> float:
+        params = suggest(trial, recipe)
+        scores, pooled_y, pooled_out = [], [], []
+        for step, (fit_rows, score_rows) in enumerate(data.folds):
+            pipe = pipeline_factory(recipe, params, data.numeric, data.categorical)
+            X_fit, y_fit = data.X.iloc[fit_rows], data.y.iloc[fit_rows]
+            X_score, y_score = data.X.iloc[score_rows], data.y.iloc[score_rows]
+            if round_reports:
+                fit_with_round_reports(pipe, X_fit, y_fit, X_score, y_score, trial, metric.name, task)
+            else:
+                pipe.fit(X_fit, y_fit)
+            outputs = held_out_outputs(pipe, X_score, task)
+            classes = getattr(pipe, "classes_", None)
+            scores.append(score_outputs(metric, task, classes, y_score, outputs))
+            pooled_y.append(class_codes(classes, y_score) if task == "classification" else y_score)
+            pooled_out.append(outputs)
+            if len(data.folds) > 1:
+                trial.report(float(np.mean(scores)), step)
+                if trial.should_prune():
+                    raise optuna.TrialPruned(f"pruned after fold {step + 1}")
+        out = np.concatenate(pooled_out)
+        if task == "classification" and out.shape[1] == 2:
+            trial.set_user_attr("threshold", best_threshold(np.concatenate(pooled_y), out[:, 1], threshold_metric(metric)))
+        return float(np.mean(scores))
+
+    return objective

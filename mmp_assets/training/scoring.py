@@ -1,0 +1,62 @@
+"""Score a fitted model on held-out rows with the recipe's metric, so that no trial scores 0 by accident.
+
+Probability metrics read `predict_proba`; label metrics read labels. For binary label metrics the
+decision threshold matters more than the model on imbalanced data (a 0.5 cut on a 2% positive
+class predicts no positives and F1 = 0), so the threshold is chosen on held-out rows too: on one
+half of them while scoring the other half, then swapped (cross-fitted, so never on the scored rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from mmp_assets.training.metrics import Metric
+
+
+def threshold_metric(metric: Metric) -> str:
+    """What a binary threshold is chosen to maximise: accuracy for accuracy, F1 for anything else."""
+    return "accuracy" if metric.name == "accuracy" else "f1"
+
+
+def best_threshold(y01: np.ndarray, positive: np.ndarray, criterion: str = "f1") -> float:
+    """The cut on positive-class probability that maximises `criterion` on these rows."""
+    score = accuracy_score if criterion == "accuracy" else (lambda y, p: f1_score(y, p, zero_division=0))
+    candidates = np.unique(np.quantile(positive, np.linspace(0.0, 1.0, 101)))
+    results = [score(y01, (positive >= t).astype(int)) for t in candidates]
+    return float(candidates[int(np.argmax(results))])
+
+
+def class_codes(classes: np.ndarray, y) -> np.ndarray:
+    """Labels as positions in `classes` (the order of predict_proba columns)."""
+    return np.searchsorted(np.asarray(classes), np.asarray(y))
+
+
+def cross_fitted_label_score(metric: Metric, y01: np.ndarray, positive: np.ndarray, seed: int = 0) -> float:
+    """Label metric with the threshold chosen on the other half of the held-out rows."""
+    if min(np.bincount(y01, minlength=2)) < 2:
+        return metric(y01, (positive >= 0.5).astype(int))
+    scores = []
+    halves = StratifiedKFold(n_splits=2, shuffle=True, random_state=seed).split(positive.reshape(-1, 1), y01)
+    for choose, judge in halves:
+        cut = best_threshold(y01[choose], positive[choose], threshold_metric(metric))
+        scores.append(metric(y01[judge], (positive[judge] >= cut).astype(int)))
+    return float(np.mean(scores))
+
+
+def held_out_outputs(model, X, task: str) -> np.ndarray:
+    """What metrics read: probabilities for classifiers, predictions for regressors."""
+    return model.predict_proba(X) if task == "classification" else model.predict(X)
+
+
+def score_outputs(metric: Metric, task: str, classes, y, outputs: np.ndarray) -> float:
+    """`metric` of held-out outputs (from `held_out_outputs`) against true labels."""
+    if task == "regression":
+        return metric(y, outputs)
+    codes = class_codes(classes, y)
+    if metric.needs_proba:
+        return metric(codes, outputs)
+    if outputs.shape[1] == 2:
+        return cross_fitted_label_score(metric, codes, outputs[:, 1])
+    return metric(codes, outputs.argmax(axis=1))
