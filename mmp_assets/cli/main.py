@@ -12,6 +12,7 @@ from mmp_resources.errors import MmpValidationError
 COMMAND_MODULES = [
     "validate",
     "demo",
+    "materialize",
     "features",
     "tune",
     "models",

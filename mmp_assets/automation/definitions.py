@@ -1,0 +1,35 @@
+"""Automation definitions merged by the entry point: what observes, what reacts, what it may run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from mmp_assets import keys
+from mmp_assets.recipes import RecipeSet
+from mmp_resources.settings import PlatformConfig
+
+
+def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> tuple[list, list, list]:
+    """(sensors, schedules, jobs). Both start RUNNING with `dagster dev`: models stay right unattended."""
+    observe_sources = dg.define_asset_job(
+        "observe_sources",
+        selection=dg.AssetSelection.groups(keys.SOURCES_GROUP),
+        description="Observe every source: its schema and content fingerprints become its data version.",
+    )
+    schedule = dg.ScheduleDefinition(
+        name="observe_sources_schedule",
+        job=observe_sources,
+        cron_schedule=config.automation.source_observation_cron,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    # Dagster's built-in automation sensor starts STOPPED; a named one can start RUNNING.
+    automation = dg.AutomationConditionSensorDefinition(
+        "mmp_automation",
+        target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=30,
+        description="Evaluates every asset's automation condition (schema change, upstream data change, drift).",
+    )
+    return [automation], [schedule], [observe_sources]

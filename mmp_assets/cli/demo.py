@@ -1,0 +1,68 @@
+"""`mmp demo-data`, `mmp demo` (generate data, validate, materialize every demo asset) and `mmp dev` (the UI)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from mmp_assets.cli.validate import collect_problems
+from mmp_resources import load_config, project_root
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser("demo-data", help="write the deterministic demo dataset to data/demo/")
+    data.add_argument("--force", action="store_true", help="regenerate even when the files are current")
+    data.set_defaults(func=run_demo_data)
+    demo = sub.add_parser("demo", help="generate the demo data, validate, and materialize every asset end to end")
+    demo.add_argument("--select", default="*", help="Dagster asset selection to materialize (default: everything)")
+    demo.set_defaults(func=run_demo)
+    dev = sub.add_parser("dev", help="start the Dagster UI (dagster dev) on this environment's instance")
+    dev.add_argument("--port", default="3000")
+    dev.set_defaults(func=run_dev)
+
+
+def use_instance_home(root: Path) -> Path:
+    """Point DAGSTER_HOME at the active environment's generated instance, so history persists."""
+    from mmp_resources.instance import ensure_instance_home
+
+    home = ensure_instance_home(load_config(root), root)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run_demo_data(args: argparse.Namespace) -> int:
+    from mmp_assets.demo import write_demo_data
+
+    started = time.perf_counter()
+    paths = write_demo_data(project_root(), force=args.force)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    print(f"demo data ready in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    root = project_root()
+    run_demo_data(argparse.Namespace(force=False))
+    problems = collect_problems()
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    home = use_instance_home(root)
+    print(f"Dagster instance: {home}")
+    from mmp_assets.cli.materialize import materialize_selection
+
+    return materialize_selection(args.select)
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    root = project_root()
+    use_instance_home(root)
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(root / "workspace.yaml"), "-p", str(args.port)]
+    os.chdir(root)
+    os.execv(command[0], command)
+    return 0  # not reached

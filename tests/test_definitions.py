@@ -1,0 +1,105 @@
+"""The definitions load exactly as Dagster's CLI loads them, read no data, and show the whole graph."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from mmp_assets.definitions import build_definitions
+from mmp_resources.loader import read_yaml
+
+DEMO_KEYS = {
+    "sources/transactions",
+    "sources/user_snapshots",
+    "sources/merchant_snapshots",
+    "sources/scoring_transactions",
+    "features/user_profile",
+    "features/merchant_profile",
+    "fraud/training_set",
+    "fraud/model",
+    "fraud/evaluation",
+    "spend/training_set",
+    "spend/model",
+    "spend/evaluation",
+}
+
+
+def _keys(defs: dg.Definitions) -> set[str]:
+    return {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_dagster_cli_validates_the_definitions(project: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "mmp_assets"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env={**os.environ, "DAGSTER_HOME": str(project / ".mmp" / "dagster_home")},
+    )
+    (project / ".mmp" / "dagster_home").mkdir(parents=True, exist_ok=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_demo_asset_has_group_owners_kinds_description_and_code_version(project: Path) -> None:
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    assert DEMO_KEYS <= _keys(defs)
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        name = key.to_user_string()
+        if name.startswith("invalid_recipes/"):
+            continue
+        assert node.owners, name
+        assert node.kinds, name
+        assert node.description and "\n" not in node.description.strip(), name
+        assert node.code_version, name
+    assert graph.get(dg.AssetKey(["fraud", "model"])).group_name == "fraud"
+    assert graph.get(dg.AssetKey(["fraud", "model"])).owners == ["team:fraud-ml"]
+
+
+def test_loading_reads_no_data_and_contacts_no_server(project: Path) -> None:
+    build_definitions()
+    data_dir = project / ".mmp"
+    assert not (data_dir / "mmp.duckdb").exists()
+    assert not (data_dir / "mlflow.db").exists()
+
+
+def _code_versions(defs: dg.Definitions) -> dict[str, str]:
+    graph = defs.resolve_asset_graph()
+    return {k.to_user_string(): graph.get(k).code_version for k in graph.get_all_asset_keys()}
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "stale"),
+    [
+        ("tuning", {"n_trials": 9, "metric": "roc_auc", "seed": 7}, {"fraud/model"}),
+        ("split", {"strategy": "random", "validation": 0.2, "test": 0.2, "seed": 1}, {"fraud/training_set"}),
+        ("evaluation", {"metrics": ["roc_auc"], "gate": {"roc_auc": ">= 0.7"}}, {"fraud/evaluation"}),
+    ],
+)
+def test_editing_a_section_changes_exactly_the_assets_that_read_it(project: Path, section: str, value, stale: set[str]) -> None:
+    before = _code_versions(build_definitions())
+    path = project / "recipes" / "fraud.yaml"
+    import yaml
+
+    data = read_yaml(path)
+    data[section] = value
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    after = _code_versions(build_definitions())
+    changed = {key for key in before if before[key] != after.get(key)}
+    assert changed == stale
+
+
+def test_a_broken_recipe_is_shown_not_fatal(project: Path) -> None:
+    path = project / "recipes" / "spend.yaml"
+    path.write_text(path.read_text().replace("metric: rmse", "metric: accuracy"))
+    defs = build_definitions()
+    keys = _keys(defs)
+    assert "fraud/model" in keys and "spend/model" not in keys
+    placeholder = defs.resolve_asset_graph().get(dg.AssetKey(["invalid_recipes", "spend"]))
+    assert "tuning.metric: unknown regression metric 'accuracy'" in placeholder.description
