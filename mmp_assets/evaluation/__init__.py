@@ -1,0 +1,1 @@
+"""Evaluation reports and the model lifecycle: metrics, comparisons, backtest, SHAP, drift, gate, promotion."""

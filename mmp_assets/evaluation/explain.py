@@ -1,0 +1,126 @@
+"""SHAP explanations on a bounded sample: TreeExplainer for tree models, permutation otherwise.
+
+Tree models are explained on the features they actually see (after the pipeline's preprocessing)
+and the values are summed back onto the raw feature each encoded column came from; SHAP values are
+additive, so a one-hot feature's contribution is the sum of its columns'. Any other model is
+explained model-agnostically on raw rows, categoricals handed to SHAP as integer codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TREE_MODULES = ("catboost", "sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm")
+
+
+@dataclass
+class Explanation:
+    values: pd.DataFrame  # one row per explained row, one column per raw feature
+    rows: pd.DataFrame  # the explained raw rows, same index
+    method: str
+
+    @property
+    def importance(self) -> pd.DataFrame:
+        """Global mean |SHAP| per raw feature, largest first."""
+        mean_abs = self.values.abs().mean().sort_values(ascending=False)
+        return pd.DataFrame({"feature": mean_abs.index, "mean_abs_shap": mean_abs.to_numpy()})
+
+    def local(self, row_ids, top: int = 5) -> list[dict]:
+        """For each row: its strongest contributions, with the raw value they came from."""
+        out = []
+        for rid in row_ids:
+            contrib = self.values.loc[rid]
+            strongest = contrib.abs().sort_values(ascending=False).index[:top]
+            out.append({"row": rid, "contributions": [
+                {"feature": f, "value": _plain(self.rows.loc[rid, f]), "shap": float(contrib[f])} for f in strongest]})
+        return out
+
+
+def sample_rows(X: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    return X if len(X) <= size else X.sample(size, random_state=seed)
+
+
+def explain(model, X: pd.DataFrame, task: str, *, categorical: list[str], seed: int = 0) -> Explanation:
+    """SHAP values of `model` (a fitted pipeline or estimator) on the rows `X`."""
+    parts = _tree_parts(model)
+    if parts is not None:
+        transform, estimator = parts
+        Z = transform(X)
+        raw = _tree_values(estimator, Z)
+        return Explanation(_to_raw(raw, list(Z.columns), list(X.columns), X.index), X, "tree")
+    return Explanation(_permutation(model, X, task, categorical, seed), X, "permutation")
+
+
+def _tree_parts(model):
+    """(transform, tree estimator) when the model's last step is a tree ensemble SHAP reads natively."""
+    steps = getattr(model, "steps", None)
+    estimator = steps[-1][1] if steps else model
+    if not type(estimator).__module__.startswith(TREE_MODULES):
+        return None
+    if steps and len(steps) > 1:
+        head = model[:-1]
+
+        def transform(X):
+            Z = head.transform(X)
+            if isinstance(Z, pd.DataFrame):
+                return Z
+            return pd.DataFrame(np.asarray(Z.todense() if hasattr(Z, "todense") else Z),
+                                columns=head.get_feature_names_out(), index=X.index)
+
+        return transform, estimator
+    return (lambda X: X), estimator
+
+
+def _tree_values(estimator, Z: pd.DataFrame) -> np.ndarray:
+    import shap
+
+    values = shap.TreeExplainer(estimator).shap_values(Z)
+    values = np.asarray(values)
+    if values.ndim == 3:  # (rows, features, classes): positive class for binary, mean |.| otherwise
+        values = values[:, :, 1] if values.shape[2] == 2 else np.abs(values).mean(axis=2)
+    return values
+
+
+def _to_raw(values: np.ndarray, encoded: list[str], raw: list[str], index) -> pd.DataFrame:
+    """Sum encoded columns (`num__amount`, `cat__category_food`) onto the raw feature they came from."""
+    by_length = sorted(raw, key=len, reverse=True)
+    out = pd.DataFrame(0.0, index=index, columns=raw)
+    for j, name in enumerate(encoded):
+        bare = name.split("__", 1)[1] if "__" in name and name.split("__", 1)[1] else name
+        owner = bare if bare in raw else next((r for r in by_length if bare.startswith(r + "_")), None)
+        if owner is None:
+            raise ValueError(f"cannot map encoded feature {name!r} back to a raw feature of {raw}")
+        out[owner] += values[:, j]
+    return out
+
+
+def _permutation(model, X: pd.DataFrame, task: str, categorical: list[str], seed: int) -> pd.DataFrame:
+    import shap
+
+    codes = {c: pd.Index(X[c].astype(str).unique()) for c in categorical if c in X.columns}
+    numeric = X.copy()
+    for c, levels in codes.items():
+        numeric[c] = levels.get_indexer(X[c].astype(str)).astype(float)
+    numeric = numeric.astype(float)
+
+    def f(Z: np.ndarray) -> np.ndarray:
+        rows = pd.DataFrame(Z, columns=X.columns)
+        for c, levels in codes.items():
+            rows[c] = levels[np.clip(rows[c].round().astype(int), 0, len(levels) - 1)]
+        rows = rows.astype({c: X[c].dtype for c in X.columns if c not in codes})
+        if task == "classification" and hasattr(model, "predict_proba"):
+            proba = np.asarray(model.predict_proba(rows))
+            return proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
+        return np.asarray(model.predict(rows), dtype=float).ravel()
+
+    masker = shap.maskers.Independent(numeric.to_numpy(), max_samples=50)
+    explainer = shap.PermutationExplainer(f, masker, seed=seed)
+    result = explainer(numeric.to_numpy(), max_evals=2 * X.shape[1] + 1, silent=True)
+    return pd.DataFrame(np.asarray(result.values), index=X.index, columns=list(X.columns))
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value

@@ -1,0 +1,116 @@
+"""One evaluation of one model version: every section of the report, computed from plain inputs.
+
+`build_report` takes the recipe, the pinned training set and callables (the candidate's and the
+champion's predictors, a fit function for the backtest); it reads no store and writes nothing, so
+it is tested on synthetic frames. The asset feeds it from MLflow and the feature store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from mmp_assets.evaluation import plots
+from mmp_assets.evaluation.backtest import FitFunction, replay
+from mmp_assets.evaluation.compare import Comparison, baseline_scores, paired_comparison
+from mmp_assets.evaluation.drift import DriftResult, detect_drift
+from mmp_assets.evaluation.explain import Explanation, explain, sample_rows
+from mmp_assets.evaluation.gate import GateResult, evaluate_gate
+from mmp_assets.evaluation.metrics import MetricReport, evaluate_scores, metric_names
+from mmp_assets.evaluation.scores import Predictor, score
+from mmp_assets.training.metrics import get_metric
+
+LOCAL_EXPLANATIONS = 3
+
+
+@dataclass
+class EvaluationReport:
+    recipe: object
+    context: dict  # model version, training-set version and hash, pinned views, trainer, ...
+    test_rows: int
+    metrics: MetricReport
+    comparisons: list[Comparison]
+    gate: GateResult
+    backtest: pd.DataFrame | None = None
+    explanation: Explanation | None = None
+    local: list[dict] = field(default_factory=list)
+    drift: DriftResult | None = None
+    figures: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_report(recipe, training_set, predict: Predictor, *, context: dict, explainable=None,
+                 champion: Predictor | None = None, champion_version: str | None = None,
+                 fit: FitFunction | None = None) -> EvaluationReport:
+    """Evaluate the candidate on the untouched test split, and everything the report sets beside it."""
+    ev, task, headline = recipe.evaluation, recipe.task, recipe.headline_metric
+    seed = recipe.split.seed
+    X_test, y_test = training_set.X("test"), training_set.y("test").to_numpy()
+    if len(X_test) == 0:
+        raise ValueError(f"training set {training_set.recipe} v{training_set.version} has no test rows to evaluate on")
+    ours = score(predict, X_test)
+    metrics = evaluate_scores(task, metric_names(task, ev.metrics, headline), headline, y_test, ours, ev.bootstrap, seed)
+    figures, notes = {}, []
+    if "calibration" in metrics.diagnostics:
+        figures["calibration"] = plots.calibration_plot(metrics.diagnostics["calibration"])
+    if task == "regression":
+        figures["residuals"] = plots.residual_plot(y_test, ours.prediction)
+
+    baseline = baseline_scores(task, training_set.y("train").to_numpy(), len(y_test))
+    comparisons = [paired_comparison(task, headline, y_test, ours, baseline, against="baseline (prior/mean)",
+                                     resamples=ev.bootstrap, seed=seed)]
+    champion_value = None
+    if champion is not None:
+        theirs = score(champion, X_test)
+        versus = paired_comparison(task, headline, y_test, ours, theirs, against=f"champion v{champion_version}",
+                                   resamples=ev.bootstrap, seed=seed)
+        comparisons.append(versus)
+        champion_value = versus.theirs
+    gate = evaluate_gate(ev.gate, metrics.values, headline=headline,
+                         headline_direction=get_metric(headline, task).direction, champion_value=champion_value)
+
+    report = EvaluationReport(recipe, context, len(y_test), metrics, comparisons, gate, figures=figures, notes=notes)
+    _add_backtest(report, recipe, training_set, fit)
+    _add_explanation(report, recipe, training_set, explainable, ours, X_test)
+    _add_drift(report, recipe, training_set)
+    return report
+
+
+def _add_backtest(report: EvaluationReport, recipe, training_set, fit: FitFunction | None) -> None:
+    backtest = recipe.evaluation.backtest
+    if not backtest:
+        return
+    if fit is None:
+        report.notes.append("backtest requested but no fit function was available; skipped")
+        return
+    frame = training_set.frame.sort_values(training_set.timestamp, kind="stable")
+    table = replay(frame, task=recipe.task, timestamp=training_set.timestamp, label=training_set.label,
+                   features=training_set.feature_columns, windows=backtest["windows"],
+                   metric=recipe.headline_metric, fit=fit)
+    report.backtest = table
+    if len(table):
+        report.figures["backtest"] = plots.backtest_plot(table, recipe.headline_metric)
+
+
+def _add_explanation(report: EvaluationReport, recipe, training_set, explainable, ours, X_test) -> None:
+    if explainable is None:
+        report.notes.append("no explainable model object; SHAP skipped")
+        return
+    sample = sample_rows(X_test, recipe.evaluation.shap_sample, recipe.split.seed)
+    explanation = explain(explainable, sample, recipe.task, categorical=training_set.categorical_columns,
+                          seed=recipe.split.seed)
+    report.explanation = explanation
+    ranking = pd.Series(ours.positive_proba if ours.positive_proba is not None else ours.prediction.astype(float),
+                        index=X_test.index).loc[sample.index]
+    report.local = explanation.local(ranking.sort_values(ascending=False).index[:LOCAL_EXPLANATIONS])
+    for item in report.local:
+        item["score"] = float(ranking.loc[item["row"]])
+    report.figures["shap_summary"] = plots.shap_summary_plot(explanation.values, explanation.rows)
+
+
+def _add_drift(report: EvaluationReport, recipe, training_set) -> None:
+    thresholds = recipe.monitoring.drift
+    report.drift = detect_drift(training_set.X("train"), training_set.X("test"), numeric=training_set.numeric_columns,
+                                categorical=training_set.categorical_columns, p_value=thresholds.p_value,
+                                seed=recipe.split.seed)

@@ -1,0 +1,80 @@
+"""The model's answer on a set of rows, in the one shape every evaluation section reads.
+
+The registered pyfunc returns a frame with `prediction` and, for classification, `probability`
+(binary positive class) or `proba_<class>` columns. `Scores` holds that as arrays so metrics,
+comparisons, the baseline and the backtest all score the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mmp_assets.training.metrics import Metric
+
+# rows in, the pyfunc's output frame out
+Predictor = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Predicted labels (or values) and, for classification, class probabilities."""
+
+    prediction: np.ndarray
+    proba: np.ndarray | None = None  # 1-D positive-class probability (binary) or (n, k) matrix
+    classes: tuple | None = None
+
+    def take(self, idx: np.ndarray) -> Scores:
+        return Scores(self.prediction[idx], None if self.proba is None else self.proba[idx], self.classes)
+
+    def for_metric(self, metric: Metric) -> np.ndarray:
+        if metric.needs_proba:
+            if self.proba is None:
+                raise ValueError(f"metric {metric.name} needs probabilities, but the model returned none")
+            return self.proba
+        return self.prediction
+
+    @property
+    def positive_proba(self) -> np.ndarray | None:
+        """Score used to rank rows: the positive-class (binary) or highest-class probability."""
+        if self.proba is None:
+            return None
+        return self.proba if self.proba.ndim == 1 else self.proba.max(axis=1)
+
+
+def scores_from_frame(frame: pd.DataFrame) -> Scores:
+    """Read the pyfunc's output frame (`prediction`, `probability` or `proba_<class>`)."""
+    if "prediction" not in frame.columns:
+        raise ValueError(f"model output has no 'prediction' column (got {list(frame.columns)})")
+    prediction = frame["prediction"].to_numpy()
+    if "probability" in frame.columns:
+        return Scores(prediction, frame["probability"].to_numpy(dtype=float))
+    proba_cols = [c for c in frame.columns if str(c).startswith("proba_")]
+    if proba_cols:
+        classes = tuple(str(c).removeprefix("proba_") for c in proba_cols)
+        return Scores(prediction, frame[proba_cols].to_numpy(dtype=float), classes)
+    return Scores(prediction)
+
+
+def score(predict: Predictor, X: pd.DataFrame) -> Scores:
+    return scores_from_frame(predict(X))
+
+
+def estimator_predictor(estimator, task: str) -> Predictor:
+    """A fitted scikit-learn-style estimator (or pipeline) answering in the pyfunc's frame shape."""
+
+    def predict(X: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame({"prediction": estimator.predict(X).ravel()}, index=X.index)
+        if task == "classification" and hasattr(estimator, "predict_proba"):
+            proba = np.asarray(estimator.predict_proba(X))
+            if proba.shape[1] == 2:
+                out["probability"] = proba[:, 1]
+            else:
+                for i, cls in enumerate(estimator.classes_):
+                    out[f"proba_{cls}"] = proba[:, i]
+        return out
+
+    return predict

@@ -1,0 +1,151 @@
+"""Jinja templates of the report page and the model card (kept in code so packaging cannot lose them)."""
+
+CARD = """\
+# Model card: {{ v.recipe }} v{{ v.context.model_version }}
+
+**Quality gate: {{ 'PASSED' if v.gate.passed else 'FAILED' }}** — {{ v.gate.message }}
+
+## Intended use
+{{ v.description }}
+
+- Owner: {{ v.owner }}; task: {{ v.task }}; estimator: `{{ v.class_path }}`
+- Trained by: {{ v.context.trainer }}; MLflow run: `{{ v.context.run_id }}`; code version: `{{ v.context.code_version }}`
+
+## Data
+- Training set: v{{ v.context.training_set_version }} (content hash `{{ v.context.training_set_hash }}`)
+- Feature views: {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{{ ver }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}
+
+- Test split: {{ v.test_rows }} rows, never used for fitting or tuning
+
+## Metrics (test split)
+| metric | value |
+|---|---|
+{% for name, value in v.metrics.items() %}
+| {{ name }}{% if name == v.headline %} (headline){% endif %} | {{ value|num }}{% if name == v.headline and v.interval %} (95% CI {{ v.interval[0]|num }} – {{ v.interval[1]|num }}, {{ v.bootstrap }} bootstrap resamples){% endif %} |
+{% endfor %}
+
+## Comparisons (same test rows, paired bootstrap)
+| against | {{ v.headline }} ours | theirs | improvement | 95% CI of improvement | p | significant |
+|---|---|---|---|---|---|---|
+{% for c in v.comparisons %}
+| {{ c.against }} | {{ c.ours|num }} | {{ c.theirs|num }} | {{ c.improvement|num }} | {% if c.interval %}{{ c.interval[0]|num }} – {{ c.interval[1]|num }}{% else %}—{% endif %} | {{ c.p_value|num(3) }} | {{ 'yes' if c.significant else 'no' }} |
+{% endfor %}
+
+## Backtest replay
+{% if v.backtest %}
+| window | trained on rows | scored period | rows | {{ v.headline }} | baseline |
+|---|---|---|---|---|---|
+{% for r in v.backtest %}
+| {{ r.window }} | {{ r.train_rows }} (before {{ r.test_start }}) | {{ r.test_start }} → {{ r.test_end }} | {{ r.test_rows }} | {{ r[v.headline]|num }} | {{ r['baseline_' ~ v.headline]|num }} |
+{% endfor %}
+{% else %}
+Not configured (`evaluation.backtest`).
+{% endif %}
+
+## Top features (mean |SHAP|, {{ v.shap_method or 'not computed' }})
+{% for f in v.importance %}
+{{ loop.index }}. {{ f.feature }} — {{ f.mean_abs_shap|num }}
+{% endfor %}
+
+## Drift (training rows vs test split)
+{% if v.drift %}
+{{ (v.drift.share * 100)|round(1) }}% of features drifted (limit {{ (v.thresholds.share_drifted_max * 100)|round(1) }}%, p < {{ v.thresholds.p_value }}); PSI limit {{ v.thresholds.psi_max }}.
+
+| feature | test | p-value | drifted | PSI |
+|---|---|---|---|---|
+{% for f in v.drift.features %}
+| {{ f.feature }} | {{ f.method }} | {{ f.score|num }} | {{ 'yes' if f.drifted else 'no' }} | {{ f.psi|num(3) }} |
+{% endfor %}
+{% endif %}
+
+## Quality gate
+{% for c in v.gate.checks %}
+- {{ '✅' if c.passed else '❌' }} {{ c.rule }}: {{ c.message }}
+{% else %}
+- no rules configured
+{% endfor %}
+
+## Limitations
+{% for l in v.limitations %}
+- {{ l }}
+{% endfor %}
+{% for n in v.notes %}
+- Note: {{ n }}
+{% endfor %}
+"""
+
+HTML = """\
+<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{{ v.recipe }} v{{ v.context.model_version }} — evaluation</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1150px; color: #1d2330; }
+h1 { margin-bottom: .2rem; } h2 { border-bottom: 2px solid #e3e6ec; padding-bottom: .2rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
+td, th { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: left; } th { background: #f3f5f8; }
+.pass { background: #e3f6e8; color: #17692f; } .fail { background: #fde7e7; color: #9c1c1c; }
+.verdict { display: inline-block; padding: .4rem .8rem; border-radius: 6px; font-weight: 600; }
+.grid { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; } img { max-width: 100%; }
+.muted { color: #5b6475; font-size: .9rem; }
+</style></head><body>
+<h1>{{ v.recipe }} — model version {{ v.context.model_version }}</h1>
+<p class="muted">{{ v.description }}<br>owner {{ v.owner }} · {{ v.task }} · <code>{{ v.class_path }}</code> · trained by {{ v.context.trainer }} · run <code>{{ v.context.run_id }}</code></p>
+<p class="verdict {{ 'pass' if v.gate.passed else 'fail' }}">Quality gate {{ 'passed' if v.gate.passed else 'FAILED' }}: {{ v.gate.message }}</p>
+
+<h2>Data</h2>
+<p>Training set v{{ v.context.training_set_version }} (hash <code>{{ v.context.training_set_hash }}</code>);
+feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{{ ver }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %};
+{{ v.test_rows }} untouched test rows.</p>
+
+<h2>Metrics (test split)</h2>
+<div class="grid"><table><tr><th>metric</th><th>value</th><th>95% interval</th></tr>
+{% for name, value in v.metrics.items() %}
+<tr><td>{{ name }}{% if name == v.headline %} <b>(headline)</b>{% endif %}</td><td>{{ value|num }}</td>
+<td>{% if name == v.headline and v.interval %}{{ v.interval[0]|num }} – {{ v.interval[1]|num }} ({{ v.bootstrap }} resamples){% endif %}</td></tr>
+{% endfor %}</table>
+{% if 'confusion_matrix' in v.diagnostics %}
+<table><tr><th>actual \\ predicted</th>{% for l in v.diagnostics.confusion_matrix.labels %}<th>{{ l }}</th>{% endfor %}</tr>
+{% for row in v.diagnostics.confusion_matrix.matrix %}<tr><th>{{ v.diagnostics.confusion_matrix.labels[loop.index0] }}</th>{% for n in row %}<td>{{ n }}</td>{% endfor %}</tr>{% endfor %}
+</table>{% endif %}
+{% if 'residuals' in v.diagnostics %}<table><tr><th>residual</th><th>value</th></tr>
+{% for k, val in v.diagnostics.residuals.items() %}<tr><td>{{ k }}</td><td>{{ val|num }}</td></tr>{% endfor %}</table>{% endif %}
+{% if 'calibration' in images %}<img src="{{ images.calibration }}" alt="calibration curve" width="420">{% endif %}
+{% if 'residuals' in images %}<img src="{{ images.residuals }}" alt="residuals" width="700">{% endif %}
+</div>
+
+<h2>Comparisons (same test rows)</h2>
+<table><tr><th>against</th><th>{{ v.headline }} ours</th><th>theirs</th><th>improvement</th><th>95% CI</th><th>p</th><th>significant</th></tr>
+{% for c in v.comparisons %}<tr><td>{{ c.against }}</td><td>{{ c.ours|num }}</td><td>{{ c.theirs|num }}</td><td>{{ c.improvement|num }}</td>
+<td>{% if c.interval %}{{ c.interval[0]|num }} – {{ c.interval[1]|num }}{% else %}—{% endif %}</td><td>{{ c.p_value|num(3) }}</td><td>{{ 'yes' if c.significant else 'no' }}</td></tr>{% endfor %}
+</table><p class="muted">Paired bootstrap: each resample scores both models on the same rows; improvement is positive when ours is better.</p>
+
+<h2>Backtest replay</h2>
+{% if v.backtest %}<div class="grid"><table><tr><th>window</th><th>trained on</th><th>scored period</th><th>rows</th><th>{{ v.headline }}</th><th>baseline</th></tr>
+{% for r in v.backtest %}<tr><td>{{ r.window }}</td><td>{{ r.train_rows }} rows before {{ r.test_start }}</td><td>{{ r.test_start }} → {{ r.test_end }}</td><td>{{ r.test_rows }}</td><td>{{ r[v.headline]|num }}</td><td>{{ r['baseline_' ~ v.headline]|num }}</td></tr>{% endfor %}
+</table>{% if 'backtest' in images %}<img src="{{ images.backtest }}" alt="backtest" width="600">{% endif %}</div>
+{% else %}<p class="muted">Not configured (<code>evaluation.backtest</code>).</p>{% endif %}
+
+<h2>Explanations (SHAP, {{ v.shap_method or 'not computed' }})</h2>
+<div class="grid"><table><tr><th>feature</th><th>mean |SHAP|</th></tr>
+{% for f in v.importance %}<tr><td>{{ f.feature }}</td><td>{{ f.mean_abs_shap|num }}</td></tr>{% endfor %}</table>
+{% if 'shap_summary' in images %}<img src="{{ images.shap_summary }}" alt="SHAP summary" width="640">{% endif %}</div>
+<h3>Highest-scored rows</h3>
+{% for item in v.local %}<table><tr><th colspan="3">row {{ item.row }} — score {{ item.score|num }}</th></tr><tr><th>feature</th><th>value</th><th>SHAP</th></tr>
+{% for c in item.contributions %}<tr><td>{{ c.feature }}</td><td>{{ c.value }}</td><td>{{ c.shap|num }}</td></tr>{% endfor %}</table>{% endfor %}
+
+<h2>Drift (training rows vs test split)</h2>
+{% if v.drift %}<p>{{ (v.drift.share * 100)|round(1) }}% of features drifted (limit {{ (v.thresholds.share_drifted_max * 100)|round(1) }}%, p &lt; {{ v.thresholds.p_value }}; PSI limit {{ v.thresholds.psi_max }}).
+{% if drift_href %}<a href="{{ drift_href }}">Full Evidently report</a>{% endif %}</p>
+<table><tr><th>feature</th><th>kind</th><th>test</th><th>p-value</th><th>drifted</th><th>PSI</th></tr>
+{% for f in v.drift.features %}<tr class="{{ 'fail' if f.drifted or f.psi > v.thresholds.psi_max else '' }}"><td>{{ f.feature }}</td><td>{{ f.kind }}</td><td>{{ f.method }}</td><td>{{ f.score|num }}</td><td>{{ 'yes' if f.drifted else 'no' }}</td><td>{{ f.psi|num(3) }}</td></tr>{% endfor %}
+</table>{% endif %}
+
+<h2>Quality gate</h2>
+<table><tr><th>rule</th><th>result</th><th></th></tr>
+{% for c in v.gate.checks %}<tr class="{{ 'pass' if c.passed else 'fail' }}"><td>{{ c.rule }}</td><td>{{ 'passed' if c.passed else 'failed' }}</td><td>{{ c.message }}</td></tr>{% else %}<tr><td colspan="3">no rules configured</td></tr>{% endfor %}
+</table>
+
+<h2>Limitations</h2>
+<ul>{% for l in v.limitations %}<li>{{ l }}</li>{% endfor %}{% for n in v.notes %}<li>Note: {{ n }}</li>{% endfor %}</ul>
+</body></html>
+"""

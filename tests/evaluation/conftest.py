@@ -1,0 +1,80 @@
+"""Synthetic, time-ordered data with one planted strong feature, and the models fitted on it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.preprocessing import OneHotEncoder
+
+from mmp_assets.feature_store.contracts import TrainingSet
+from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.evaluation.scores import estimator_predictor
+
+FEATURES = ["strong", "weak", "noise", "channel"]
+
+
+def synthetic_frame(n: int = 1200, seed: int = 0, task: str = "classification") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "user_id": rng.integers(0, 200, n),
+        "event_time": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.uniform(0, 180, n)), unit="D"),
+        "strong": rng.normal(size=n),
+        "weak": rng.normal(size=n),
+        "noise": rng.normal(size=n),
+        "channel": rng.choice(["online", "pos", "atm"], n),
+    })
+    signal = 3.0 * frame["strong"] + 0.3 * frame["weak"] + 0.2 * (frame["channel"] == "online")
+    if task == "classification":
+        frame["label"] = (signal + rng.normal(size=n) > 1.0).astype(int)
+    else:
+        frame["label"] = 50 + 10 * signal + rng.normal(scale=2.0, size=n)
+    split = np.where(np.arange(n) < 0.7 * n, "train", np.where(np.arange(n) < 0.8 * n, "validation", "test"))
+    frame["split"] = split
+    return frame
+
+
+def training_set(frame: pd.DataFrame, recipe: str = "toy") -> TrainingSet:
+    return TrainingSet(recipe=recipe, version=1, content_hash="abc123", frame=frame, entity=["user_id"],
+                       timestamp="event_time", label="label", feature_columns=FEATURES,
+                       categorical_columns=["channel"], pinned_views={"profile": 3})
+
+
+def make_pipeline(task: str = "classification", **params):
+    prep = ColumnTransformer([("num", "passthrough", ["strong", "weak", "noise"]),
+                              ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["channel"])])
+    model = (HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor)(
+        max_iter=params.pop("max_iter", 40), random_state=0, **params)
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("prep", prep), ("model", model)])
+
+
+def recipe_for(task: str = "classification", **evaluation) -> ModelRecipe:
+    metric = "roc_auc" if task == "classification" else "rmse"
+    return ModelRecipe.model_validate({
+        "name": "toy", "description": "A toy model for tests.", "owner": "team:tests", "task": task,
+        "spine": {"source": "events", "entity": "user_id", "timestamp": "event_time", "label": "label"},
+        "split": {"strategy": "temporal", "validation": 0.1, "test": 0.2, "seed": 3},
+        "model": {"class_path": "sklearn.ensemble.HistGradientBoostingClassifier"},
+        "tuning": {"metric": metric, "n_trials": 1},
+        "evaluation": {"metrics": [metric], "bootstrap": 50, "shap_sample": 100, **evaluation},
+    })
+
+
+@pytest.fixture(scope="session")
+def toy_classification():
+    frame = synthetic_frame()
+    ts = training_set(frame)
+    pipeline = make_pipeline().fit(ts.X("train"), ts.y("train"))
+    return ts, pipeline, estimator_predictor(pipeline, "classification")
+
+
+@pytest.fixture(scope="session")
+def toy_regression():
+    frame = synthetic_frame(task="regression")
+    ts = training_set(frame)
+    pipeline = make_pipeline("regression").fit(ts.X("train"), ts.y("train"))
+    return ts, pipeline, estimator_predictor(pipeline, "regression")
