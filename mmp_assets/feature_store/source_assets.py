@@ -1,0 +1,48 @@
+"""`sources/<name>`: observable source assets whose data version is a schema + content fingerprint."""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from mmp_assets import keys
+from mmp_assets.feature_store.metadata import column_schema, one_line
+from mmp_assets.feature_store.observation import observe_source
+from mmp_assets.feature_store.sources import SourceError
+from mmp_assets.recipes import RecipeSet
+from mmp_assets.recipes.source import SourceRecipe
+from mmp_assets.recipes.versions import source_code_version
+
+
+def build_source_asset(source: SourceRecipe, recipes: RecipeSet, root: Path) -> dg.AssetsDefinition:
+    """One observable asset per source; observing reads it in a private in-memory DuckDB, not the store."""
+    spec = dg.AssetSpec(
+        key=keys.source_key(source.name),
+        description=one_line(source.description),
+        group_name=keys.SOURCES_GROUP,
+        owners=[source.owner],
+        kinds={"duckdb", "sql" if source.sql else source.file_format()},
+        tags=keys.mmp_tags(kind="source"),
+        code_version=source_code_version(source),
+        metadata={"mmp/recipe": recipes.file_of("source", source.name), "mmp/origin": source.path or "sql"},
+    )
+
+    @dg.multi_observable_source_asset(specs=[spec], name=f"observe_source_{source.name}")
+    def _observe(context: dg.AssetExecutionContext):
+        try:
+            with duckdb.connect() as conn:
+                seen = observe_source(conn, source.name, recipes, root)
+        except SourceError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        context.log.info(f"{source.name}: schema {seen.schema_fingerprint}, content {seen.content_fingerprint}")
+        yield dg.ObserveResult(
+            asset_key=spec.key,
+            data_version=dg.DataVersion(seen.data_version),
+            metadata={
+                "mmp/schema_fingerprint": seen.schema_fingerprint,
+                "mmp/content_fingerprint": seen.content_fingerprint,
+                "dagster/column_schema": column_schema(seen.columns),
+            },
+        )
+
+    return _observe

@@ -1,0 +1,68 @@
+"""Materialize one training-set version: join, split, prove it does not leak, then publish or not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from mmp_assets.feature_store import catalog, publish
+from mmp_assets.feature_store.leakage import leakage_violations, split_counts
+from mmp_assets.feature_store.observation import observe_source
+from mmp_assets.feature_store.pit import JoinedView, asof_sql
+from mmp_assets.feature_store.splits import SPLIT_COLUMN, split_sql
+from mmp_assets.feature_store.training_sets import column_lineage, count_unlabelled, feature_columns, pinned_joins, spine_sql
+from mmp_assets.recipes import RecipeSet
+from mmp_assets.recipes.model import ModelRecipe
+
+
+@dataclass(frozen=True)
+class TrainingSetOutcome:
+    """`status` is published, unchanged or rejected; `entry` is the version now current (if any)."""
+
+    status: str
+    entry: catalog.CatalogEntry | None
+    violations: list[str]
+    staged: publish.Staged
+    joins: list[JoinedView]
+    unlabelled: int
+    lineage: dict[str, tuple[str, str]]
+
+
+def materialize_training_set(
+    conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path,
+    *, run_id: str | None = None, view_versions: dict[str, int] | None = None,
+) -> TrainingSetOutcome:
+    """Stage the next version of `<recipe>/training_set`, check it, publish it if sound and changed."""
+    joins = pinned_joins(conn, recipe, recipes, view_versions)
+    query = split_sql(asof_sql(spine_sql(conn, recipe, recipes, root), recipe.spine.timestamp, joins), recipe)
+    staged = publish.stage(conn, "training_set", recipe.name, query)
+    unlabelled = count_unlabelled(conn, recipe)
+    lineage = column_lineage(recipe, joins)
+    current = catalog.find_entry(conn, "training_set", recipe.name)
+    violations = leakage_violations(conn, staged.table, recipe, joins)
+    if violations:
+        publish.discard(conn, staged)
+        return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage)
+    if publish.same_as_current(conn, staged):
+        publish.discard(conn, staged)
+        return TrainingSetOutcome("unchanged", current, [], staged, joins, unlabelled, lineage)
+    features, categorical = feature_columns(recipe, joins, staged.profile.columns)
+    entry = catalog.CatalogEntry(
+        kind="training_set", name=recipe.name, version=staged.version, table_name=staged.table,
+        content_hash=staged.profile.content_hash, owner=recipe.owner, description=recipe.description,
+        entity=list(recipe.spine.entity), timestamp_column=recipe.spine.timestamp, ttl=None,
+        schema=staged.profile.columns, row_count=staged.profile.row_count, null_fractions=staged.profile.null_fractions,
+        source_fingerprints={recipe.spine.source: observe_source(conn, recipe.spine.source, recipes, root).as_dict()},
+        pinned_views={j.view.name: j.version for j in joins},
+        details={
+            "label": recipe.spine.label, "feature_columns": features, "categorical_columns": categorical,
+            "split_column": SPLIT_COLUMN, "split_strategy": recipe.split.strategy, "split_counts": split_counts(conn, staged.table),
+            "unlabelled_rows_dropped": unlabelled, "lineage": {k: list(v) for k, v in lineage.items()},
+        },
+        created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
+    )
+    publish.publish(conn, staged, entry)
+    return TrainingSetOutcome("published", entry, [], staged, joins, unlabelled, lineage)

@@ -1,0 +1,104 @@
+"""Training sets: the spine joined point-in-time to pinned view versions, split, stored as a version.
+
+Also the read API training, evaluation and serving code against: `load_training_set` and
+`point_in_time_features` (same join and column names, for rows without a label).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from mmp_assets.feature_store import catalog, publish
+from mmp_assets.feature_store.contracts import TrainingSet
+from mmp_assets.feature_store.pit import JoinedView, asof_sql, is_categorical, plan_joins, spine_columns
+from mmp_assets.feature_store.sources import source_relation
+from mmp_assets.feature_store.sql import ident
+from mmp_assets.recipes import RecipeSet
+from mmp_assets.recipes.model import ModelRecipe
+
+
+def pinned_joins(
+    conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, view_versions: dict[str, int] | None = None
+) -> list[JoinedView]:
+    """The joins of a recipe against the given view versions (the current ones by default)."""
+    versions = {}
+    for i, ref in enumerate(recipe.features):
+        try:
+            entry = publish.resolve_version(conn, "view", ref.view, (view_versions or {}).get(ref.view))
+        except LookupError as exc:
+            raise LookupError(f"{recipes.file_of('model', recipe.name)}: features[{i}].view: {exc}") from None
+        missing = [c for c in ref.columns or [] if c not in entry.schema]
+        if missing:
+            raise ValueError(
+                f"{recipes.file_of('model', recipe.name)}: features[{i}].columns: {', '.join(map(repr, missing))} not in view "
+                f"{ref.view!r} version {entry.version}; its columns: {', '.join(entry.schema)}"
+            )
+        versions[ref.view] = (entry.version, entry.table_name, entry.schema)
+    return plan_joins(recipe, recipes, versions)
+
+
+def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path) -> str:
+    """The spine columns a training set keeps (see `spine_columns`), of rows that have a label."""
+    spine = recipe.spine
+    relation = source_relation(conn, spine.source, recipes, root)
+    columns = ", ".join(ident(c) for c in spine_columns(recipe))
+    return f"SELECT {columns} FROM {relation} WHERE {ident(spine.label)} IS NOT NULL"
+
+
+def count_unlabelled(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe) -> int:
+    relation = ident(recipe.spine.source)  # registered by spine_sql
+    return conn.execute(f"SELECT count(*) FROM {relation} WHERE {ident(recipe.spine.label)} IS NULL").fetchone()[0]
+
+
+def load_training_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, version: int | None = None) -> TrainingSet:
+    """One stored version of `<recipe>/training_set` (the current one when `version` is None)."""
+    entry = publish.resolve_version(conn, "training_set", recipe.name, version)
+    frame = conn.execute(f"SELECT * FROM {ident(entry.table_name)}").df()
+    details = entry.details
+    return TrainingSet(
+        recipe=recipe.name, version=entry.version, content_hash=entry.content_hash, frame=frame,
+        entity=list(recipe.spine.entity), timestamp=recipe.spine.timestamp, label=recipe.spine.label,
+        feature_columns=list(details["feature_columns"]), categorical_columns=list(details["categorical_columns"]),
+        pinned_views=dict(entry.pinned_views), split_column=details.get("split_column", "split"),
+    )
+
+
+def point_in_time_features(
+    conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, spine: pd.DataFrame,
+    view_versions: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """`spine` (any columns, entity and timestamp required, label optional) with the recipe's feature
+    columns joined exactly as in its training set; rows keep their order and are never dropped."""
+    needed = [*recipe.spine.entity, *(c for ref in recipe.features for c in (ref.on or [])), recipe.spine.timestamp]
+    missing = [c for c in needed if c not in spine.columns]
+    if missing:
+        raise ValueError(f"spine frame lacks column(s) {', '.join(missing)}; it needs {', '.join(needed)}")
+    joins = pinned_joins(conn, recipe, recipes, view_versions)
+    conn.register("__mmp_spine", spine.reset_index(drop=True).assign(__mmp_row=range(len(spine))))
+    try:
+        sql = asof_sql("SELECT * FROM __mmp_spine", recipe.spine.timestamp, joins)
+        drop = ", ".join(["__mmp_row", *(ident(j.ts_column) for j in joins)])
+        frame = conn.execute(f"SELECT * EXCLUDE ({drop}) FROM ({sql}) ORDER BY __mmp_row").df()
+    finally:
+        conn.unregister("__mmp_spine")
+    frame.index = spine.index
+    return frame
+
+
+def feature_columns(recipe: ModelRecipe, joins: list[JoinedView], schema: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(feature columns, the categorical ones among them): spine.columns then each view's columns."""
+    features = [*recipe.spine.columns, *(out for join in joins for out in join.columns)]
+    return features, [c for c in features if is_categorical(schema[c])]
+
+
+def column_lineage(recipe: ModelRecipe, joins: list[JoinedView]) -> dict[str, tuple[str, str]]:
+    """training-set column → (upstream kind:name, upstream column)."""
+    spine = recipe.spine
+    lineage = {c: (f"source:{spine.source}", c) for c in spine_columns(recipe)}
+    for join in joins:
+        lineage |= {out: (f"view:{join.view.name}", column) for out, column in join.columns.items()}
+        lineage[join.ts_column] = (f"view:{join.view.name}", join.view.timestamp)
+    return lineage

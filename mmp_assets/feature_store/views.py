@@ -1,0 +1,94 @@
+"""Materialize one feature view: compute, check the contract, then publish a new version or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from mmp_assets.feature_store import catalog, publish
+from mmp_assets.feature_store.contract import ContractReport, check_contract, declared_schema
+from mmp_assets.feature_store.observation import observe_source
+from mmp_assets.feature_store.sources import referenced_sources, register_sources
+from mmp_assets.feature_store.sql import ident
+from mmp_assets.feature_store.templates import RenderedSql, render_sql
+from mmp_assets.recipes import RecipeSet
+from mmp_assets.recipes.feature_view import FeatureViewRecipe
+from mmp_resources.errors import display_path
+
+
+@dataclass(frozen=True)
+class ViewOutcome:
+    """`status` is published, unchanged or rejected; `entry` is the version now current (if any)."""
+
+    status: str
+    entry: catalog.CatalogEntry | None
+    report: ContractReport
+    staged: publish.Staged
+    retired: list[int]
+
+
+def view_template(view: FeatureViewRecipe, recipes: RecipeSet) -> tuple[str, str]:
+    """(SQL template text, name to show in errors) of a view's query."""
+    recipe_file = recipes.files[("view", view.name)]
+    if view.source_name:
+        return f"SELECT * FROM {ident(view.source_name)}", display_path(recipe_file, recipes.root)
+    if view.source.sql_file:
+        path = recipe_file.parent / view.source.sql_file
+        return path.read_text(encoding="utf-8"), display_path(path, recipes.root)
+    return view.source.sql, f"{display_path(recipe_file, recipes.root)}: source.sql"
+
+
+def view_sources(view: FeatureViewRecipe, recipes: RecipeSet) -> list[str]:
+    """Sources a view reads (from its recipe and template text; reads no data)."""
+    if view.source_name:
+        return [view.source_name]
+    return referenced_sources(view_template(view, recipes)[0], recipes)
+
+
+def view_query(conn: duckdb.DuckDBPyConnection, view: FeatureViewRecipe, recipes: RecipeSet, root: Path, params: dict | None = None) -> RenderedSql:
+    """The view's SQL with bound parameters; the sources it reads are registered on `conn`."""
+    template, shown = view_template(view, recipes)
+    register_sources(conn, view_sources(view, recipes), recipes, root)
+    values = ({} if view.source_name else dict(view.source.params)) | (params or {})
+    return render_sql(template, values, shown)
+
+
+def materialize_view(
+    conn: duckdb.DuckDBPyConnection, view: FeatureViewRecipe, recipes: RecipeSet, root: Path,
+    *, keep: int, run_id: str | None = None, params: dict | None = None,
+) -> ViewOutcome:
+    """Stage the next version, validate it, and publish it only if it passed and its content changed."""
+    rendered = view_query(conn, view, recipes, root, params)
+    staged = publish.stage(conn, "view", view.name, rendered.sql, rendered.params)
+    history = catalog.entries(conn, "view", view.name)
+    current = catalog.find_entry(conn, "view", view.name)
+    expected = declared_schema(conn, view.schema_) or (history[0].schema if history else None)
+    report = check_contract(conn, staged.table, staged.profile.columns, [*view.entity, view.timestamp], expected,
+                            current.schema if current else None)
+    if not report.passed:
+        publish.discard(conn, staged)
+        return ViewOutcome("rejected", current, report, staged, [])
+    if publish.same_as_current(conn, staged):
+        publish.discard(conn, staged)
+        return ViewOutcome("unchanged", current, report, staged, [])
+    fingerprints = {name: observe_source(conn, name, recipes, root).as_dict() for name in view_sources(view, recipes)}
+    entry = catalog.CatalogEntry(
+        kind="view", name=view.name, version=staged.version, table_name=staged.table,
+        content_hash=staged.profile.content_hash, owner=view.owner, description=view.description,
+        entity=list(view.entity), timestamp_column=view.timestamp, ttl=view.ttl, schema=staged.profile.columns,
+        row_count=staged.profile.row_count, null_fractions=staged.profile.null_fractions,
+        source_fingerprints=fingerprints, details={"tags": view.tags, "strictly_before": view.strictly_before, "params": rendered.params},
+        created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
+    )
+    publish.publish(conn, staged, entry)
+    retired = publish.retire_old_versions(conn, "view", view.name, keep)
+    return ViewOutcome("published", entry, report, staged, retired)
+
+
+def read_feature_view(conn: duckdb.DuckDBPyConnection, view: str, version: int | None = None) -> pd.DataFrame:
+    """Rows of one version of a view (the current one when `version` is None)."""
+    entry = publish.resolve_version(conn, "view", view, version)
+    return conn.execute(f"SELECT * FROM {ident(entry.table_name)}").df()
