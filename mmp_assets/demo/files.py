@@ -52,7 +52,7 @@ def write_parquet(frame: pl.DataFrame, name: str, out_dir: Path) -> Path:
     schema = SCHEMAS[name]
     frame = frame.select([pl.col(c).cast(t) for c, t in schema.items()])
     path = out_dir / f"{name}.parquet"
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     frame.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
     os.replace(tmp, path)
     return path
@@ -75,7 +75,7 @@ def read_manifest(out_dir: Path) -> dict | None:
 
 def write_manifest(out_dir: Path, content: dict) -> None:
     path = out_dir / MANIFEST
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -61,16 +63,18 @@ def write_demo_data(project_root: Path, *, force: bool = False) -> dict[str, Pat
     settings = {"generator_version": GENERATOR_VERSION, "seed": DEFAULT_SEED}
     if not force and files.matches(out_dir, settings):
         return {name: out_dir / f"{name}.parquet" for name in files.SCHEMAS}
+    out_dir.mkdir(parents=True, exist_ok=True)
     # Drop the manifest first: a run interrupted from here on is never mistaken for a complete one.
     (out_dir / files.MANIFEST).unlink(missing_ok=True)
-    staging = out_dir / ".staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    written = generate_demo_data(staging, seed=DEFAULT_SEED)
-    paths = {}
-    for name, tmp in written.items():
-        paths[name] = out_dir / tmp.name
-        tmp.replace(paths[name])
-    staging.rmdir()
+    # Generate everything aside, then swap file by file: a failed run leaves the old files in place.
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        written = generate_demo_data(staging, seed=DEFAULT_SEED)
+        paths = {name: out_dir / tmp.name for name, tmp in written.items()}
+        for name, tmp in written.items():
+            os.replace(tmp, paths[name])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     hashes = {name: files.sha256(path) for name, path in paths.items()}
     files.write_manifest(out_dir, {**settings, "files": hashes})
     return paths
