@@ -1,0 +1,132 @@
+"""`<recipe>/model` (tuned, logged, registered) and `<recipe>/predictions` (batch scores).
+
+Construction reads no data and contacts no server; heavy libraries load inside the asset bodies.
+"""
+
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from mmp_assets import keys
+from mmp_assets.recipes import RecipeSet
+from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.recipes.versions import model_code_version
+from mmp_resources.feature_store import FeatureStoreResource
+from mmp_resources.settings import PlatformConfig
+from mmp_resources.studies import StudyStorageResource
+from mmp_resources.tracking import MlflowResource
+
+
+def _link(url: str) -> dg.MetadataValue:
+    return dg.MetadataValue.url(url) if url.startswith("http") else dg.MetadataValue.text(url)
+
+
+def model_metadata(outcome) -> dict:
+    details = dict(outcome.details)
+    meta = {
+        "model_uri": outcome.model_uri,
+        "model_version": outcome.version,
+        "registered": outcome.registered,
+        "inputs_digest": outcome.inputs_digest,
+        "best_score": outcome.best_score,
+        "best_params": dg.MetadataValue.json(outcome.best_params),
+    }
+    if "mlflow_run_url" in details:
+        meta["mlflow_run_url"] = _link(details.pop("mlflow_run_url"))
+    if "budget" in details:
+        meta["budget"] = dg.MetadataValue.json(details.pop("budget"))
+    meta.update({k: v for k, v in details.items() if v is not None})
+    return meta
+
+
+def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
+    kind = "catboost" if recipe.model.class_path.startswith("catboost.") else "sklearn"
+
+    @dg.asset(
+        key=keys.recipe_key(recipe.name, "model"),
+        deps=[keys.recipe_key(recipe.name, "training_set")],
+        group_name=recipe.name,
+        owners=[recipe.owner],
+        kinds={kind, "optuna", "mlflow"},
+        tags=keys.mmp_tags(recipe=recipe.name, stage="model"),
+        code_version=model_code_version(recipe, "model"),
+        description=f"{recipe.name}: Optuna-tuned {recipe.model.class_path.rsplit('.', 1)[-1]} on {recipe.tuning.metric}, registered in MLflow.",
+    )
+    def model(
+        context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource, study_storage: StudyStorageResource
+    ) -> dg.MaterializeResult:
+        from mmp_assets.feature_store import load_training_set
+        from mmp_assets.training.tuning import tune_model
+
+        with feature_store.connect() as conn:
+            training_set = load_training_set(conn, recipe)
+        context.log.info(f"tuning on training set v{training_set.version} ({len(training_set.frame)} rows)")
+        outcome = tune_model(
+            recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
+            dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=context.log.info,
+        )
+        context.log.info(outcome.details.get("unchanged") or f"registered {outcome.model_uri} (alias candidate)")
+        return dg.MaterializeResult(metadata=model_metadata(outcome), data_version=dg.DataVersion(outcome.inputs_digest))
+
+    return model
+
+
+def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> dg.AssetsDefinition:
+    scoring = recipe.monitoring.scoring_source
+
+    @dg.asset(
+        key=keys.recipe_key(recipe.name, "predictions"),
+        deps=[keys.recipe_key(recipe.name, "model"), keys.source_key(scoring), *(keys.view_key(f.view) for f in recipe.features)],
+        group_name=recipe.name,
+        owners=[recipe.owner],
+        kinds={"duckdb", "mlflow"},
+        tags=keys.mmp_tags(recipe=recipe.name, stage="predictions"),
+        code_version=model_code_version(recipe, "predictions"),
+        pool=config.dagster.duckdb_pool,
+        description=f"{recipe.name}: {scoring} rows scored by the champion (else candidate) model version.",
+    )
+    def predictions(context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource) -> dg.MaterializeResult:
+        import mlflow as mlflow_lib
+
+        from mmp_assets.feature_store import point_in_time_features, read_source_frame
+        from mmp_assets.training.predictions import score_rows, write_predictions
+        from mmp_assets.training.registry import version_for_alias
+
+        client = mlflow.client()
+        alias, version = "champion", version_for_alias(client, recipe.name, "champion")
+        if version is None:
+            alias, version = "candidate", version_for_alias(client, recipe.name, "candidate")
+        if version is None:
+            raise dg.Failure(f"registered model {recipe.name!r} has no champion or candidate version; materialize {recipe.name}/model first")
+        model = mlflow_lib.pyfunc.load_model(f"models:/{recipe.name}/{version.version}")
+        feature_columns = [c.name for c in model.metadata.get_input_schema().inputs]
+        with feature_store.connect() as conn:
+            spine = read_source_frame(conn, scoring, recipes, root)
+            rows = point_in_time_features(conn, recipe, recipes, spine)
+            scored = score_rows(model, rows, feature_columns, recipe.name, version.version)
+            table, table_version = write_predictions(conn, recipe.name, scored)
+        context.log.info(f"scored {len(scored)} {scoring} rows with {recipe.name} v{version.version} ({alias}) into {table}")
+        return dg.MaterializeResult(
+            metadata={
+                "table": table,
+                "table_version": table_version,
+                "rows": len(scored),
+                "model_version": str(version.version),
+                "model_alias": alias,
+                "model_uri": f"models:/{recipe.name}/{version.version}",
+                "pinned_views_at_training": dg.MetadataValue.json(json.loads(version.tags.get("mmp.pinned_views", "{}"))),
+            },
+            data_version=dg.DataVersion(f"{table}"),
+        )
+
+    return predictions
+
+
+def build_model_assets(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> list:
+    """`<recipe>/model`, plus `<recipe>/predictions` when the recipe names a scoring source."""
+    assets = [_model_asset(recipe)]
+    if recipe.monitoring.scoring_source:
+        assets.append(_predictions_asset(recipe, recipes, config, root))
+    return assets

@@ -1,0 +1,54 @@
+"""Batch predictions: score point-in-time feature rows, store them as a new versioned DuckDB table.
+
+Every version is its own table `pred_<recipe>__v<N>` written completely before the view
+`pred_<recipe>` is pointed at it, so a failed run never touches an earlier version.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+
+def score_rows(model, rows: pd.DataFrame, feature_columns: list[str], model_name: str, model_version: str) -> pd.DataFrame:
+    """`rows` (spine columns + features) with the pyfunc's outputs and the model version on every row."""
+    outputs = model.predict(rows[feature_columns])
+    scored = rows.reset_index(drop=True).copy()
+    for column in outputs.columns:
+        scored[column] = outputs[column].to_numpy()
+    scored["model_name"] = model_name
+    scored["model_version"] = str(model_version)
+    scored["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
+    return scored
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def next_table(conn: duckdb.DuckDBPyConnection, recipe_name: str) -> tuple[str, int]:
+    pattern = re.compile(rf"^pred_{re.escape(recipe_name)}__v(\d+)$")
+    names = [r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    taken = [int(m.group(1)) for n in names if (m := pattern.match(n))]
+    version = max(taken, default=0) + 1
+    return f"pred_{recipe_name}__v{version}", version
+
+
+def write_predictions(conn: duckdb.DuckDBPyConnection, recipe_name: str, scored: pd.DataFrame) -> tuple[str, int]:
+    """Write `scored` as the next version and point `pred_<recipe>` at it; returns (table, version)."""
+    table, version = next_table(conn, recipe_name)
+    conn.register("__mmp_scored", scored)
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM __mmp_scored")
+        conn.execute(f"CREATE OR REPLACE VIEW {_ident('pred_' + recipe_name)} AS SELECT * FROM {_ident(table)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("__mmp_scored")
+    return table, version
