@@ -1,0 +1,128 @@
+"""`mmp prompts list|show|diff|approve|rollback|audit`: thin wrappers over mmp_assets.prompts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mmp_assets.audit import AuditLog
+from mmp_assets.prompts.audit_report import audit_html, audit_markdown
+from mmp_assets.prompts.governance import ApprovalRefused, approve, rollback
+from mmp_assets.prompts.history import version_diff
+from mmp_assets.prompts.registry import EVALUATION_RUN, OWNER, AUTHOR, PromptRegistry
+from mmp_resources import load_config, project_root
+from mmp_resources.tracking import MlflowResource
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("prompts", help="prompt registry: versions, approval, rollback, audit export")
+    cmds = parser.add_subparsers(dest="prompts_command", metavar="<action>", required=True)
+    cmds.add_parser("list", help="every prompt with its versions, aliases and verdicts").set_defaults(func=_list)
+    show = cmds.add_parser("show", help="one prompt's versions in detail, or one version's template")
+    show.add_argument("name")
+    show.add_argument("version", nargs="?", type=int)
+    show.set_defaults(func=_show)
+    diff = cmds.add_parser("diff", help="unified diff of template and settings between two versions")
+    diff.add_argument("name")
+    diff.add_argument("old", type=int)
+    diff.add_argument("new", type=int)
+    diff.set_defaults(func=_diff)
+    appr = cmds.add_parser("approve", help="move alias production to a version that passed evaluation (not by its author)")
+    appr.add_argument("name")
+    appr.add_argument("version", type=int)
+    appr.add_argument("--approver", help="who approves (default: MMP_USER or the OS user)")
+    appr.set_defaults(func=_approve)
+    back = cmds.add_parser("rollback", help="move alias production back to the version it replaced")
+    back.add_argument("name")
+    back.set_defaults(func=_rollback)
+    audit = cmds.add_parser("audit", help="write an audit document (Markdown, plus HTML beside it)")
+    audit.add_argument("name")
+    audit.add_argument("--out", type=Path, help="Markdown file to write (default: prompt_audit_<name>.md)")
+    audit.set_defaults(func=_audit)
+
+
+def _stores() -> tuple[PromptRegistry, AuditLog]:
+    root = project_root()
+    config = load_config(root)
+    client = MlflowResource(project_dir=str(root), env=config.env).client()
+    return PromptRegistry(client), AuditLog.for_data_dir(config.data_dir)
+
+
+def _names(registry: PromptRegistry) -> list[str]:
+    return sorted(p.name for p in registry.client.search_prompts(max_results=1000))
+
+
+def _list(args: argparse.Namespace) -> int:
+    registry, _ = _stores()
+    for name in _names(registry):
+        versions = registry.versions(name)
+        aliases = ", ".join(f"{a}=v{v}" for a, v in sorted(registry.aliases(name).items()))
+        verdicts = " ".join(f"v{v.version}:{v.verdict}" for v in versions)
+        print(f"{name}  [{aliases or 'no aliases'}]  {verdicts}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    registry, _ = _stores()
+    versions = registry.versions(args.name)
+    if not versions:
+        print(f"no prompt named {args.name!r}; see `mmp prompts list`", file=sys.stderr)
+        return 1
+    if args.version is not None:
+        found = registry.version(args.name, args.version)
+        if found is None:
+            print(f"{args.name} has no version {args.version}", file=sys.stderr)
+            return 1
+        print(found.template)
+        return 0
+    for v in versions:
+        print(f"v{v.version}  {v.verdict:<11} aliases={','.join(v.aliases) or '-'}  owner={v.tags.get(OWNER, '')}  "
+              f"author={v.tags.get(AUTHOR, '')}  hash={v.content_hash}  eval_run={v.tags.get(EVALUATION_RUN, '-')}")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    registry, _ = _stores()
+    old, new = registry.version(args.name, args.old), registry.version(args.name, args.new)
+    if old is None or new is None:
+        print(f"{args.name} has no version {args.old if old is None else args.new}", file=sys.stderr)
+        return 1
+    sys.stdout.write(version_diff(old, new) or "no difference\n")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    registry, audit = _stores()
+    try:
+        approved = approve(registry, audit, args.name, args.version, args.approver)
+    except ApprovalRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.name} v{approved.version} is now production (approved by {approved.tags.get('mmp.approved_by')})")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    registry, audit = _stores()
+    try:
+        old, new = rollback(registry, audit, args.name)
+    except ApprovalRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.name}: production moved back from v{old} to v{new}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    registry, audit = _stores()
+    if not registry.versions(args.name):
+        print(f"no prompt named {args.name!r}; see `mmp prompts list`", file=sys.stderr)
+        return 1
+    out = args.out or Path(f"prompt_audit_{args.name}.md")
+    markdown = audit_markdown(registry, audit, args.name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(markdown, encoding="utf-8")
+    out.with_suffix(".html").write_text(audit_html(markdown, f"Audit of prompt {args.name}"), encoding="utf-8")
+    print(f"wrote {out} and {out.with_suffix('.html')}")
+    return 0

@@ -1,0 +1,99 @@
+"""mmp's view of MLflow's prompt registry: versions with their mmp tags, aliases, registration.
+
+Only this module and the evaluation logger talk to MLflow; everything else works on the plain
+`VersionInfo` records it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlflow import MlflowClient
+
+OWNER, AUTHOR, CONTENT_HASH, DAGSTER_RUN = "mmp.owner", "mmp.author", "mmp.content_hash", "mmp.dagster_run_id"
+COMMIT_MESSAGE = "mmp.commit_message"
+VERDICT, EVALUATION_RUN, EVALUATION_SUMMARY = "mmp.evaluation", "mmp.evaluation_run_id", "mmp.evaluation_summary"
+CANDIDATE, PRODUCTION = "candidate", "production"
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    name: str
+    version: int
+    template: str
+    tags: dict[str, str]
+    created_ms: int
+    aliases: tuple[str, ...] = ()
+    model_config: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def verdict(self) -> str:
+        """`passed`, `failed`, or `unevaluated`."""
+        return self.tags.get(VERDICT, "unevaluated")
+
+    @property
+    def content_hash(self) -> str | None:
+        return self.tags.get(CONTENT_HASH)
+
+
+class PromptRegistry:
+    """One prompt store (a tracking/registry URI pair); the client must already point at it."""
+
+    def __init__(self, client: MlflowClient):
+        self.client = client
+
+    def exists(self, name: str) -> bool:
+        return self.client.get_prompt(name) is not None
+
+    def versions(self, name: str) -> list[VersionInfo]:
+        """Every version of `name`, oldest first; empty when the prompt was never registered."""
+        if not self.exists(name):
+            return []
+        found, token = [], None
+        while True:
+            page = self.client.search_prompt_versions(name, max_results=1000, page_token=token)
+            found += list(page)
+            token = getattr(page, "token", None)
+            if not token:
+                break
+        # search results carry no aliases, so each version is read once more on its own
+        numbers = sorted(int(v.version) for v in found)
+        return [_info(self.client.get_prompt_version(name, n)) for n in numbers]
+
+    def version(self, name: str, version: int) -> VersionInfo | None:
+        return next((v for v in self.versions(name) if v.version == int(version)), None)
+
+    def latest(self, name: str) -> VersionInfo | None:
+        versions = self.versions(name)
+        return versions[-1] if versions else None
+
+    def for_content(self, name: str, content_hash: str) -> VersionInfo | None:
+        """The newest version registered with this content hash."""
+        matches = [v for v in self.versions(name) if v.content_hash == content_hash]
+        return matches[-1] if matches else None
+
+    def aliases(self, name: str) -> dict[str, int]:
+        return {alias: v.version for v in self.versions(name) for alias in v.aliases}
+
+    def register(self, name: str, template: str, *, commit_message: str, tags: dict[str, str],
+                 model_config: dict[str, Any] | None, response_format: dict[str, Any] | None) -> VersionInfo:
+        created = self.client.register_prompt(
+            name=name, template=template, commit_message=commit_message or None, tags=tags,
+            model_config=model_config or None, response_format=response_format,
+        )
+        return self.version(name, created.version)
+
+    def set_alias(self, name: str, alias: str, version: int) -> None:
+        self.client.set_prompt_alias(name, alias, int(version))
+
+    def tag(self, name: str, version: int, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_prompt_version_tag(name, int(version), key, value)
+
+
+def _info(v: Any) -> VersionInfo:
+    return VersionInfo(
+        name=v.name, version=int(v.version), template=v.template, tags=dict(v.tags or {}),
+        created_ms=int(v.creation_timestamp or 0), aliases=tuple(v.aliases or ()), model_config=v.model_config,
+    )

@@ -1,0 +1,1 @@
+"""Offline scorers of one response: toxicity, groundedness, PII. Pure functions, no network."""
