@@ -30,6 +30,11 @@ class MlflowConfig(_Strict):
         "mlartifacts", description="Artifact location for new experiments (local folder under data_dir, or s3://, gs://, ...)."
     )
     experiment_prefix: str = Field("mmp", description="Experiments are named `<prefix>/<recipe>`.")
+    backend_store_uri: SecretStr | None = Field(
+        None,
+        description="Backend store of the tracking server `mmp services up` starts (e.g. postgresql://...); "
+        "only used when tracking_uri is an http URL on loopback.",
+    )
 
 
 class OptunaConfig(_Strict):
@@ -64,6 +69,18 @@ class RunLauncherConfig(_Strict):
     kind: Literal["default", "docker", "k8s"] = Field("default", description="Dagster run launcher: in-process default, Docker or Kubernetes.")
     image: str | None = Field(None, description="Container image for docker/k8s launchers.")
     namespace: str | None = Field(None, description="Kubernetes namespace for the k8s launcher.")
+    instance_config_map: str = Field(
+        "mmp-dagster-instance", description="k8s: ConfigMap holding the generated dagster.yaml, mounted into run pods."
+    )
+    service_account: str | None = Field(None, description="k8s: service account the run pods use.")
+    env_secrets: list[str] = Field(
+        default_factory=list, description="k8s: names of Secrets whose keys become environment variables of run pods (MMP_* URLs)."
+    )
+    env_vars: list[str] = Field(
+        default_factory=list,
+        description="Names of environment variables passed from the launcher's environment to each run (values are never written).",
+    )
+    network: str | None = Field(None, description="docker: network the run containers join (to reach PostgreSQL, Redis, MLflow).")
 
 
 class DagsterConfig(_Strict):

@@ -1,0 +1,187 @@
+"""The dev environment's local services: PostgreSQL databases created on first use, and `mlflow server`.
+
+`mmp services up` creates the databases the config names (Dagster's, MLflow's, Optuna's) when they
+do not exist yet and starts `mlflow server` on loopback with its backend store on PostgreSQL; `down`
+stops only the server it started (by the pid in `<data_dir>/services/mlflow.pid`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import URL, make_url
+
+from mmp_resources.settings import PlatformConfig
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def postgres_urls(config: PlatformConfig) -> dict[str, str]:
+    """Which config fields point at a PostgreSQL database, with their URLs (secret: never print them)."""
+    found = {}
+    if config.dagster.storage.kind == "postgres" and config.dagster.storage.postgres_url:
+        found["dagster.storage.postgres_url"] = config.dagster.storage.postgres_url.get_secret_value()
+    if config.mlflow.backend_store_uri:
+        found["mlflow.backend_store_uri"] = config.mlflow.backend_store_uri.get_secret_value()
+    found["mlflow.tracking_uri"] = config.tracking_uri
+    found["optuna.storage"] = config.optuna_storage
+    return {field: url for field, url in found.items() if url.startswith("postgresql")}
+
+
+def _connect_maintenance(url: URL):
+    import psycopg2
+
+    return psycopg2.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password or None, dbname="postgres"
+    )
+
+
+def database_exists(url: str) -> bool:
+    parsed = make_url(url)
+    conn = _connect_maintenance(parsed)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,))
+            return cur.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def create_database(url: str) -> bool:
+    """Create the URL's database when missing; True when this call created it."""
+    import psycopg2
+    from psycopg2 import errors, sql
+
+    if database_exists(url):
+        return False
+    parsed = make_url(url)
+    conn = _connect_maintenance(parsed)
+    conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database)))
+        return True
+    except (errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
+        return False  # another process created it between our check and our CREATE
+    finally:
+        conn.close()
+
+
+def ensure_databases(config: PlatformConfig) -> list[str]:
+    """Create every PostgreSQL database the config names; returns the names of those created now."""
+    return [make_url(url).database for url in dict.fromkeys(postgres_urls(config).values()) if create_database(url)]
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for a terminal or a log: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a SQLAlchemy URL (http://, redis://)
+        parsed = urlparse(url)
+        return url.replace(parsed.password, "***") if parsed.password else url
+
+
+class MlflowServer:
+    """The dev tracking server: `mlflow server` on loopback, backend store and artifact root from config."""
+
+    def __init__(self, config: PlatformConfig):
+        self.config = config
+        self.state_dir = Path(config.data_dir) / "services"
+        self.pid_file = self.state_dir / "mlflow.pid"
+        self.log_file = self.state_dir / "mlflow.log"
+        parsed = urlparse(config.tracking_uri)
+        self.managed = parsed.scheme == "http" and parsed.hostname in _LOOPBACK and bool(config.mlflow.backend_store_uri)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 5000
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def pid(self) -> int | None:
+        """The pid of the server this project started, when it is still alive."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            return None
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if cmdline.exists() and b"mlflow" not in cmdline.read_bytes():
+            return None  # the pid was reused by an unrelated process: never signal it
+        return pid
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:  # noqa: S310 - loopback http
+                return response.status == 200
+        except OSError:
+            return False
+
+    def start(self, timeout_s: float = 90) -> str:
+        """Start the server unless one answers already; wait until /health says OK."""
+        if not self.managed:
+            raise RuntimeError(
+                f"config/{self.config.env}.yaml: mlflow.tracking_uri ({safe_url(self.config.tracking_uri)}) is not an http URL on "
+                "loopback with mlflow.backend_store_uri set; mmp starts a tracking server only for that dev setup"
+            )
+        if self.healthy():
+            return f"already running at {self.url}"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        artifacts = self.config.artifact_root
+        if artifacts.startswith("file://"):
+            artifacts = urlparse(artifacts).path
+            Path(artifacts).mkdir(parents=True, exist_ok=True)
+        # the backend store URL travels in the child's environment, not its argv, so `ps` never shows it
+        env = {**os.environ, "MLFLOW_BACKEND_STORE_URI": self.config.mlflow.backend_store_uri.get_secret_value()}
+        # the server's job runner (a dozen huey workers for GenAI jobs) is nothing mmp uses; it triples start-up time
+        env.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+        cmd = [sys.executable, "-m", "mlflow", "server", "--host", self.host, "--port", str(self.port),
+               "--artifacts-destination", artifacts, "--workers", "1"]  # fmt: skip
+        with open(self.log_file, "ab") as log:
+            process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.pid_file.write_text(str(process.pid))
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                self.pid_file.unlink(missing_ok=True)
+                raise RuntimeError(f"mlflow server exited with code {process.returncode}; see {self.log_file}")
+            if self.healthy():
+                return f"started at {self.url} (pid {process.pid})"
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"mlflow server did not answer {self.url}/health within {timeout_s:.0f}s; see {self.log_file}")
+
+    def stop(self, timeout_s: float = 20) -> str:
+        """Stop the server this project started: its whole process group (the server and its workers)."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return "not running (no live pid file)"
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.2)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return f"stopped (pid {pid})"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)  # our own child: reap it so it does not linger as a zombie
+        if reaped:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
