@@ -5,9 +5,9 @@
 
 import dagster as dg
 
-from mmp_assets.definitions import build_definitions
-
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    from mmp_assets.definitions import build_definitions
+
     return build_definitions()

@@ -1,25 +1,29 @@
-"""mmp's resources: the environment config loader and the resources it builds, in one place."""
+"""mmp's resources: the environment config loader and the resources it builds, in one place.
 
-from mmp_resources.errors import MmpValidationError, Problem
-from mmp_resources.feature_store import FeatureStoreResource
-from mmp_resources.loader import active_env, load_config
-from mmp_resources.online_store import OnlineStoreResource
-from mmp_resources.project import project_root
-from mmp_resources.resources import build_resources
-from mmp_resources.settings import PlatformConfig
-from mmp_resources.studies import StudyStorageResource
-from mmp_resources.tracking import MlflowResource
+Names are imported on first use (PEP 562), so `import mmp_resources` does not pull in MLflow,
+Optuna or DuckDB for a command that only needs the config loader.
+"""
 
-__all__ = [
-    "FeatureStoreResource",
-    "MlflowResource",
-    "MmpValidationError",
-    "OnlineStoreResource",
-    "PlatformConfig",
-    "Problem",
-    "StudyStorageResource",
-    "active_env",
-    "build_resources",
-    "load_config",
-    "project_root",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "FeatureStoreResource": "mmp_resources.feature_store",
+    "MlflowResource": "mmp_resources.tracking",
+    "MmpValidationError": "mmp_resources.errors",
+    "OnlineStoreResource": "mmp_resources.online_store",
+    "PlatformConfig": "mmp_resources.settings",
+    "Problem": "mmp_resources.errors",
+    "StudyStorageResource": "mmp_resources.studies",
+    "active_env": "mmp_resources.loader",
+    "build_resources": "mmp_resources.resources",
+    "load_config": "mmp_resources.loader",
+    "project_root": "mmp_resources.project",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mmp_resources' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)
