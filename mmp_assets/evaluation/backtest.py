@@ -50,8 +50,7 @@ def rolling_origin(timestamps: pd.Series, windows: int) -> list[Window]:
 def replay(frame: pd.DataFrame, *, task: str, timestamp: str, label: str, features: list[str], windows: int,
            metric: str, fit: FitFunction) -> pd.DataFrame:
     """One row per window: its periods, row counts, the re-fitted model's and the baseline's `metric`."""
-    frame = frame.reset_index(drop=True)
-    rows = []
+    rows = []  # positions select rows; the frame's index labels pass through to `fit`
     for window in rolling_origin(frame[timestamp], windows):
         past, future = frame.iloc[window.train_idx], frame.iloc[window.test_idx]
         y_future = future[label].to_numpy()

@@ -1,9 +1,11 @@
-"""SHAP explanations on a bounded sample: TreeExplainer for tree models, permutation otherwise.
+"""SHAP explanations on a bounded sample: TreeExplainer for tree models, Kernel SHAP otherwise.
 
 Tree models are explained on the features they actually see (after the pipeline's preprocessing)
 and the values are summed back onto the raw feature each encoded column came from; SHAP values are
 additive, so a one-hot feature's contribution is the sum of its columns'. Any other model is
-explained model-agnostically on raw rows, categoricals handed to SHAP as integer codes.
+explained model-agnostically on raw rows (Kernel SHAP, categoricals handed over as integer codes):
+shap's permutation explainer JIT-compiles numba code for ~20 s in every new process, Kernel SHAP
+does not, and with a bounded sample and coalition budget it costs about the same.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 TREE_MODULES = ("catboost", "sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm")
+BACKGROUND_ROWS = 50  # rows standing for "feature unknown" in the model-agnostic explainer
+KERNEL_SAMPLES = 400  # coalitions evaluated per explained row: exact for up to 8 features
 
 
 @dataclass
@@ -51,14 +55,18 @@ def explain(model, X: pd.DataFrame, task: str, *, categorical: list[str], seed: 
         Z = transform(X)
         raw = _tree_values(estimator, Z)
         return Explanation(_to_raw(raw, list(Z.columns), list(X.columns), X.index), X, "tree")
-    return Explanation(_permutation(model, X, task, categorical, seed), X, "permutation")
+    return Explanation(_permutation(model, X, task, categorical, seed), X, "kernel")
 
 
 def _tree_parts(model):
-    """(transform, tree estimator) when the model's last step is a tree ensemble SHAP reads natively."""
+    """(transform, tree estimator) when the model's last step is a tree ensemble SHAP reads natively.
+
+    Threshold and frozen wrappers leave probabilities unchanged, so the tree under them is explained;
+    a calibrated model's probabilities are not the tree's, so it goes to the model-agnostic explainer.
+    """
     steps = getattr(model, "steps", None)
-    estimator = steps[-1][1] if steps else model
-    if not type(estimator).__module__.startswith(TREE_MODULES):
+    estimator = _unwrap(steps[-1][1] if steps else model)
+    if estimator is None or not type(estimator).__module__.startswith(TREE_MODULES):
         return None
     if steps and len(steps) > 1:
         head = model[:-1]
@@ -72,6 +80,18 @@ def _tree_parts(model):
 
         return transform, estimator
     return (lambda X: X), estimator
+
+
+def _unwrap(estimator):
+    """The estimator under threshold/frozen wrappers; None under a calibration wrapper."""
+    for _ in range(5):
+        if hasattr(estimator, "calibrated_classifiers_"):
+            return None
+        inner = getattr(estimator, "estimator_", None) or getattr(estimator, "estimator", None)
+        if inner is None or isinstance(inner, str):
+            return estimator
+        estimator = inner
+    return estimator
 
 
 def _tree_values(estimator, Z: pd.DataFrame) -> np.ndarray:
@@ -116,10 +136,10 @@ def _permutation(model, X: pd.DataFrame, task: str, categorical: list[str], seed
             return proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
         return np.asarray(model.predict(rows), dtype=float).ravel()
 
-    masker = shap.maskers.Independent(numeric.to_numpy(), max_samples=50)
-    explainer = shap.PermutationExplainer(f, masker, seed=seed)
-    result = explainer(numeric.to_numpy(), max_evals=2 * X.shape[1] + 1, silent=True)
-    return pd.DataFrame(np.asarray(result.values), index=X.index, columns=list(X.columns))
+    background = shap.sample(numeric.to_numpy(), BACKGROUND_ROWS, random_state=seed)
+    explainer = shap.KernelExplainer(f, background)
+    values = explainer.shap_values(numeric.to_numpy(), nsamples=min(KERNEL_SAMPLES, 2 ** X.shape[1] + 2), silent=True)
+    return pd.DataFrame(np.asarray(values), index=X.index, columns=list(X.columns))
 
 
 def _plain(value):

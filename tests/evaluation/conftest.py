@@ -16,6 +16,16 @@ from mmp_assets.evaluation.scores import estimator_predictor
 FEATURES = ["strong", "weak", "noise", "channel"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread_per_fit():
+    """OpenMP fits (HistGradientBoosting, CatBoost) spin on every core; with other suites sharing two
+    cores that turns a 0.1 s fit into seconds, so this suite fits single-threaded."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def synthetic_frame(n: int = 1200, seed: int = 0, task: str = "classification") -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame({
