@@ -1,6 +1,6 @@
 """Is every claim in an answer backed by the context? A lexical judge with number and entity checks.
 
-Each sentence is `neutral` (greetings, thanks: no claim), `supported` (its words are in the context
+Each clause of each sentence is `neutral` (greetings, thanks: no claim), `supported` (its words are in the context
 and so are all its numbers and named entities), `contradicted` (it talks about what the context
 talks about, but with a number or entity the context does not have: "Paris is in Germany" against
 "Paris is in France") or `unsupported` (mostly words the context never uses: a new claim).
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mmp_assets.prompts.scoring.text import COURTESY, NUMBER_WORDS, STOPWORDS, numbers, sentences, stem, words
+from mmp_assets.prompts.scoring.text import COURTESY, NUMBER_WORDS, STOPWORDS, clauses, numbers, sentences, stem, words
 
 Status = Literal["neutral", "supported", "contradicted", "unsupported"]
 Label = Literal["grounded", "partly_hallucinated", "contradicting"]
@@ -46,7 +46,9 @@ class Groundedness:
 def judge(response: str, context: str, *, min_overlap: float = 0.5) -> Groundedness:
     vocabulary = {stem(w) for w in words(context)}
     context_numbers = numbers(context)
-    judged = tuple(_judge_sentence(s, vocabulary, context_numbers, min_overlap) for s in sentences(response))
+    judged = tuple(
+        _judge_sentence(c, vocabulary, context_numbers, min_overlap) for s in sentences(response) for c in clauses(s)
+    )
     claims = [j for j in judged if j.status != "neutral"]
     supported = sum(j.status == "supported" for j in claims)
     score = supported / len(claims) if claims else 1.0

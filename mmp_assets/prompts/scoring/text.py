@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# a claim is a clause: "X is included, and the hotel also offers Y" makes two claims
+_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:and|but|while|whereas|plus)\s+", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?|(?<=[A-Za-z-])\d+(?:\.\d+)?")
 
@@ -30,6 +32,10 @@ NUMBER_WORDS = {
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
+
+
+def clauses(sentence: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
 
 
 def words(text: str) -> list[str]:
