@@ -1,5 +1,6 @@
 """`sources/<name>`: observable source assets whose data version is a schema + content fingerprint."""
 
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -27,7 +28,6 @@ def build_source_asset(source: SourceRecipe, recipes: RecipeSet, root: Path) -> 
         metadata={"mmp/recipe": recipes.file_of("source", source.name), "mmp/origin": source.path or "sql"},
     )
 
-    @dg.multi_observable_source_asset(specs=[spec], name=f"observe_source_{source.name}")
     def _observe(context: dg.AssetExecutionContext):
         try:
             with duckdb.connect() as conn:
@@ -45,4 +45,6 @@ def build_source_asset(source: SourceRecipe, recipes: RecipeSet, root: Path) -> 
             },
         )
 
-    return _observe
+    with warnings.catch_warnings():  # observable sources are still "beta" in Dagster 1.13, and the one way to version them
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.multi_observable_source_asset(specs=[spec], name=f"observe_source_{source.name}")(_observe)
