@@ -62,7 +62,7 @@ def ensure_catalog(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def insert_entry(conn: duckdb.DuckDBPyConnection, entry: CatalogEntry) -> None:
-    row = {k: json.dumps(v, sort_keys=True, default=str) if k in _JSON else v for k, v in asdict(entry).items()}
+    row = {k: json.dumps(v, default=str) if k in _JSON else v for k, v in asdict(entry).items()}
     placeholders = ", ".join(f"${c}" for c in _COLUMNS)
     conn.execute(f"INSERT INTO mmp_catalog ({', '.join(_COLUMNS)}) VALUES ({placeholders})", row)
 
