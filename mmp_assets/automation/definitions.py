@@ -12,10 +12,15 @@ from mmp_resources.settings import PlatformConfig
 
 
 def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> tuple[list, list, list]:
-    """(sensors, schedules, jobs). Both start RUNNING with `dagster dev`: models stay right unattended."""
+    """(sensors, schedules, jobs). Every sensor and schedule starts RUNNING: models stay right unattended."""
+    from mmp_assets.automation.drift_sensor import build_drift_retrain_sensor
+    from mmp_assets.automation.failure_sensor import build_run_failure_alert_sensor
+    from mmp_assets.automation.schema_sensor import build_schema_change_sensor
+    from mmp_assets.audit.job import build_audit_job
+
     observe_sources = dg.define_asset_job(
         "observe_sources",
-        selection=dg.AssetSelection.groups(keys.SOURCES_GROUP),
+        selection=dg.AssetSelection.groups(keys.SOURCES_GROUP, include_sources=True),
         description="Observe every source: its schema and content fingerprints become its data version.",
     )
     schedule = dg.ScheduleDefinition(
@@ -30,6 +35,12 @@ def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> 
         target=dg.AssetSelection.all(),
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=30,
-        description="Evaluates every asset's automation condition (schema change, upstream data change, drift).",
+        description="Evaluates every asset's automation condition: feature views refresh on new source data, drift runs on its cron.",
     )
-    return [automation], [schedule], [observe_sources]
+    sensors = [
+        automation,
+        build_schema_change_sensor(recipes),
+        build_drift_retrain_sensor(recipes, config),
+        build_run_failure_alert_sensor(config),
+    ]
+    return sensors, [schedule], [observe_sources, build_audit_job()]
