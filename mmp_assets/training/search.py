@@ -41,6 +41,7 @@ class SearchResult:
     stopped_by_setting: str | None
     elapsed_s: float
     history: pd.DataFrame = field(repr=False)
+    study: optuna.Study | None = field(default=None, repr=False)
 
 
 class _Surplus(Exception):
@@ -145,4 +146,5 @@ def _result(study: optuna.Study, budget: Budget, remaining: int, ran_here: int, 
         stopped_by_setting=setting,
         elapsed_s=elapsed,
         history=history,
+        study=study,
     )
