@@ -1,0 +1,62 @@
+"""Prompt recipe and dataset validation, and the read-only `mmp prompts` commands."""
+
+from __future__ import annotations
+
+import pytest
+from mlflow.entities.model_registry.prompt_version import PromptModelConfig
+
+from mmp_assets.cli.main import main
+from mmp_assets.prompts.cases import load_cases
+from mmp_assets.recipes import load_recipes
+from mmp_assets.recipes.prompt import MODEL_CONFIG_KEYS
+from mmp_resources.errors import MmpValidationError
+from tests.prompts.helpers import edited, publish, publish_and_evaluate
+
+
+def test_model_config_keys_follow_mlflow():
+    assert MODEL_CONFIG_KEYS == set(PromptModelConfig.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  temperature: 0.2", "  temprature: 0.2", "model_config: unknown key(s) temprature; allowed:"),
+        ("{{question}}", "{{question}} {{order_id}}", "undeclared variable(s) order_id; add them to `variables`"),
+        ("variables: [customer_name, question, order_facts]", "variables: [customer_name, question, order_facts, tone]",
+         "variable(s) tone declared but not used"),
+    ],
+)
+def test_recipe_mistakes_name_file_and_field(prompt_project, old, new, message):
+    path = prompt_project / "recipes" / "prompts" / "support_reply.yaml"
+    path.write_text(path.read_text().replace(old, new))
+    problems = [str(p) for p in load_recipes(prompt_project).problems]
+    assert any(p.startswith("recipes/prompts/support_reply.yaml: ") and message in p for p in problems), problems
+
+
+def test_bad_dataset_lines_are_all_reported_with_line_numbers(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "a", "inputs": {}, "context": "x"}\nnot json\n{"id": "a", "inputs": {}, "context": "x"}\n{"id": "b"}\n')
+    with pytest.raises(MmpValidationError) as err:
+        load_cases(path, "cases.jsonl")
+    lines = [str(p) for p in err.value.problems]
+    assert "cases.jsonl: line 2: not valid JSON" in lines[0]
+    assert "cases.jsonl: line 3.id: duplicate case id 'a'" in lines[1]
+    assert any(line.startswith("cases.jsonl: line 4.inputs: is required") for line in lines)
+
+
+def test_list_show_diff(mlflow_resource, registry, audit, recipes, capsys):
+    prompt = recipes.prompts["support_reply"]
+    publish_and_evaluate(mlflow_resource, audit, recipes, prompt)
+    publish(registry, audit, edited(prompt, "\nKeep it short."))
+    capsys.readouterr()
+
+    assert main(["prompts", "list"]) == 0
+    assert "support_reply  [candidate=v2]  v1:passed v2:unevaluated" in capsys.readouterr().out
+    assert main(["prompts", "show", "support_reply"]) == 0
+    assert "owner=team:support-ml  author=alice" in capsys.readouterr().out
+    assert main(["prompts", "show", "support_reply", "2"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("Keep it short.")
+    assert main(["prompts", "diff", "support_reply", "1", "2"]) == 0
+    diff = capsys.readouterr().out
+    assert "--- support_reply v1" in diff and "+Keep it short." in diff
+    assert main(["prompts", "diff", "support_reply", "1", "7"]) == 1
