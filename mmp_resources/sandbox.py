@@ -1,0 +1,136 @@
+"""A throwaway dev environment on the local services, for tests and end-to-end checks.
+
+`dev_sandbox()` gives one caller its own PostgreSQL databases (Dagster, MLflow, Optuna), its own Redis
+key prefix and data_dir, exported as the env vars `config/dev.yaml` reads, and removes all of it
+afterwards. `query()` reads those databases directly, so a test checks what landed in the services
+instead of trusting the code that wrote it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from mmp_resources.services import MlflowServer, create_database
+
+PG_SERVER = os.environ.get("MMP_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("MMP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@dataclass
+class DevSandbox:
+    """Where one sandbox's state lives; `env` holds the variables it exported."""
+
+    name: str
+    data_dir: Path
+    databases: dict[str, str]  # role (dagster | mlflow | optuna) → URL
+    redis_prefix: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    def query(self, role: str, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of one SQL query against the sandbox's `role` database."""
+        import psycopg2
+
+        url = make_url(self.databases[role])
+        conn = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password, dbname=url.database)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    def redis_keys(self) -> list[str]:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+        return sorted(client.scan_iter(match=f"{self.redis_prefix}:*", count=1000))
+
+
+@contextmanager
+def private_services(data_dir: Path) -> Iterator[DevSandbox]:
+    """Private databases and a Redis prefix, dropped afterwards; `env` says how dev.yaml would reach them,
+    but nothing is exported (safe for fixtures shared across tests)."""
+    name = f"mmp_t{uuid.uuid4().hex[:10]}"
+    databases = {role: f"{PG_SERVER}/{name}_{role}" for role in ("dagster", "mlflow", "optuna")}
+    sandbox = DevSandbox(name=name, data_dir=Path(data_dir), databases=databases, redis_prefix=name)
+    sandbox.env = {
+        "MMP_ENV": "dev",
+        "MMP_DATA_DIR": str(data_dir),
+        "MMP_DAGSTER_PG_URL": databases["dagster"],
+        "MMP_MLFLOW_BACKEND_STORE_URI": databases["mlflow"],
+        "MMP_MLFLOW_TRACKING_URI": databases["mlflow"],
+        "MMP_OPTUNA_STORAGE": databases["optuna"],
+        "MMP_REDIS_URL": REDIS_URL,
+        "MMP_REDIS_PREFIX": name,
+    }
+    try:
+        for url in databases.values():
+            create_database(url)
+        yield sandbox
+    finally:
+        _cleanup(sandbox)
+
+
+@contextmanager
+def dev_sandbox(data_dir: Path, *, mlflow_server: bool = False, config_root: Path | None = None) -> Iterator[DevSandbox]:
+    """MMP_ENV=dev on private databases and a private Redis prefix, exported for the duration of the block.
+
+    Without `mlflow_server` the MLflow tracking URI is the PostgreSQL database itself (no server);
+    with it, `mlflow server` is started on a free loopback port and stopped afterwards.
+    """
+    with private_services(data_dir) as sandbox:
+        if mlflow_server:
+            sandbox.env["MMP_MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{_free_port()}"
+        saved = {key: os.environ.get(key) for key in sandbox.env}
+        os.environ.update(sandbox.env)
+        server = None
+        try:
+            if mlflow_server:
+                from mmp_resources.loader import load_config
+
+                server = MlflowServer(load_config(config_root, "dev"))
+                server.start()
+            yield sandbox
+        finally:
+            if server is not None:
+                server.stop()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _cleanup(sandbox: DevSandbox) -> None:
+    import psycopg2
+    import redis
+    from psycopg2 import sql
+
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    keys = list(client.scan_iter(match=f"{sandbox.redis_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    url = make_url(PG_SERVER + "/postgres")
+    conn = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password, dbname="postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for db in sandbox.databases.values():
+                # FORCE ends connections a pooled engine (Dagster, MLflow, Optuna) may still hold
+                cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(make_url(db).database)))
+    finally:
+        conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
