@@ -88,3 +88,32 @@ def toy_regression():
     ts = training_set(frame)
     pipeline = make_pipeline("regression").fit(ts.X("train"), ts.y("train"))
     return ts, pipeline, estimator_predictor(pipeline, "regression")
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory):
+    """One real MLflow SQLite store for the session (creating its tables costs seconds)."""
+    from mlflow.tracking import MlflowClient
+
+    root = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.experiment = client.create_experiment("toy", artifact_location=(root / "artifacts").as_uri())
+    return client
+
+
+@pytest.fixture
+def registry(mlflow_store, request):
+    """A fresh registered model (`registry.model_name`) whose versions are trained by alice; gates as given."""
+    client = mlflow_store
+    name = "toy_" + request.node.name.removeprefix("test_")[:40]
+    client.create_registered_model(name)
+
+    def add_version(gate: str | None = "passed", trainer: str = "alice") -> str:
+        run = client.create_run(client.experiment, tags={"mlflow.user": trainer})
+        tags = {"mmp.trainer": trainer, **({"gate": gate} if gate else {})}
+        found = client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id, tags=tags)
+        return str(found.version)
+
+    client.model_name, client.add_version = name, add_version
+    return client

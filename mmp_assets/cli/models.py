@@ -1,0 +1,81 @@
+"""`mmp models list|promote|rollback`: thin wrappers over mmp_assets.evaluation.lifecycle."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("models", help="model versions: list, promote (four-eyes), rollback")
+    cmds = parser.add_subparsers(dest="models_command", metavar="<action>", required=True)
+    listing = cmds.add_parser("list", help="versions of a recipe's model with aliases, gate verdict and approvals")
+    listing.add_argument("recipe")
+    listing.set_defaults(func=_list)
+    prom = cmds.add_parser("promote", help="move alias champion to a version whose gate passed (not by its trainer)")
+    prom.add_argument("recipe")
+    prom.add_argument("--version", required=True, type=int, help="model version to promote")
+    prom.add_argument("--approver", required=True, help="who approves; must not be the person who trained it")
+    prom.add_argument("--reason", required=True, help="why this version should serve")
+    prom.set_defaults(func=_promote)
+    back = cmds.add_parser("rollback", help="move alias champion back to the previous champion")
+    back.add_argument("recipe")
+    back.add_argument("--reason", default="rollback", help="why (recorded in the audit log)")
+    back.set_defaults(func=_rollback)
+
+
+def _stores():
+    # imported here so `mmp --help` does not pay for MLflow
+    from mmp_assets.audit import AuditLog
+    from mmp_resources import load_config, project_root
+    from mmp_resources.tracking import MlflowResource
+
+    root = project_root()
+    config = load_config(root)
+    client = MlflowResource(project_dir=str(root), env=config.env).client()
+    return client, AuditLog.for_data_dir(config.data_dir)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from mlflow.exceptions import MlflowException
+
+    from mmp_assets.evaluation.lifecycle import versions
+
+    client, _ = _stores()
+    try:
+        rows = versions(client, args.recipe)
+    except MlflowException:
+        print(f"no registered model {args.recipe!r}; materialize {args.recipe}/model first", file=sys.stderr)
+        return 1
+    print(f"{'version':>7}  {'aliases':<28} {'gate':<14} {'trainer':<20} approved")
+    for r in rows:
+        approved = f"{r['approved_by']} at {r['approved_at']}: {r['reason']}" if r["approved_by"] else "-"
+        print(f"{r['version']:>7}  {','.join(r['aliases']) or '-':<28} {r['gate']:<14} {r['trainer']:<20} {approved}")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from mmp_assets.evaluation.lifecycle import PromotionRefused, promote
+
+    client, audit = _stores()
+    try:
+        entry = promote(client, audit, args.recipe, args.version, approver=args.approver, reason=args.reason)
+    except PromotionRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    details = entry["details"]
+    print(f"{args.recipe}: champion v{details['from_version'] or '-'} -> v{details['to_version']} (approved by {args.approver})")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from mmp_assets.evaluation.lifecycle import PromotionRefused, rollback
+
+    client, audit = _stores()
+    try:
+        entry = rollback(client, audit, args.recipe, reason=args.reason)
+    except PromotionRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.recipe}: champion v{entry['details']['from_version']} -> v{entry['details']['to_version']}")
+    return 0
