@@ -1,0 +1,42 @@
+"""One trained, gated and promoted model version of the tiny project, shared by the audit tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from tests.automation.synthetic import build_project, materialize, project_definitions
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory):
+    """(project root, instance): alpha v1 trained by alice, gate passed, promoted by bob with carol approving."""
+    root = build_project(tmp_path_factory.mktemp("audit") / "project")
+    saved = {k: os.environ.get(k) for k in ("MMP_PROJECT_DIR", "MMP_DATA_DIR", "MMP_ENV", "MMP_USER")}
+    os.environ.update(MMP_PROJECT_DIR=str(root), MMP_DATA_DIR=str(root / ".mmp"), MMP_USER="alice")
+    os.environ.pop("MMP_ENV", None)
+    try:
+        with dg.instance_for_test() as instance:
+            defs = project_definitions(root)
+            assert defs.resolve_job_def("observe_sources").execute_in_process(instance=instance).success
+            assert materialize(defs, instance, ["features/user_view", "alpha/training_set", "alpha/model"]).success
+            _gate_and_promote(root)
+            yield root, instance
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+def _gate_and_promote(root: Path) -> None:
+    from mmp_assets.audit import AuditLog
+    from mmp_assets.evaluation.lifecycle import promote, record_gate
+    from mmp_resources import build_resources, load_config
+
+    config = load_config(root)
+    client = build_resources(config, root)["mlflow"].client()
+    record_gate(client, "alpha", "1", True, "quality gate passed (1 rule(s))")
+    os.environ["MMP_USER"] = "bob"
+    promote(client, AuditLog.for_data_dir(config.data_dir), "alpha", 1, approver="carol", reason="beats the baseline")
