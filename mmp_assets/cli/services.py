@@ -79,7 +79,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _online_get(args: argparse.Namespace) -> int:
-    from mmp_assets.online.push import current_version, get_latest
+    from mmp_assets.online.read import current_version, get_latest
     from mmp_assets.recipes import load_recipes
 
     root = project_root()

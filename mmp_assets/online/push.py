@@ -1,4 +1,4 @@
-"""Push a feature view's latest row per entity to Redis, and read it back.
+"""Push a feature view's latest row per entity to Redis (readers are in `read.py`).
 
 A push writes every hash under a new version's key prefix first, then flips the view's `current`
 pointer in one transaction, so a reader sees the old version or the new one, never a mix. The old
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import pandas as pd
 
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
-from mmp_resources.online_store import OnlineStoreResource, entity_id
+from mmp_resources.online_store import OnlineStoreResource
 
 OLD_VERSION_GRACE_S = 60
 _BATCH = 1000
@@ -53,29 +53,6 @@ def push_latest(store: OnlineStoreResource, view: FeatureViewRecipe, frame: pd.D
     _expire(redis, stale, seconds=OLD_VERSION_GRACE_S)
     return {"view": name, "version": version, "entities": len(latest), "flipped": flipped,
             "previous_version": int(current) if current is not None else None, "expiring_keys": len(stale)}  # fmt: skip
-
-
-def current_version(store: OnlineStoreResource, view: str) -> int | None:
-    value = store.client().get(store.pointer_key(view))
-    return int(value) if value is not None else None
-
-
-def get_latest(store: OnlineStoreResource, view: FeatureViewRecipe | str, entity: str | Sequence[str]) -> dict | None:
-    """The latest feature values of one entity in the current version (None when unknown)."""
-    name = view if isinstance(view, str) else view.name
-    return fetch_latest(store, name, [entity])[0]
-
-
-def fetch_latest(store: OnlineStoreResource, view: str, entities: Sequence[str | Sequence[str]]) -> list[dict | None]:
-    """Latest values of many entities of one view, in one round trip after reading the pointer."""
-    redis = store.client()
-    version = redis.get(store.pointer_key(view))
-    if version is None:
-        return [None] * len(entities)
-    pipe = redis.pipeline(transaction=False)
-    for entity in entities:
-        pipe.hgetall(store.entity_key(view, int(version), entity_id(entity)))
-    return [{k: json.loads(v) for k, v in found.items()} or None for found in pipe.execute()]
 
 
 def _flip(redis, pointer: str, version: int) -> bool:

@@ -9,7 +9,8 @@ import uuid
 import pandas as pd
 import pytest
 
-from mmp_assets.online.push import OLD_VERSION_GRACE_S, current_version, fetch_latest, get_latest, push_latest
+from mmp_assets.online.push import OLD_VERSION_GRACE_S, push_latest
+from mmp_assets.online.read import current_version, fetch_latest, get_latest
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_resources import OnlineStoreResource
 from mmp_resources.online_store import OnlineStoreNotConfigured
