@@ -62,7 +62,13 @@ def build_report(recipe, training_set, predict: Predictor, *, context: dict, exp
                                      resamples=ev.bootstrap, seed=seed)]
     champion_value = None
     if champion is not None:
-        theirs = score(champion, X_test)
+        try:
+            theirs = score(champion, X_test)
+        except Exception as exc:  # noqa: BLE001 - an old champion may need features the recipe no longer has
+            notes.append(f"champion v{champion_version} could not score the test rows ({type(exc).__name__}: {exc}); "
+                         "no champion comparison, relative gate rule skipped")
+            champion = None
+    if champion is not None:
         versus = paired_comparison(task, headline, y_test, ours, theirs, against=f"champion v{champion_version}",
                                    resamples=ev.bootstrap, seed=seed)
         comparisons.append(versus)

@@ -1,0 +1,106 @@
+"""Evaluate the newest registered version: read it from MLflow and the feature store, report, record.
+
+This is the edge of the evaluation: it loads the candidate (and champion) pyfunc, the training set
+the candidate was trained on, builds the report, writes it under `<data_dir>/reports`, logs it to
+the version's MLflow run and tags the version with its gate verdict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from mmp_assets.evaluation.lifecycle import record_gate
+from mmp_assets.evaluation.render import render_card, render_html
+from mmp_assets.evaluation.report import EvaluationReport, build_report
+from mmp_assets.evaluation.scores import estimator_predictor
+
+VALIDATION_SHARE = 0.15  # newest share of each backtest window's past that picks its threshold / calibration
+
+
+@dataclass
+class EvaluatedVersion:
+    version: str
+    run_id: str
+    report: EvaluationReport
+    report_dir: Path
+
+
+def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) -> EvaluatedVersion:
+    """Evaluate alias `candidate` of `recipe.name`; `connect()` opens the feature store."""
+    import mlflow
+
+    from mmp_assets.feature_store import load_training_set
+    from mmp_assets.training.registry import best_params, version_for_alias
+
+    name = recipe.name
+    candidate = version_for_alias(client, name, "candidate")
+    if candidate is None:
+        raise ValueError(f"registered model {name!r} has no candidate version; materialize {name}/model first")
+    tags = candidate.tags
+    ts_version = int(tags["mmp.training_set_version"]) if tags.get("mmp.training_set_version") else None
+    with connect() as conn:
+        training_set = load_training_set(conn, recipe, ts_version)
+    log(f"evaluating {name} v{candidate.version} on training set v{training_set.version} ({len(training_set.X('test'))} test rows)")
+    model = mlflow.pyfunc.load_model(f"models:/{name}/{candidate.version}")
+    pipeline = getattr(model.unwrap_python_model(), "pipeline", None)
+
+    champion, champion_version = None, None
+    found = version_for_alias(client, name, "champion")
+    if found is not None and str(found.version) != str(candidate.version):
+        champion_model = mlflow.pyfunc.load_model(f"models:/{name}/{found.version}")
+        champion, champion_version = champion_model.predict, str(found.version)
+
+    params = best_params(client, name, candidate.version)
+    context = {
+        "model_version": str(candidate.version), "run_id": candidate.run_id, "trainer": tags.get("mmp.trainer", "unknown"),
+        "code_version": tags.get("mmp.code_version", ""), "training_set_version": training_set.version,
+        "training_set_hash": training_set.content_hash, "pinned_views": training_set.pinned_views,
+        "dagster_run_id": tags.get("mmp.dagster_run_id", ""), "best_params": params,
+    }
+    report = build_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
+                          champion=champion, champion_version=champion_version,
+                          fit=_window_fit(recipe, training_set, params))
+    report_dir = write_report(report, data_dir / "reports" / name / f"v{candidate.version}")
+    client.log_artifacts(candidate.run_id, str(report_dir), artifact_path="evaluation")
+    for metric, value in report.metrics.values.items():
+        client.log_metric(candidate.run_id, f"test_{metric}", value)
+    record_gate(client, name, str(candidate.version), report.gate.passed, report.gate.message)
+    return EvaluatedVersion(str(candidate.version), candidate.run_id, report, report_dir)
+
+
+def _window_fit(recipe, training_set, params):
+    """Backtest re-fit exactly as the shipped model is fitted, on one window's past rows only."""
+    from mmp_assets.training.registry import fit_final
+
+    def fit(X, y):
+        past = training_set.frame.loc[X.index].sort_values(training_set.timestamp, kind="stable").copy()
+        cut = int(len(past) * (1 - VALIDATION_SHARE))
+        past[training_set.split_column] = ["train"] * cut + ["validation"] * (len(past) - cut)
+        window = dataclasses.replace(training_set, frame=past)
+        return estimator_predictor(fit_final(recipe, window, params), recipe.task)
+
+    return fit
+
+
+def write_report(report: EvaluationReport, target: Path) -> Path:
+    """report.html, drift.html, model_card.md and metrics.json, swapped in whole: a failed run never
+    leaves a half-written report where a complete one was."""
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    (staging / "report.html").write_text(render_html(report), encoding="utf-8")
+    (staging / "model_card.md").write_text(render_card(report), encoding="utf-8")
+    if report.drift is not None:
+        (staging / "drift.html").write_text(report.drift.html, encoding="utf-8")
+    summary = {"metrics": report.metrics.values, "interval": report.metrics.interval,
+               "comparisons": [c.as_dict() for c in report.comparisons], "gate": report.gate.checks,
+               "gate_passed": report.gate.passed}
+    (staging / "metrics.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    return target
