@@ -7,6 +7,8 @@ with its error; the search fails only when no trial completes.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +57,7 @@ def _guarded(objective, target: int):
             trial.set_user_attr("surplus", True)
             trial.study.stop()
             raise _Surplus(f"the study already has {target} trials")
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         try:
             return objective(trial)
         except optuna.TrialPruned:
