@@ -13,19 +13,22 @@ from mmp_resources.settings import PlatformConfig
 
 def build_recipe_assets(recipes: RecipeSet, config: PlatformConfig, root: Path) -> list:
     """Assets and checks for every valid recipe. Reads no data and contacts no server."""
+    from mmp_assets.automation.conditions import apply_automation
     from mmp_assets.evaluation.assets import build_evaluation_assets
     from mmp_assets.feature_store.assets import build_feature_store_assets, build_training_set_assets
+    from mmp_assets.online.assets import build_online_assets
     from mmp_assets.prompts.assets import build_prompt_assets
     from mmp_assets.training.assets import build_model_assets
 
     assets: list = list(build_feature_store_assets(recipes, config, root))
+    assets += build_online_assets(recipes, config, root)
     for recipe in recipes.models.values():
         assets += build_training_set_assets(recipe, recipes, config, root)
         assets += build_model_assets(recipe, recipes, config, root)
         assets += build_evaluation_assets(recipe, recipes, config, root)
     for prompt in recipes.prompts.values():
         assets += build_prompt_assets(prompt, recipes, config, root)
-    return assets
+    return apply_automation(assets, recipes, config)
 
 
 def problem_specs(problems: list[Problem]) -> list[dg.AssetSpec]:
