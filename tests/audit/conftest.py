@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from tests.automation.conftest import tiny_project  # noqa: F401 - shared fixture
 from tests.automation.synthetic import build_project, materialize, project_definitions
 
 
