@@ -50,16 +50,24 @@ def audit_markdown(registry: PromptRegistry, audit: AuditLog, name: str) -> str:
 
 
 def _events(entries: list[dict], version: int) -> list[str]:
-    lines = ["### Evaluations", "", "| at | verdict | pass rate | toxicity max | groundedness min | PII cases | MLflow run |",
-             "|---|---|---|---|---|---|---|"]
-    for e in (e for e in entries if e["action"] == "evaluate" and e["details"].get("version") == version):
+    evaluations = [e for e in entries if e["action"] == "evaluate" and e["details"].get("version") == version]
+    decisions = [e for e in entries if e["action"] in ("approve", "refuse") and e["details"].get("version") == version]
+    lines = ["### Evaluations", ""]
+    if evaluations:
+        lines += ["| at | verdict | pass rate | toxicity max | groundedness min | PII cases | responder | MLflow run |",
+                  "|---|---|---|---|---|---|---|---|"]
+    for e in evaluations:
         d, m = e["details"], e["details"].get("metrics", {})
         lines.append(f"| {e['at']} | **{d.get('verdict')}** | {m.get('pass_rate')} | {m.get('toxicity_max')} | "
-                     f"{m.get('groundedness_min')} | {m.get('pii_cases')} | `{d.get('mlflow_run_id')}` |")
-    lines += ["", "### Approvals and refusals", "", "| at | action | by | approver | reason |", "|---|---|---|---|---|"]
-    for e in (e for e in entries if e["action"] in ("approve", "refuse") and e["details"].get("version") == version):
+                     f"{m.get('groundedness_min')} | {m.get('pii_cases')} | {d.get('responder')} | `{d.get('mlflow_run_id')}` |")
+    lines += ["- never evaluated"] if not evaluations else []
+    lines += ["", "### Approvals and refusals", ""]
+    if decisions:
+        lines += ["| at | action | by | approver | reason |", "|---|---|---|---|---|"]
+    for e in decisions:
         reason = str(e["details"].get("reason", "")).replace("|", "/")
         lines.append(f"| {e['at']} | {e['action']} | {e['actor']} | {e['details'].get('approver', '')} | {reason} |")
+    lines += ["- none"] if not decisions else []
     return lines + [""]
 
 

@@ -44,7 +44,8 @@ def production_periods(entries: list[dict[str, Any]]) -> list[Period]:
 
 
 def settings_text(version: VersionInfo) -> str:
-    return json.dumps({"model_config": version.model_config or {}}, indent=2, sort_keys=True)
+    settings = {"model_config": version.model_config or {}, "response_format": version.response_format}
+    return json.dumps(settings, indent=2, sort_keys=True, default=str)
 
 
 def version_diff(old: VersionInfo | None, new: VersionInfo) -> str:

@@ -26,6 +26,7 @@ class VersionInfo:
     created_ms: int
     aliases: tuple[str, ...] = ()
     model_config: dict[str, Any] | None = field(default=None, compare=False)
+    response_format: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def verdict(self) -> str:
@@ -96,4 +97,5 @@ def _info(v: Any) -> VersionInfo:
     return VersionInfo(
         name=v.name, version=int(v.version), template=v.template, tags=dict(v.tags or {}),
         created_ms=int(v.creation_timestamp or 0), aliases=tuple(v.aliases or ()), model_config=v.model_config,
+        response_format=v.response_format,
     )
