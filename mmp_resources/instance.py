@@ -45,7 +45,8 @@ def instance_yaml(config: PlatformConfig) -> dict:
 def ensure_instance_home(config: PlatformConfig, root: Path) -> Path:
     """Write `<data_dir>/dagster_home/dagster.yaml` for the active env (only when it changed) and return
     the folder to use as DAGSTER_HOME. For PostgreSQL storage it also exports MMP_DAGSTER_PG_URL (the
-    config's value) into this process's environment, where Dagster and child processes read it."""
+    config's value, with the psycopg2 driver) into this process's environment, where Dagster and child
+    processes read it."""
     data_dir = Path(config.data_dir)
     home = (data_dir if data_dir.is_absolute() else Path(root) / data_dir) / INSTANCE_FOLDER
     home.mkdir(parents=True, exist_ok=True)
@@ -55,8 +56,17 @@ def ensure_instance_home(config: PlatformConfig, root: Path) -> Path:
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
     if config.dagster.storage.kind == "postgres":
-        os.environ[DAGSTER_PG_URL_ENV] = _postgres_url(config)
+        os.environ[DAGSTER_PG_URL_ENV] = dagster_driver(_postgres_url(config))
     return home
+
+
+def dagster_driver(url: str) -> str:
+    """The URL with the psycopg2 driver: dagster-postgres sends `NOTIFY run_events, %(id)s`, which psycopg 3
+    (SQLAlchemy 2.1's default for a bare `postgresql://`) refuses to bind."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url.removeprefix(scheme)
+    return url
 
 
 def _postgres_url(config: PlatformConfig) -> str:

@@ -1,6 +1,6 @@
 """`features/<view>/online`: the current version of an `online: true` view, latest row per entity, in Redis."""
 
-from __future__ import annotations
+# no `from __future__ import annotations`: Dagster reads the asset function's annotations to inject resources
 
 from pathlib import Path
 
