@@ -10,7 +10,7 @@ from mmp_assets.audit import AuditLog
 from mmp_assets.prompts.audit_report import audit_html, audit_markdown
 from mmp_assets.prompts.governance import ApprovalRefused, approve, rollback
 from mmp_assets.prompts.history import version_diff
-from mmp_assets.prompts.registry import EVALUATION_RUN, OWNER, AUTHOR, PromptRegistry
+from mmp_assets.prompts.registry import AUTHOR, EVALUATION_RUN, OWNER, PromptRegistry
 from mmp_resources import load_config, project_root
 from mmp_resources.tracking import MlflowResource
 

@@ -10,7 +10,8 @@ import pytest
 from mmp_assets import keys
 from mmp_assets.prompts import build_prompt_assets
 from mmp_assets.prompts.governance import approve
-from mmp_resources import load_config
+from mmp_assets.recipes import load_recipes
+from mmp_resources import build_resources, load_config
 
 
 def _materialize(prompt_project, recipes, mlflow_resource, instance) -> dg.ExecuteInProcessResult:
@@ -62,3 +63,16 @@ def test_the_network_block_is_real(no_network):
     with pytest.raises(OSError, match="blocked"):
         socket.socket().connect(("127.0.0.1", 9))
     assert len(no_network) == 2
+
+
+def test_definitions_load_without_touching_any_store(project):
+    """Building the assets reads no data and contacts no server: no MLflow store appears."""
+    config, recipes = load_config(project), load_recipes(project)
+    assets = [a for p in recipes.prompts.values() for a in build_prompt_assets(p, recipes, config, project)]
+    defs = dg.Definitions(assets=assets, resources=build_resources(config, project))
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    spec = graph.get(keys.prompt_evaluation_key("support_reply"))
+    assert spec.owners == ["team:support-ml"] and spec.group_name == keys.PROMPTS_GROUP and spec.code_version
+    assert keys.prompt_key("support_reply") in spec.parent_keys
+    assert not (project / ".mmp" / "mlflow.db").exists()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.content import content_hash
+from mmp_assets.prompts.evaluation_run import PromptNotRegistered, evaluate_registered
 from tests.prompts.helpers import edited, publish
 
 
@@ -39,3 +44,11 @@ def test_settings_are_content(recipes):
     prompt = recipes.prompts["support_reply"]
     warmer = prompt.model_copy(update={"model_config_": {**prompt.model_config_, "temperature": 0.9}})
     assert content_hash(warmer) != content_hash(prompt)
+
+
+def test_evaluation_before_registration_says_what_to_do(mlflow_resource, registry, audit, recipes):
+    prompt = recipes.prompts["support_reply"]
+    with pytest.raises(PromptNotRegistered, match="materialize prompts/support_reply first"):
+        evaluate_registered(prompt, Path("unused.jsonl"), "unused.jsonl", registry=registry, client=mlflow_resource.client(),
+                            experiment_id="0", audit=audit, dagster_run_id="run-1")
+    assert audit.entries() == []
