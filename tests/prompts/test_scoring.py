@@ -62,3 +62,22 @@ def test_pass_rate_decides_the_verdict_and_reports_keep_no_personal_data():
     strict = evaluate("Hi {{name}}", cases, thresholds.model_copy(update={"min_pass_rate": 1.0}),
                       RecordedResponder(recorded_for=None, content_hash="a" * 16), {})
     assert strict.verdict == "failed" and strict.breaches()[0] == "pass rate 0.50 < min_pass_rate 1.00"
+
+
+def test_responder_is_chosen_by_environment_and_never_holds_the_key(monkeypatch):
+    from mmp_assets.prompts.responders import HttpResponder, responder_from_env
+    from mmp_resources.errors import MmpValidationError
+
+    assert responder_from_env(recorded_for=None, content_hash="a" * 16).name == "recorded"
+    monkeypatch.setenv("MMP_PROMPT_RESPONDER", "http")
+    with pytest.raises(MmpValidationError, match="MMP_PROMPT_ENDPOINT: is required when MMP_PROMPT_RESPONDER=http"):
+        responder_from_env(recorded_for=None, content_hash="a" * 16)
+    monkeypatch.setenv("MMP_PROMPT_ENDPOINT", "https://llm.example/v1")
+    monkeypatch.setenv("MMP_PROMPT_API_KEY_ENV", "TEAM_LLM_KEY")
+    monkeypatch.setenv("TEAM_LLM_KEY", "sk-secret-value")
+    responder = responder_from_env(recorded_for=None, content_hash="a" * 16)
+    assert isinstance(responder, HttpResponder) and responder.api_key_env == "TEAM_LLM_KEY"
+    assert "sk-secret-value" not in repr(vars(responder))  # read at call time only
+    monkeypatch.setenv("MMP_PROMPT_RESPONDER", "gpt")
+    with pytest.raises(MmpValidationError, match="'gpt' is not a responder; allowed: recorded, http"):
+        responder_from_env(recorded_for=None, content_hash="a" * 16)
