@@ -31,7 +31,12 @@ def _open() -> tuple[duckdb.DuckDBPyConnection, Path]:
     """A read-only connection (an in-memory one when nothing was materialized yet, so no file is created)."""
     root = project_root()
     path = Path(load_config(root).duckdb_path)
-    return (duckdb.connect(str(path), read_only=True) if path.is_file() else duckdb.connect()), root
+    if not path.is_file():
+        return duckdb.connect(), root
+    try:
+        return duckdb.connect(str(path), read_only=True), root
+    except duckdb.IOException as exc:
+        raise SystemExit(f"mmp features: {path} is busy (a run is writing to it?); retry when it is done. ({str(exc).splitlines()[0]})") from None
 
 
 def _current(conn) -> tuple[dict[str, catalog.CatalogEntry], dict[str, int]]:

@@ -77,7 +77,10 @@ def point_in_time_features(
     if missing:
         raise ValueError(f"spine frame lacks column(s) {', '.join(missing)}; it needs {', '.join(needed)}")
     joins = pinned_joins(conn, recipe, recipes, view_versions)
-    conn.register("__mmp_spine", spine.reset_index(drop=True).assign(__mmp_row=range(len(spine))))
+    # as in training, a feature comes from its view: a same-named extra column of the scoring rows gives way
+    shadowed = [c for c in spine.columns if c in {out for j in joins for out in j.columns}]
+    spine_rows = spine.drop(columns=shadowed).reset_index(drop=True)
+    conn.register("__mmp_spine", spine_rows.assign(__mmp_row=range(len(spine_rows))))
     try:
         sql = asof_sql("SELECT * FROM __mmp_spine", recipe.spine.timestamp, joins)
         drop = ", ".join(["__mmp_row", *(ident(j.ts_column) for j in joins)])

@@ -62,7 +62,10 @@ def materialize_view(
 ) -> ViewOutcome:
     """Stage the next version, validate it, and publish it only if it passed and its content changed."""
     rendered = view_query(conn, view, recipes, root, params)
-    staged = publish.stage(conn, "view", view.name, rendered.sql, rendered.params)
+    try:
+        staged = publish.stage(conn, "view", view.name, rendered.sql, rendered.params)
+    except duckdb.Error as exc:
+        raise ValueError(f"{view_template(view, recipes)[1]}: the view's query failed: {str(exc).splitlines()[0]}") from None
     history = catalog.entries(conn, "view", view.name)
     current = catalog.find_entry(conn, "view", view.name)
     expected = declared_schema(conn, view.schema_) or (history[0].schema if history else None)

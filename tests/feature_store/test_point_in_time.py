@@ -97,3 +97,12 @@ def test_pinned_versions_are_used_when_asked(project):
         pinned = point_in_time_features(conn, recipes.models["m"], recipes, SPINE.iloc[[2]], view_versions={"prof_strict": 1})
     assert latest["prof_strict__v"].tolist() == [9.0] and pinned["prof_strict__v"].tolist() == [1.0]
     assert latest.index.tolist() == [2]
+
+
+def test_scoring_rows_with_a_same_named_column_get_the_views_value(project):
+    recipes = project.recipes()
+    scoring = SPINE.drop(columns="y").assign(rate=-1.0)
+    with project.connect() as conn:
+        frame = point_in_time_features(conn, recipes.models["m"], recipes, scoring)
+    assert list(frame.columns).count("rate") == 1
+    assert _rows(frame) == EXPECTED

@@ -53,3 +53,9 @@ def test_a_missing_variable_names_the_template_and_the_variable(project):
 def test_sandbox_refuses_python_internals():
     with pytest.raises(Exception, match="unsafe|access"):
         render_sql("{{ ''.__class__.__mro__ }}", {}, "evil.sql")
+
+
+def test_a_failing_query_names_the_template(project):
+    project.sql_file("picked.sql", "SELECT no_such_column FROM raw WHERE user_id = {{ who }}\n")
+    with pytest.raises(ValueError, match=r"recipes/features/picked.sql: the view's query failed: Binder Error"):
+        _view(project, {"who": "a"})
