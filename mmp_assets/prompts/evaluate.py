@@ -17,6 +17,7 @@ from mmp_assets.recipes.prompt import PromptThresholds
 @dataclass
 class CaseResult:
     id: str
+    expected: str | None = None
     response: str | None = None
     toxicity: float | None = None
     toxic_sentence: str | None = None
@@ -36,7 +37,8 @@ class CaseResult:
         return {"case": self.id, "passed": self.passed, "toxicity": self.toxicity, "toxic_sentence": redact(self.toxic_sentence),
                 "groundedness": self.groundedness, "grounded_label": self.grounded_label,
                 "ungrounded_sentence": redact(self.ungrounded_sentence), "pii": ", ".join(self.pii), "length": self.length,
-                "failures": redact("; ".join(self.failures)), "response": redact(self.response)}
+                "failures": redact("; ".join(self.failures)), "response": redact(self.response),
+                "expected": redact(self.expected)}
 
 
 @dataclass
@@ -89,7 +91,7 @@ def evaluate(template: str, cases: list[PromptCase], thresholds: PromptThreshold
 
 
 def _respond(template: str, case: PromptCase, responder: Responder, model_config: dict[str, Any]) -> CaseResult:
-    result = CaseResult(id=case.id)
+    result = CaseResult(id=case.id, expected=case.expected)
     rendered = render(template, case.inputs)
     if not rendered.ok:
         result.failures.append(f"template variable(s) {', '.join(rendered.missing)} missing from the case inputs")
