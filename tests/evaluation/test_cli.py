@@ -1,0 +1,45 @@
+"""`mmp models` end to end through the console entry point, on the project's configured stores."""
+
+from pathlib import Path
+
+from mlflow.tracking import MlflowClient
+
+from mmp_assets.audit import AuditLog
+from mmp_assets.cli.main import main
+from mmp_resources import load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_list_promote_refuse_and_rollback(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "project"
+    (root / "config").mkdir(parents=True)
+    (root / "config" / "base.yaml").write_text((REPO / "config" / "base.yaml").read_text())
+    monkeypatch.setenv("MMP_PROJECT_DIR", str(root))
+    monkeypatch.setenv("MMP_DATA_DIR", str(root / ".mmp"))
+    monkeypatch.delenv("MMP_ENV", raising=False)
+    monkeypatch.setenv("MMP_USER", "carol")
+    config = load_config(root)
+    (config.data_dir).mkdir(parents=True)
+    client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.registry_uri)
+    client.create_registered_model("fraud")
+    experiment = client.create_experiment("fraud", artifact_location=(tmp_path / "a").as_uri())
+    for gate in ("passed", "passed", "failed"):
+        run = client.create_run(experiment)
+        client.create_model_version("fraud", source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id,
+                                    tags={"mmp.trainer": "alice", "gate": gate})
+
+    assert main(["models", "promote", "fraud", "--version", "1", "--approver", "bob", "--reason", "first"]) == 0
+    assert main(["models", "promote", "fraud", "--version", "2", "--approver", "bob", "--reason", "better"]) == 0
+    assert main(["models", "promote", "fraud", "--version", "3", "--approver", "bob", "--reason", "why not"]) == 1
+    assert "refused: fraud v3 quality gate is failed" in capsys.readouterr().err
+    assert main(["models", "rollback", "fraud"]) == 0
+    assert "champion v2 -> v1" in capsys.readouterr().out
+
+    assert main(["models", "list", "fraud"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[0].split()[:3] == ["version", "aliases", "gate"]
+    assert listing[-1].split()[:4] == ["1", "champion", "passed", "alice"]
+    assert main(["models", "list", "nothing"]) == 1
+    actions = [e["action"] for e in AuditLog.for_data_dir(config.data_dir).entries(kind="model")]
+    assert actions == ["approve", "promote", "approve", "promote", "refuse", "rollback"]
