@@ -37,7 +37,7 @@ def audit_markdown(registry: PromptRegistry, audit: AuditLog, name: str) -> str:
                 "| field | value |", "|---|---|",
                 f"| created | {datetime.fromtimestamp(v.created_ms / 1000, UTC).isoformat(timespec='seconds')} |",
                 f"| owner | {v.tags.get(reg.OWNER, '')} |", f"| registered by | {v.tags.get(reg.AUTHOR, '')} |",
-                f"| content hash | `{v.content_hash}` |", f"| commit message | {v.tags.get(reg.COMMIT_MESSAGE, '')} |",
+                f"| content hash | `{v.content_hash}` |", f"| commit message | {_cell(v.tags.get(reg.COMMIT_MESSAGE, ''))} |",
                 f"| Dagster run | `{v.tags.get(reg.DAGSTER_RUN, '')}` |", f"| latest verdict | **{v.verdict}** |",
                 f"| aliases | {', '.join(v.aliases) or '–'} |", "",
                 "### Change", "", "```diff", version_diff(versions[i - 1] if i else None, v).rstrip("\n"), "```", ""]
@@ -65,10 +65,15 @@ def _events(entries: list[dict], version: int) -> list[str]:
     if decisions:
         lines += ["| at | action | by | approver | reason |", "|---|---|---|---|---|"]
     for e in decisions:
-        reason = str(e["details"].get("reason", "")).replace("|", "/")
-        lines.append(f"| {e['at']} | {e['action']} | {e['actor']} | {e['details'].get('approver', '')} | {reason} |")
+        d = e["details"]
+        lines.append(f"| {e['at']} | {e['action']} | {_cell(e['actor'])} | {_cell(d.get('approver', ''))} | {_cell(d.get('reason', ''))} |")
     lines += ["- none"] if not decisions else []
     return lines + [""]
+
+
+def _cell(value: object) -> str:
+    """Free text inside a Markdown table cell: a `|` or a newline would break the row."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def audit_html(markdown: str, title: str) -> str:
