@@ -8,20 +8,39 @@ import time
 import dagster as dg
 
 
+# Dagster's console logger prints every engine event at DEBUG; the UI keeps the full log anyway.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 def materialize_selection(selection: str = "*", tags: dict[str, str] | None = None) -> int:
     """Run the selected assets (and their checks) as one Dagster run; print one line per step. Exit code."""
     from mmp_assets.definitions import build_definitions
 
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
-    job = defs.resolve_implicit_global_asset_job_def()
+    observe, materialize = _resolve(defs, selection)
     started = time.perf_counter()
-    result = job.execute_in_process(
-        instance=instance,
-        asset_selection=_resolve(defs, selection),
-        tags=tags or {},
-        raise_on_error=False,
+    if observe:  # sources first, so the run below records their data versions as its inputs
+        observed = defs.resolve_job_def("observe_sources").execute_in_process(
+            instance=instance, asset_selection=observe, tags=tags or {}, raise_on_error=False, run_config=_QUIET
+        )
+        _print_steps(observed)
+        if not observed.success:
+            return _report_failure(observed, started)
+    if not materialize:
+        print(f"observed {len(observe)} source(s) in {time.perf_counter() - started:.0f}s")
+        return 0
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance, asset_selection=materialize, tags=tags or {}, raise_on_error=False, run_config=_QUIET
     )
+    _print_steps(result)
+    if result.success:
+        print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.0f}s")
+        return 0
+    return _report_failure(result, started)
+
+
+def _print_steps(result) -> None:
     for event in result.all_events:
         if event.event_type_value in {"STEP_SUCCESS", "STEP_FAILURE"}:
             mark = "ok  " if event.event_type_value == "STEP_SUCCESS" else "FAIL"
@@ -30,10 +49,10 @@ def materialize_selection(selection: str = "*", tags: dict[str, str] | None = No
             data = event.event_specific_data
             status = "pass" if data.passed else "FAIL"
             print(f"  {status} check {data.asset_key.to_user_string()}:{data.check_name}")
+
+
+def _report_failure(result, started: float) -> int:
     seconds = time.perf_counter() - started
-    if result.success:
-        print(f"run {result.run_id} succeeded in {seconds:.0f}s")
-        return 0
     for failure in result.get_step_failure_events():
         error = failure.event_specific_data.error
         print(f"{failure.step_key}: {error.message.strip() if error else 'failed'}", file=sys.stderr)
@@ -41,10 +60,13 @@ def materialize_selection(selection: str = "*", tags: dict[str, str] | None = No
     return 1
 
 
-def _resolve(defs: dg.Definitions, selection: str) -> list[dg.AssetKey]:
+def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+    """(sources to observe, assets to materialize) within the selection; placeholders are skipped."""
     graph = defs.resolve_asset_graph()
-    keys = dg.AssetSelection.from_string(selection).resolve(graph)
-    return sorted(k for k in keys if not k.path[0] == "invalid_recipes" and graph.get(k).is_executable)
+    keys = [k for k in dg.AssetSelection.from_string(selection).resolve(graph) if graph.get(k).is_executable]
+    observe = sorted(k for k in keys if graph.get(k).is_observable)
+    materialize = sorted(k for k in keys if graph.get(k).is_materializable)
+    return observe, materialize
 
 
 def register(sub) -> None:
