@@ -34,6 +34,7 @@ def _keys(defs: dg.Definitions) -> set[str]:
 
 
 def test_dagster_cli_validates_the_definitions(project: Path) -> None:
+    (project / ".mmp" / "dagster_home").mkdir(parents=True)
     done = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "mmp_assets"],
         capture_output=True,
@@ -41,7 +42,6 @@ def test_dagster_cli_validates_the_definitions(project: Path) -> None:
         cwd=project,
         env={**os.environ, "DAGSTER_HOME": str(project / ".mmp" / "dagster_home")},
     )
-    (project / ".mmp" / "dagster_home").mkdir(parents=True, exist_ok=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -19,6 +19,8 @@ from mmp_assets.prompts.registry import PromptRegistry
 from mmp_assets.recipes import RecipeSet, load_recipes
 from mmp_resources.tracking import MlflowResource
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture(scope="session")
 def empty_mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -29,7 +31,9 @@ def empty_mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def prompt_project(project: Path, empty_mlflow_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The project copy, its MLflow store in place, and alice as the acting user."""
+    """The project copy plus the failing example prompt, its MLflow store in place, and alice as the acting user."""
+    for example in (REPO / "docs" / "examples" / "prompts").iterdir():
+        shutil.copy(example, project / "recipes" / "prompts" / example.name)
     data_dir = project / ".mmp"
     data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(empty_mlflow_store, data_dir / "mlflow.db")
