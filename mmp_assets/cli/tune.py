@@ -64,6 +64,21 @@ def run_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shared_storage(study_storage, attempts: int = 4):
+    """Workers started together on a fresh database race to create Optuna's tables; the losers retry."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for attempt in range(attempts):
+        try:
+            return study_storage.storage()
+        except SQLAlchemyError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
 def _work(recipe, training_set, config, study_storage, trials: int | None, log) -> int:
     from mmp_assets.training.budget import resolve_budget
     from mmp_assets.training.search import run_search
@@ -73,7 +88,7 @@ def _work(recipe, training_set, config, study_storage, trials: int | None, log) 
             [Problem("config", "optuna.storage", "'memory' cannot be shared by workers; use journal (one machine) or an RDB URL")]
         )
     budget = resolve_budget(recipe, config.hpo, trials)
-    result = run_search(recipe, training_set, budget, study_storage.storage(), worker=True, log=log, progress_bar=log is None)
+    result = run_search(recipe, training_set, budget, _shared_storage(study_storage), worker=True, log=log, progress_bar=log is None)
     counts = result.counts
     print(
         f"{result.study_name}: ran {result.ran_here} trial(s) here; study has {counts['complete']} complete, "

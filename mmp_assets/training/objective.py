@@ -34,6 +34,10 @@ class SearchData:
     numeric: list[str]
     categorical: list[str]
 
+    def fold_frames(self) -> list[tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.Series]]:
+        """(X_fit, y_fit, X_score, y_score) per fold, sliced once per search rather than per trial."""
+        return [(self.X.iloc[f], self.y.iloc[f], self.X.iloc[s], self.y.iloc[s]) for f, s in self.folds]
+
 
 def _cv_splitter(recipe: ModelRecipe, k: int):
     strategy, seed = recipe.split.strategy, recipe.split.seed
@@ -66,14 +70,13 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
     """The function Optuna calls per trial; it returns the mean held-out score over the folds."""
     metric, task = get_metric(recipe.tuning.metric, recipe.task), recipe.task
     round_reports = is_catboost(recipe) and recipe.tuning.pruner != "none" and len(data.folds) == 1
+    folds = data.fold_frames()
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, recipe)
         scores, pooled_y, pooled_out = [], [], []
-        for step, (fit_rows, score_rows) in enumerate(data.folds):
+        for step, (X_fit, y_fit, X_score, y_score) in enumerate(folds):
             pipe = pipeline_factory(recipe, params, data.numeric, data.categorical)
-            X_fit, y_fit = data.X.iloc[fit_rows], data.y.iloc[fit_rows]
-            X_score, y_score = data.X.iloc[score_rows], data.y.iloc[score_rows]
             if round_reports:
                 fit_with_round_reports(pipe, X_fit, y_fit, X_score, y_score, trial, metric.name, task)
             else:
@@ -83,7 +86,7 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
             scores.append(score_outputs(metric, task, classes, y_score, outputs))
             pooled_y.append(class_codes(classes, y_score) if task == "classification" else y_score)
             pooled_out.append(outputs)
-            if len(data.folds) > 1:
+            if len(folds) > 1:
                 trial.report(float(np.mean(scores)), step)
                 if trial.should_prune():
                     raise optuna.TrialPruned(f"pruned after fold {step + 1}")

@@ -9,7 +9,6 @@ half of them while scoring the other half, then swapped (cross-fitted, so never 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from mmp_assets.training.metrics import Metric
@@ -21,11 +20,22 @@ def threshold_metric(metric: Metric) -> str:
 
 
 def best_threshold(y01: np.ndarray, positive: np.ndarray, criterion: str = "f1") -> float:
-    """The cut on positive-class probability that maximises `criterion` on these rows."""
-    score = accuracy_score if criterion == "accuracy" else (lambda y, p: f1_score(y, p, zero_division=0))
-    candidates = np.unique(np.quantile(positive, np.linspace(0.0, 1.0, 101)))
-    results = [score(y01, (positive >= t).astype(int)) for t in candidates]
-    return float(candidates[int(np.argmax(results))])
+    """The cut on positive-class probability that maximises `criterion` on these rows.
+
+    Every distinct probability is a candidate; one sort gives the confusion counts of all of them.
+    """
+    y01, positive = np.asarray(y01), np.asarray(positive, dtype=float)
+    order = np.argsort(-positive, kind="stable")
+    ranked, hits = positive[order], y01[order]
+    last_of_tie = np.r_[ranked[1:] != ranked[:-1], True]  # predict positive for every p >= cut
+    tp = np.cumsum(hits)[last_of_tie]
+    flagged = (np.flatnonzero(last_of_tie) + 1).astype(float)
+    fp, fn = flagged - tp, hits.sum() - tp
+    if criterion == "accuracy":
+        score = (tp + (len(y01) - hits.sum() - fp)) / len(y01)
+    else:
+        score = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros_like(flagged), where=(2 * tp + fp + fn) > 0)
+    return float(ranked[last_of_tie][int(np.argmax(score))])
 
 
 def class_codes(classes: np.ndarray, y) -> np.ndarray:

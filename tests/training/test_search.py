@@ -117,4 +117,16 @@ def test_search_logs_one_line_per_trial_with_best_so_far():
     assert len(lines) == 2 and all("best so far" in line for line in lines)
 
 
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def test_best_threshold_matches_a_brute_force_search():
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from mmp_assets.training.scoring import best_threshold
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.1).astype(int)
+    p = np.round(np.clip(0.3 * y + 0.7 * rng.random(400), 0, 1), 2)  # ties on purpose
+    for criterion, score in (("f1", lambda a, b: f1_score(a, b, zero_division=0)), ("accuracy", accuracy_score)):
+        cut = best_threshold(y, p, criterion)
+        assert score(y, (p >= cut).astype(int)) == max(score(y, (p >= c).astype(int)) for c in np.unique(p))

@@ -68,7 +68,7 @@ def test_two_workers_finish_n_trials_together_without_duplicates(database, tmp_p
     time.sleep(1.0)
     go.touch()
     outputs = [w.communicate(timeout=300)[0] for w in workers]
-    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert [w.returncode for w in workers] == [0, 0], [out[-3000:] for out in outputs]
 
     (name,) = optuna.get_all_study_names(database)
     trials = optuna.load_study(study_name=name, storage=database).trials
