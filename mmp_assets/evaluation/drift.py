@@ -39,7 +39,7 @@ class DriftResult:
 
 
 def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, *, numeric: list[str], categorical: list[str],
-                 p_value: float, max_rows: int = 5000, seed: int = 0) -> DriftResult:
+                 p_value: float, max_rows: int = 2000, seed: int = 0) -> DriftResult:
     """Per-feature drift of `current` against `reference`, the share drifted, and Evidently's HTML report."""
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
