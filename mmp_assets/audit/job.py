@@ -1,6 +1,6 @@
 """`lineage_audit` job: the same report as `mmp lineage audit`, written from the Dagster UI or a schedule.
 
-Launch it with run config `ops: {lineage_audit: {config: {recipe: fraud, version: 3}}}` (version
+Launch it with run config `ops: {write_lineage_report: {config: {recipe: fraud, version: 3}}}` (version
 omitted = the champion, else the newest). The JSON and Markdown land next to the audit log; the
 Markdown (with its lineage diagram) is the op's output metadata. A report that fails verification
 fails the run, so the run-failure alert fires.
@@ -26,7 +26,7 @@ def report_paths(data_dir: Path, recipe: str, version: int) -> tuple[Path, Path]
     return folder / f"{recipe}-v{version}.json", folder / f"{recipe}-v{version}.md"
 
 
-@dg.op(name="lineage_audit", description="Walk a model version's lineage, re-verify every stored hash, write the report.")
+@dg.op(name="write_lineage_report", description="Walk a model version's lineage, re-verify every stored hash, write the report.")
 def lineage_audit_op(context: dg.OpExecutionContext, config: AuditRunConfig, feature_store: FeatureStoreResource,
                      mlflow: MlflowResource) -> dg.Output:
     from mmp_assets.audit.lineage import audit_model_version

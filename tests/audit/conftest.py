@@ -1,4 +1,5 @@
-"""One trained, gated and promoted model version of the tiny project, shared by the audit tests."""
+"""One trained, gated and promoted model version of the tiny project, on the project's own Dagster
+instance (so `mmp lineage audit` in the same process reads the same event log), shared by the audit tests."""
 
 from __future__ import annotations
 
@@ -11,16 +12,22 @@ import pytest
 from tests.automation.conftest import tiny_project  # noqa: F401 - shared fixture
 from tests.automation.synthetic import build_project, materialize, project_definitions
 
+ENV = ("MMP_PROJECT_DIR", "MMP_DATA_DIR", "MMP_ENV", "MMP_USER", "DAGSTER_HOME", "MMP_ALERT_WEBHOOK_URL")
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory):
     """(project root, instance): alpha v1 trained by alice, gate passed, promoted by bob with carol approving."""
+    from mmp_assets.cli.demo import use_instance_home
+
     root = build_project(tmp_path_factory.mktemp("audit") / "project")
-    saved = {k: os.environ.get(k) for k in ("MMP_PROJECT_DIR", "MMP_DATA_DIR", "MMP_ENV", "MMP_USER")}
+    saved = {k: os.environ.get(k) for k in ENV}
     os.environ.update(MMP_PROJECT_DIR=str(root), MMP_DATA_DIR=str(root / ".mmp"), MMP_USER="alice")
     os.environ.pop("MMP_ENV", None)
+    os.environ.pop("MMP_ALERT_WEBHOOK_URL", None)
     try:
-        with dg.instance_for_test() as instance:
+        use_instance_home(root)
+        with dg.DagsterInstance.get() as instance:
             defs = project_definitions(root)
             assert defs.resolve_job_def("observe_sources").execute_in_process(instance=instance).success
             assert materialize(defs, instance, ["features/user_view", "alpha/training_set", "alpha/model"]).success

@@ -1,4 +1,5 @@
-"""The audit of a model version is complete and verified, and catches a table altered behind mmp's back."""
+"""The audit of a model version is complete and verified, catches a table altered behind mmp's back, and
+reaches people through `mmp lineage audit`, the `lineage_audit` job, `mmp lineage impact` and `mmp plan`."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from mmp_assets.audit.job import report_paths
 from mmp_assets.audit.lineage import audit_model_version
 from mmp_assets.audit.lineage_render import to_json, to_markdown
+from mmp_assets.cli.main import main
 from mmp_assets.recipes import load_recipes
 from mmp_resources import build_resources, load_config
+from tests.automation.synthetic import project_definitions
 
 
 def _audit(root: Path, instance, version: int | None = None):
@@ -81,3 +85,31 @@ def test_a_dropped_table_and_an_unknown_version_are_missing_pieces(trained) -> N
     finally:
         with _duckdb(root) as conn:
             conn.execute("ALTER TABLE parked RENAME TO fv_user_view__v1")
+
+
+def test_audit_command_writes_json_and_exits_by_verdict(trained, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "alpha.json"
+    assert main(["lineage", "audit", "alpha", "--format", "json", "--out", str(out)]) == 0
+    body = json.loads(out.read_text())
+    assert body["verified"] and body["version"] == 1 and body["model"]["chosen_as"] == "champion"
+    assert main(["lineage", "audit", "alpha", "--version", "9"]) == 1
+    assert "version 9 is not registered" in capsys.readouterr().err
+
+
+def test_audit_job_writes_the_same_report(trained) -> None:
+    root, instance = trained
+    job = project_definitions(root).resolve_job_def("lineage_audit")
+    result = job.execute_in_process(instance=instance, run_config={"ops": {"write_lineage_report": {"config": {"recipe": "alpha"}}}})
+    assert result.success
+    json_path, md_path = report_paths(load_config(root).data_dir, "alpha", 1)
+    assert json.loads(json_path.read_text())["verdict"] == "verified"
+    assert "```mermaid" in md_path.read_text()
+
+
+def test_impact_and_plan_commands(trained, capsys) -> None:
+    assert main(["lineage", "impact", "profiles"]) == 0
+    text = capsys.readouterr().out
+    assert "recipe alpha (reads via features/user_view (all columns))" in text and "gamma" not in text
+    assert main(["lineage", "impact", "nope"]) == 2
+    assert main(["plan", "--detailed-exitcode"]) == 2  # merchant_view and the other recipes were never built
+    assert "+ features/merchant_view" in capsys.readouterr().out
