@@ -18,7 +18,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from mmp_resources.services import MlflowServer, create_database
+from mmp_resources.postgres import create_database
+from mmp_resources.services import MlflowServer
 
 PG_SERVER = os.environ.get("MMP_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("MMP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -1,8 +1,8 @@
-"""The dev environment's local services: PostgreSQL databases created on first use, and `mlflow server`.
+"""The dev environment's MLflow tracking server, started and stopped by `mmp services up|down`.
 
-`mmp services up` creates the databases the config names (Dagster's, MLflow's, Optuna's) when they
-do not exist yet and starts `mlflow server` on loopback with its backend store on PostgreSQL; `down`
-stops only the server it started (by the pid in `<data_dir>/services/mlflow.pid`).
+`up` starts `mlflow server` on loopback with its backend store on PostgreSQL (databases are created
+by `mmp_resources.postgres`); `down` stops only the server it started, by the pid in
+`<data_dir>/services/mlflow.pid`.
 """
 
 from __future__ import annotations
@@ -16,76 +16,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sqlalchemy.engine import URL, make_url
-
+from mmp_resources.postgres import safe_url
 from mmp_resources.settings import PlatformConfig
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def postgres_urls(config: PlatformConfig) -> dict[str, str]:
-    """Which config fields point at a PostgreSQL database, with their URLs (secret: never print them)."""
-    found = {}
-    if config.dagster.storage.kind == "postgres" and config.dagster.storage.postgres_url:
-        found["dagster.storage.postgres_url"] = config.dagster.storage.postgres_url.get_secret_value()
-    if config.mlflow.backend_store_uri:
-        found["mlflow.backend_store_uri"] = config.mlflow.backend_store_uri.get_secret_value()
-    found["mlflow.tracking_uri"] = config.tracking_uri
-    found["optuna.storage"] = config.optuna_storage
-    return {field: url for field, url in found.items() if url.startswith("postgresql")}
-
-
-def _connect_maintenance(url: URL):
-    import psycopg2
-
-    return psycopg2.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password or None, dbname="postgres"
-    )
-
-
-def database_exists(url: str) -> bool:
-    parsed = make_url(url)
-    conn = _connect_maintenance(parsed)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,))
-            return cur.fetchone() is not None
-    finally:
-        conn.close()
-
-
-def create_database(url: str) -> bool:
-    """Create the URL's database when missing; True when this call created it."""
-    import psycopg2
-    from psycopg2 import errors, sql
-
-    if database_exists(url):
-        return False
-    parsed = make_url(url)
-    conn = _connect_maintenance(parsed)
-    conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database)))
-        return True
-    except (errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
-        return False  # another process created it between our check and our CREATE
-    finally:
-        conn.close()
-
-
-def ensure_databases(config: PlatformConfig) -> list[str]:
-    """Create every PostgreSQL database the config names; returns the names of those created now."""
-    return [make_url(url).database for url in dict.fromkeys(postgres_urls(config).values()) if create_database(url)]
-
-
-def safe_url(url: str) -> str:
-    """A URL fit for a terminal or a log: the password masked."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a SQLAlchemy URL (http://, redis://)
-        parsed = urlparse(url)
-        return url.replace(parsed.password, "***") if parsed.password else url
 
 
 class MlflowServer:

@@ -9,7 +9,8 @@ import sys
 from mmp_resources import OnlineStoreResource, load_config, project_root
 from mmp_resources.instance import ensure_instance_home
 from mmp_resources.online_store import OnlineStoreNotConfigured
-from mmp_resources.services import MlflowServer, database_exists, ensure_databases, postgres_urls, safe_url
+from mmp_resources.postgres import database_exists, ensure_databases, postgres_urls, safe_url
+from mmp_resources.services import MlflowServer
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,7 +13,7 @@ import pytest
 from mmp_resources import MlflowResource, StudyStorageResource, load_config
 from mmp_resources.instance import ensure_instance_home
 from mmp_resources.sandbox import dev_sandbox
-from mmp_resources.services import ensure_databases
+from mmp_resources.postgres import ensure_databases
 
 pytestmark = pytest.mark.services
 REPO = Path(__file__).resolve().parents[2]
