@@ -25,7 +25,7 @@ def data_uri(png: bytes) -> str:
 
 
 def calibration_plot(calibration: dict) -> bytes:
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
     ax.plot(calibration["mean_predicted"], calibration["fraction_positive"], marker="o", label="model")
     ax.set(xlabel="mean predicted probability", ylabel="fraction positive", title="Calibration (test split)")
@@ -45,7 +45,7 @@ def residual_plot(y_true, prediction) -> bytes:
 
 
 def backtest_plot(table: pd.DataFrame, metric: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
     ax.plot(table["test_start"], table[metric], marker="o", label="model (re-fit on the past)")
     ax.plot(table["test_start"], table[f"baseline_{metric}"], marker="s", linestyle="--", label="baseline")
     ax.set(xlabel="start of scored period", ylabel=metric, title=f"Backtest replay: {metric} per window")
@@ -54,7 +54,7 @@ def backtest_plot(table: pd.DataFrame, metric: str) -> bytes:
     return _png(fig)
 
 
-def shap_summary_plot(values: pd.DataFrame, rows: pd.DataFrame, max_display: int = 15) -> bytes:
+def shap_summary_plot(values: pd.DataFrame, rows: pd.DataFrame, max_display: int = 10) -> bytes:
     import shap
 
     shown = rows[values.columns].copy()
@@ -62,5 +62,5 @@ def shap_summary_plot(values: pd.DataFrame, rows: pd.DataFrame, max_display: int
         if not pd.api.types.is_numeric_dtype(shown[column]):
             shown[column] = pd.Categorical(shown[column].astype(str)).codes
     plt.figure(figsize=(8, 5))
-    shap.summary_plot(values.to_numpy(), shown.astype(float), max_display=max_display, show=False)
+    shap.summary_plot(values.to_numpy(), shown.astype(float), max_display=max_display, show=False, plot_size=(8, 4.5))
     return _png(plt.gcf())

@@ -79,13 +79,13 @@ HTML = """\
 <html lang="en"><head><meta charset="utf-8">
 <title>{{ v.recipe }} v{{ v.context.model_version }} — evaluation</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1150px; color: #1d2330; }
-h1 { margin-bottom: .2rem; } h2 { border-bottom: 2px solid #e3e6ec; padding-bottom: .2rem; margin-top: 2rem; }
+body { font-family: system-ui, sans-serif; margin: 1.2rem auto; max-width: 1220px; padding: 0 1.2rem; color: #1d2330; font-size: 15px; }
+h1 { margin-bottom: .2rem; } h2 { border-bottom: 2px solid #e3e6ec; padding-bottom: .2rem; margin: 1.4rem 0 .5rem; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
 td, th { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: left; } th { background: #f3f5f8; }
 .pass { background: #e3f6e8; color: #17692f; } .fail { background: #fde7e7; color: #9c1c1c; }
 .verdict { display: inline-block; padding: .4rem .8rem; border-radius: 6px; font-weight: 600; }
-.grid { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; } img { max-width: 100%; }
+.grid { display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; } img { max-width: 100%; }
 .muted { color: #5b6475; font-size: .9rem; }
 </style></head><body>
 <h1>{{ v.recipe }} — model version {{ v.context.model_version }}</h1>
@@ -96,6 +96,11 @@ td, th { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: left; } t
 <p>Training set v{{ v.context.training_set_version }} (hash <code>{{ v.context.training_set_hash }}</code>);
 feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{{ ver }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %};
 {{ v.test_rows }} untouched test rows.</p>
+
+<h2>Quality gate</h2>
+<table><tr><th>rule</th><th>result</th><th></th></tr>
+{% for c in v.gate.checks %}<tr class="{{ 'pass' if c.passed else 'fail' }}"><td>{{ c.rule }}</td><td>{{ 'passed' if c.passed else 'failed' }}</td><td>{{ c.message }}</td></tr>{% else %}<tr><td colspan="3">no rules configured</td></tr>{% endfor %}
+</table>
 
 <h2>Metrics (test split)</h2>
 <div class="grid"><table><tr><th>metric</th><th>value</th><th>95% interval</th></tr>
@@ -109,7 +114,7 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 </table>{% endif %}
 {% if 'residuals' in v.diagnostics %}<table><tr><th>residual</th><th>value</th></tr>
 {% for k, val in v.diagnostics.residuals.items() %}<tr><td>{{ k }}</td><td>{{ val|num }}</td></tr>{% endfor %}</table>{% endif %}
-{% if 'calibration' in images %}<img src="{{ images.calibration }}" alt="calibration curve" width="420">{% endif %}
+{% if 'calibration' in images %}<img src="{{ images.calibration }}" alt="calibration curve" width="330">{% endif %}
 {% if 'residuals' in images %}<img src="{{ images.residuals }}" alt="residuals" width="700">{% endif %}
 </div>
 
@@ -120,18 +125,18 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 </table><p class="muted">Paired bootstrap: each resample scores both models on the same rows; improvement is positive when ours is better.</p>
 
 <h2>Backtest replay</h2>
-{% if v.backtest %}<div class="grid"><table><tr><th>window</th><th>trained on</th><th>scored period</th><th>rows</th><th>{{ v.headline }}</th><th>baseline</th></tr>
-{% for r in v.backtest %}<tr><td>{{ r.window }}</td><td>{{ r.train_rows }} rows before {{ r.test_start }}</td><td>{{ r.test_start }} → {{ r.test_end }}</td><td>{{ r.test_rows }}</td><td>{{ r[v.headline]|num }}</td><td>{{ r['baseline_' ~ v.headline]|num }}</td></tr>{% endfor %}
-</table>{% if 'backtest' in images %}<img src="{{ images.backtest }}" alt="backtest" width="600">{% endif %}</div>
+{% if v.backtest %}<div class="grid"><table><tr><th>window</th><th>trained on rows before it</th><th>scored period</th><th>rows</th><th>{{ v.headline }}</th><th>baseline</th></tr>
+{% for r in v.backtest %}<tr><td>{{ r.window }}</td><td>{{ r.train_rows }}</td><td>{{ r.test_start[:10] }} → {{ r.test_end[:10] }}</td><td>{{ r.test_rows }}</td><td>{{ r[v.headline]|num }}</td><td>{{ r['baseline_' ~ v.headline]|num }}</td></tr>{% endfor %}
+</table>{% if 'backtest' in images %}<img src="{{ images.backtest }}" alt="backtest" width="440">{% endif %}</div>
 {% else %}<p class="muted">Not configured (<code>evaluation.backtest</code>).</p>{% endif %}
 
 <h2>Explanations (SHAP, {{ v.shap_method or 'not computed' }})</h2>
 <div class="grid"><table><tr><th>feature</th><th>mean |SHAP|</th></tr>
 {% for f in v.importance %}<tr><td>{{ f.feature }}</td><td>{{ f.mean_abs_shap|num }}</td></tr>{% endfor %}</table>
-{% if 'shap_summary' in images %}<img src="{{ images.shap_summary }}" alt="SHAP summary" width="640">{% endif %}</div>
-<h3>Highest-scored rows</h3>
-{% for item in v.local %}<table><tr><th colspan="3">row {{ item.row }} — score {{ item.score|num }}</th></tr><tr><th>feature</th><th>value</th><th>SHAP</th></tr>
-{% for c in item.contributions %}<tr><td>{{ c.feature }}</td><td>{{ c.value }}</td><td>{{ c.shap|num }}</td></tr>{% endfor %}</table>{% endfor %}
+{% if 'shap_summary' in images %}<img src="{{ images.shap_summary }}" alt="SHAP summary" width="560">{% endif %}</div>
+<h3>Highest-scored rows: strongest contributions</h3>
+<div class="grid">{% for item in v.local %}<table><tr><th colspan="3">row {{ item.row }} — score {{ item.score|num }}</th></tr><tr><th>feature</th><th>value</th><th>SHAP</th></tr>
+{% for c in item.contributions %}<tr><td>{{ c.feature }}</td><td>{{ c.value|num(2) }}</td><td>{{ c.shap|num(3) }}</td></tr>{% endfor %}</table>{% endfor %}</div>
 
 <h2>Drift (training rows vs test split)</h2>
 {% if v.drift %}<p>{{ (v.drift.share * 100)|round(1) }}% of features drifted (limit {{ (v.thresholds.share_drifted_max * 100)|round(1) }}%, p &lt; {{ v.thresholds.p_value }}; PSI limit {{ v.thresholds.psi_max }}).
@@ -140,10 +145,6 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 {% for f in v.drift.features %}<tr class="{{ 'fail' if f.drifted or f.psi > v.thresholds.psi_max else '' }}"><td>{{ f.feature }}</td><td>{{ f.kind }}</td><td>{{ f.method }}</td><td>{{ f.score|num }}</td><td>{{ 'yes' if f.drifted else 'no' }}</td><td>{{ f.psi|num(3) }}</td></tr>{% endfor %}
 </table>{% endif %}
 
-<h2>Quality gate</h2>
-<table><tr><th>rule</th><th>result</th><th></th></tr>
-{% for c in v.gate.checks %}<tr class="{{ 'pass' if c.passed else 'fail' }}"><td>{{ c.rule }}</td><td>{{ 'passed' if c.passed else 'failed' }}</td><td>{{ c.message }}</td></tr>{% else %}<tr><td colspan="3">no rules configured</td></tr>{% endfor %}
-</table>
 
 <h2>Limitations</h2>
 <ul>{% for l in v.limitations %}<li>{{ l }}</li>{% endfor %}{% for n in v.notes %}<li>Note: {{ n }}</li>{% endfor %}</ul>
