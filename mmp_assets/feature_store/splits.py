@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from mmp_assets.feature_store.pit import spine_columns
 from mmp_assets.feature_store.sql import ident
 from mmp_assets.recipes.model import ModelRecipe
 
@@ -24,18 +25,24 @@ def _text(columns: list[str], prefix: str = "") -> str:
     return ", ".join(f"coalesce({prefix}{ident(c)}::VARCHAR, '\\N')" for c in columns)
 
 
-def split_sql(joined_sql: str, recipe: ModelRecipe) -> str:
-    """`joined_sql` with a `split` column added, rows ordered by spine timestamp then entity."""
+def row_order(recipe: ModelRecipe) -> str:
+    """The deterministic order readers get rows in: spine timestamp, then every other spine column kept."""
+    return ", ".join(ident(c) for c in dict.fromkeys([recipe.spine.timestamp, *spine_columns(recipe)]))
+
+
+def split_sql(joined_sql: str, spine_sql: str, recipe: ModelRecipe) -> str:
+    """`joined_sql` with a `split` column added. Boundaries come from `spine_sql` alone: the join keeps
+    every spine row, so they are the same, and the join then runs once."""
     spine, split = recipe.spine, recipe.split
     train = 1.0 - split.validation - split.test
     ts = ident(spine.timestamp)
-    row_cols = [*spine.entity, spine.timestamp, spine.label, *spine.columns]
-    order = ", ".join(ident(c) for c in dict.fromkeys(row_cols))
+    row_cols = spine_columns(recipe)
+    order = row_order(recipe)
     seed = int(split.seed)
     if split.strategy == "temporal":
         body = (
             f"WITH j AS ({joined_sql}), b AS (SELECT quantile_disc({ts}, {train!r}) AS t1, "
-            f"quantile_disc({ts}, {train + split.validation!r}) AS t2 FROM j) "
+            f"quantile_disc({ts}, {train + split.validation!r}) AS t2 FROM ({spine_sql})) "
             f"SELECT j.*, CASE WHEN j.{ts} < b.t1 THEN 'train' WHEN j.{ts} < b.t2 THEN 'validation' ELSE 'test' END AS {SPLIT_COLUMN} "
             f"FROM j, b"
         )
@@ -49,8 +56,9 @@ def split_sql(joined_sql: str, recipe: ModelRecipe) -> str:
         group = [split.group] if split.group else list(spine.entity)
         body = (
             f"WITH j AS ({joined_sql}), r AS (SELECT *, concat_ws('|', {_text(group)}) AS __g FROM j), "
-            f"g AS (SELECT __g, count(*) AS n, md5_number(concat_ws('|', '{seed}', __g)) AS u FROM r GROUP BY __g), "
+            f"g AS (SELECT concat_ws('|', {_text(group)}) AS __g, count(*) AS n, md5_number(concat_ws('|', '{seed}', __g)) AS u "
+            f"FROM ({spine_sql}) GROUP BY __g), "
             f"c AS (SELECT __g, (sum(n) OVER (ORDER BY u, __g ROWS UNBOUNDED PRECEDING) - n) / sum(n) OVER () AS start FROM g) "
             f"SELECT r.* EXCLUDE (__g), {_assign('c.start', train, split.validation)} AS {SPLIT_COLUMN} FROM r JOIN c USING (__g)"
         )
-    return f"SELECT * FROM ({body}) ORDER BY {order}"
+    return body

@@ -12,7 +12,7 @@ from mmp_assets.feature_store import catalog, publish
 from mmp_assets.feature_store.leakage import leakage_violations, split_counts
 from mmp_assets.feature_store.observation import observe_source
 from mmp_assets.feature_store.pit import JoinedView, asof_sql
-from mmp_assets.feature_store.splits import SPLIT_COLUMN, split_sql
+from mmp_assets.feature_store.splits import SPLIT_COLUMN, row_order, split_sql
 from mmp_assets.feature_store.training_sets import column_lineage, count_unlabelled, feature_columns, pinned_joins, spine_sql
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
@@ -37,7 +37,8 @@ def materialize_training_set(
 ) -> TrainingSetOutcome:
     """Stage the next version of `<recipe>/training_set`, check it, publish it if sound and changed."""
     joins = pinned_joins(conn, recipe, recipes, view_versions)
-    query = split_sql(asof_sql(spine_sql(conn, recipe, recipes, root), recipe.spine.timestamp, joins), recipe)
+    spine = spine_sql(conn, recipe, recipes, root)
+    query = split_sql(asof_sql(spine, recipe.spine.timestamp, joins), spine, recipe)
     staged = publish.stage(conn, "training_set", recipe.name, query)
     unlabelled = count_unlabelled(conn, recipe)
     lineage = column_lineage(recipe, joins)
@@ -59,7 +60,7 @@ def materialize_training_set(
         pinned_views={j.view.name: j.version for j in joins},
         details={
             "label": recipe.spine.label, "feature_columns": features, "categorical_columns": categorical,
-            "split_column": SPLIT_COLUMN, "split_strategy": recipe.split.strategy, "split_counts": split_counts(conn, staged.table),
+            "split_column": SPLIT_COLUMN, "order_by": row_order(recipe), "split_strategy": recipe.split.strategy, "split_counts": split_counts(conn, staged.table),
             "unlabelled_rows_dropped": unlabelled, "lineage": {k: list(v) for k, v in lineage.items()},
         },
         created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,

@@ -56,8 +56,9 @@ def count_unlabelled(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe) -> in
 def load_training_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, version: int | None = None) -> TrainingSet:
     """One stored version of `<recipe>/training_set` (the current one when `version` is None)."""
     entry = publish.resolve_version(conn, "training_set", recipe.name, version)
-    frame = conn.execute(f"SELECT * FROM {ident(entry.table_name)}").df()
     details = entry.details
+    # stored unordered (the content hash does not care); readers always get the same order
+    frame = conn.execute(f"SELECT * FROM {ident(entry.table_name)} ORDER BY {details['order_by']}").df()
     return TrainingSet(
         recipe=recipe.name, version=entry.version, content_hash=entry.content_hash, frame=frame,
         entity=list(recipe.spine.entity), timestamp=recipe.spine.timestamp, label=recipe.spine.label,
