@@ -54,6 +54,12 @@ def test_undeclared_schema_is_frozen_at_the_first_version(fs_project, instance):
     _setup(fs_project, GOOD, None)
     first = fs_project.materialize(instance)
     assert first.success and _outcome(first) == (True, {"features/spend", "m/training_set"})
+    built = next(e for e in first.get_asset_materialization_events() if e.asset_key == dg.AssetKey(["m", "training_set"]))
+    meta = built.materialization.metadata
+    lineage = meta["dagster/column_lineage"].value.deps_by_column
+    assert lineage["spend"] == [dg.TableColumnDep(asset_key=dg.AssetKey(["features", "spend"]), column_name="spend")]
+    assert lineage["y"] == [dg.TableColumnDep(asset_key=dg.AssetKey(["sources", "events"]), column_name="y")]
+    assert meta["mmp/pinned_views"].value == {"spend": 1} and meta["dagster/table_name"].value == "ts_m__v1"
     fs_project.source("snaps", GOOD.assign(spend=[1, 2]))  # DOUBLE → BIGINT
     second = fs_project.materialize(instance)
     passed, materialized = _outcome(second)
