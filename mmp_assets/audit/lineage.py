@@ -53,8 +53,8 @@ def audit_model_version(
         report.add("Dagster event log", f"model {recipe}", "missing", "no Dagster instance to read materializations from")
     else:
         _dagster(report, instance)
-    check_code_versions(report, recipes)
     check_evaluation(report, instance)
+    check_code_versions(report, recipes)
     check_approvals(report, audit_log or AuditLog.for_data_dir(feature_store.config.data_dir))
     return report
 

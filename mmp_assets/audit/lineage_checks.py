@@ -19,8 +19,9 @@ def check_code_versions(report: LineageReport, recipes: RecipeSet) -> None:
     recorded[f"{report.recipe}/model"] = report.model.get("code_version")
     current: dict[str, str | None] = {}
     if recipe is not None:
-        current[f"{report.recipe}/training_set"] = model_code_version(recipe, "training_set")
-        current[f"{report.recipe}/model"] = model_code_version(recipe, "model")
+        for stage in ("training_set", "model", "evaluation"):
+            if stage == "model" or f"{report.recipe}/{stage}" in recorded:
+                current[f"{report.recipe}/{stage}"] = model_code_version(recipe, stage)
     for view in report.views:
         found = recipes.views.get(view["name"])
         if found is not None:
@@ -38,12 +39,16 @@ def check_evaluation(report: LineageReport, instance: dg.DagsterInstance | None)
     subject = f"model {report.recipe} v{report.version}"
     gate = report.model.get("gate")
     report.evaluation = {"gate": gate, "message": report.model.get("gate_message")}
-    if instance is not None:
-        report.evaluation["dagster"] = evaluation_of(instance, keys.recipe_key(report.recipe, "evaluation"), report.version)
     if gate is None:
         report.add("evaluation verdict", subject, "missing", "no gate verdict on the model version: never evaluated")
-    else:
-        report.add("evaluation verdict", subject, "ok" if gate == "passed" else "info", f"quality gate {gate}")
+        return
+    report.add("evaluation verdict", subject, "ok" if gate == "passed" else "info", f"quality gate {gate}")
+    found = evaluation_of(instance, keys.recipe_key(report.recipe, "evaluation"), report.version) if instance else None
+    if found is None:
+        report.add("evaluation run", subject, "info", "gate set in the registry; no evaluation materialization names this version")
+        return
+    report.dagster_runs.append({"role": "evaluation", **found})
+    report.same("gate verdict", subject, gate, found["gate"], what="registry tag vs evaluation materialization")
 
 
 def check_approvals(report: LineageReport, audit: AuditLog) -> None:

@@ -63,12 +63,10 @@ def observation_with(instance: dg.DagsterInstance, key: dg.AssetKey, schema: str
 
 
 def evaluation_of(instance: dg.DagsterInstance, key: dg.AssetKey, version: int, limit: int = 50) -> dict | None:
-    """The newest materialization of `<recipe>/evaluation` whose metadata names this model version."""
+    """The newest materialization of `<recipe>/evaluation` whose `model_version` metadata is this version."""
     for record in instance.fetch_materializations(key, limit=limit).records:
         metadata = record.asset_materialization.metadata
-        named = {str(getattr(v, "value", v)) for k, v in metadata.items() if k.split("/")[-1] in ("model_version", "version")}
-        if str(version) in named:
-            facts = run_facts(instance, key, record.run_id) or {}
-            passed = next((getattr(v, "value", v) for k, v in metadata.items() if "gate" in k and isinstance(getattr(v, "value", v), (bool, str))), None)
-            return {**facts, "gate_metadata": passed}
+        if str(getattr(metadata.get("model_version"), "value", None)) == str(version):
+            gate = getattr(metadata.get("gate"), "value", None)
+            return {**(run_facts(instance, key, record.run_id) or {}), "gate": gate}
     return None

@@ -55,3 +55,4 @@ def test_a_schema_change_retrains_only_the_affected_recipe_and_its_audit_is_comp
     model_run = next(r for r in report.dagster_runs if r["role"] == "model")
     assert model_run["trigger"] == request.tags[TRIGGER_TAG] == "schema_change:sources/profiles"
     assert report.evaluation["gate"] == "passed"
+    assert next(r for r in report.dagster_runs if r["role"] == "evaluation")["trigger"] == "schema_change:sources/profiles"
