@@ -55,7 +55,7 @@ def evaluate_gate(gate: dict[str, str | float], metrics: dict[str, float], *, he
         allowed = float(gate["max_regression"])
         if champion_value is None:
             checks.append({"rule": f"{headline} within {allowed:g} of champion", "actual": None, "passed": True,
-                           "message": "no champion yet; relative rule skipped"})
+                           "message": "no other champion to compare with; relative rule skipped"})
         else:
             actual = metrics.get(headline)
             regression = None if actual is None else (

@@ -54,6 +54,10 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
         champion_model = mlflow.pyfunc.load_model(f"models:/{name}/{found.version}")
         champion, champion_version = champion_model.predict, str(found.version)
 
+    notes = []
+    if champion is not None and found.tags.get("mmp.training_set_version") != tags.get("mmp.training_set_version"):
+        notes.append(f"champion v{found.version} was trained on training set v{found.tags.get('mmp.training_set_version', '?')}; "
+                     "some of these test rows may have been in its training data, which favours the champion")
     params = best_params(client, name, candidate.version)
     context = {
         "model_version": str(candidate.version), "run_id": candidate.run_id, "trainer": tags.get("mmp.trainer", "unknown"),
@@ -64,6 +68,7 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
     report = build_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
                           champion=champion, champion_version=champion_version,
                           fit=_window_fit(recipe, training_set, params))
+    report.notes.extend(notes)
     report_dir = write_report(report, data_dir / "reports" / name / f"v{candidate.version}")
     client.log_artifacts(candidate.run_id, str(report_dir), artifact_path="evaluation")
     for metric, value in report.metrics.values.items():
