@@ -17,6 +17,8 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,9 +89,9 @@ def bare_search(recipe_yaml: dict, ts, n_trials: int):
 
     sampler = optuna.samplers.TPESampler(seed=recipe_yaml["tuning"]["seed"], n_startup_trials=max(2, min(10, n_trials // 3)))
     study = optuna.create_study(direction="maximize", sampler=sampler)
-    started = time.perf_counter()
-    study.optimize(objective, n_trials=n_trials)
-    return time.perf_counter() - started, study.best_value, study.best_params, n_trials, 0
+    with timed() as clock:
+        study.optimize(objective, n_trials=n_trials)
+    return Run(clock["wall"], clock["cpu"], study.best_value, study.best_params, n_trials, 0, study)
 
 
 def mmp_search(recipe, ts, n_trials: int, pruner: str):
@@ -97,9 +99,36 @@ def mmp_search(recipe, ts, n_trials: int, pruner: str):
     from mmp_assets.training.search import run_search
 
     tuned = recipe.model_copy(update={"tuning": recipe.tuning.model_copy(update={"pruner": pruner})})
-    started = time.perf_counter()
-    result = run_search(tuned, ts, Budget(n_trials, "bench", None, None, 1, "bench"), None)
-    return time.perf_counter() - started, result.best_value, result.best_params, result.counts["complete"], result.counts["pruned"]
+    with timed() as clock:
+        result = run_search(tuned, ts, Budget(n_trials, "bench", None, None, 1, "bench"), None)
+    counts = result.counts
+    return Run(clock["wall"], clock["cpu"], result.best_value, result.best_params, counts["complete"], counts["pruned"], result.study)
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float  # this process's CPU seconds, CatBoost's threads included: steadier than wall time on a shared machine
+    best: float
+    params: dict
+    complete: int
+    pruned: int
+    study: object
+
+    def seconds_to_reach(self, score: float) -> float | None:
+        """Wall seconds from the first trial's start until a trial scored at least `score`."""
+        trials = [t for t in self.study.trials if t.datetime_complete is not None]
+        start = min(t.datetime_start for t in trials)
+        hits = [t.datetime_complete for t in trials if t.value is not None and t.state.name == "COMPLETE" and t.value >= score - 1e-12]
+        return (min(hits) - start).total_seconds() if hits else None
+
+
+@contextmanager
+def timed():
+    clock: dict[str, float] = {}
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield clock
+    clock["wall"], clock["cpu"] = time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> int:
@@ -117,21 +146,33 @@ def main() -> int:
     recipe_yaml = yaml.safe_load((ROOT / "recipes" / "fraud.yaml").read_text())
     print(f"fraud training set v{ts.version}: {len(ts.part('train'))} train / {len(ts.part('validation'))} validation rows; "
           f"{args.trials} trials, {recipe_yaml['model']['params'].get('iterations')} CatBoost rounds, {os.cpu_count()} CPUs")
-    runs: dict[str, list] = {"bare optuna": [], "mmp (no pruning)": [], "mmp (median pruner)": []}
-    for _ in range(args.repeats):
-        runs["bare optuna"].append(bare_search(recipe_yaml, ts, args.trials))
-        runs["mmp (no pruning)"].append(mmp_search(recipe, ts, args.trials, "none"))
-        runs["mmp (median pruner)"].append(mmp_search(recipe, ts, args.trials, "median"))
-    medians = {name: statistics.median(r[0] for r in rows) for name, rows in runs.items()}
+    searches = {
+        "bare optuna": lambda: bare_search(recipe_yaml, ts, args.trials),
+        "mmp (no pruning)": lambda: mmp_search(recipe, ts, args.trials, "none"),
+        "mmp (median pruner)": lambda: mmp_search(recipe, ts, args.trials, "median"),
+    }
+    names = list(searches)
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    for round_ in range(args.repeats):
+        for name in names[round_ % 3:] + names[: round_ % 3]:  # rotate so no search always runs first
+            runs[name].append(searches[name]())
+    wall = {name: statistics.median(r.wall for r in rows) for name, rows in runs.items()}
+    cpu = {name: statistics.median(r.cpu for r in rows) for name, rows in runs.items()}
     for name, rows in runs.items():
-        seconds, best, params, complete, pruned = rows[-1]
-        print(f"{name:22s} {medians[name]:8.1f} s   best roc_auc {best:.5f}   {complete} complete, {pruned} pruned   {params}")
-    bare, plain, pruned = medians["bare optuna"], medians["mmp (no pruning)"], medians["mmp (median pruner)"]
-    same = runs["bare optuna"][-1][2] == runs["mmp (no pruning)"][-1][2]
-    print(f"overhead ratio mmp/bare: {plain / bare:.3f} (target <= 1.15); same best params as bare: {same}")
-    best_plain, best_pruned = runs["mmp (no pruning)"][-1][1], runs["mmp (median pruner)"][-1][1]
-    print(f"pruning saved {plain - pruned:.1f} s ({(plain - pruned) / plain:.0%}); best roc_auc {best_pruned:.5f} vs {best_plain:.5f} "
-          f"without pruning ({'equal' if abs(best_pruned - best_plain) < 1e-9 else f'diff {best_pruned - best_plain:+.5f}'})")
+        last = rows[-1]
+        print(f"{name:20s} wall {wall[name]:7.1f} s  cpu {cpu[name]:7.1f} s  best roc_auc {last.best:.5f}  "
+              f"{last.complete} complete, {last.pruned} pruned  {last.params}")
+    bare, plain, pruned = runs["bare optuna"][-1], runs["mmp (no pruning)"][-1], runs["mmp (median pruner)"][-1]
+    print(f"overhead ratio mmp/bare: cpu {cpu['mmp (no pruning)'] / cpu['bare optuna']:.3f}, wall "
+          f"{wall['mmp (no pruning)'] / wall['bare optuna']:.3f} (target <= 1.15); same trials and best params as bare: "
+          f"{[t.params for t in bare.study.trials] == [t.params for t in plain.study.trials] and bare.best == plain.best}")
+    print(f"pruning: wall {wall['mmp (median pruner)']:.1f} s vs {wall['mmp (no pruning)']:.1f} s, cpu {cpu['mmp (median pruner)']:.1f} s "
+          f"vs {cpu['mmp (no pruning)']:.1f} s ({1 - cpu['mmp (median pruner)'] / cpu['mmp (no pruning)']:.0%} less); "
+          f"best roc_auc {pruned.best:.5f} vs {plain.best:.5f}")
+    common = min(pruned.best, plain.best)
+    reach_pruned, reach_plain = pruned.seconds_to_reach(common), plain.seconds_to_reach(common)
+    print(f"at equal best score (roc_auc >= {common:.5f}): reached after {reach_pruned:.1f} s with pruning, "
+          f"{reach_plain:.1f} s without (wall, last round)")
     return 0
 
 

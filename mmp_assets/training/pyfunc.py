@@ -11,6 +11,7 @@ from importlib.metadata import version
 
 import cloudpickle
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
@@ -26,7 +27,8 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
 
     def predict(self, context, model_input, params=None):
         X = pd.DataFrame(model_input)[self.feature_columns]
-        out = pd.DataFrame({"prediction": self.pipeline.predict(X)})
+        # CatBoost's multiclass predict answers in an (n, 1) column
+        out = pd.DataFrame({"prediction": np.asarray(self.pipeline.predict(X)).reshape(len(X))})
         if self.task == "classification":
             proba = self.pipeline.predict_proba(X)
             classes = list(self.pipeline.classes_)

@@ -9,6 +9,7 @@ half of them while scoring the other half, then swapped (cross-fitted, so never 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from mmp_assets.training.metrics import Metric
@@ -39,8 +40,9 @@ def best_threshold(y01: np.ndarray, positive: np.ndarray, criterion: str = "f1")
 
 
 def class_codes(classes: np.ndarray, y) -> np.ndarray:
-    """Labels as positions in `classes` (the order of predict_proba columns)."""
-    return np.searchsorted(np.asarray(classes), np.asarray(y))
+    """Labels as positions in `classes` (the order of predict_proba columns, not always sorted)."""
+    position = {label: i for i, label in enumerate(np.asarray(classes).tolist())}
+    return pd.Series(np.asarray(y).tolist()).map(position).to_numpy(dtype=int)
 
 
 def cross_fitted_label_score(metric: Metric, y01: np.ndarray, positive: np.ndarray, seed: int = 0) -> float:

@@ -75,6 +75,7 @@ def test_first_materialization_registers_version_1_as_candidate_with_lineage(tun
     assert first.registered and first.version == "1" and first.model_uri == "models:/toy/1"
     version = version_for_alias(client, "toy", "candidate")
     assert str(version.version) == "1"
+    assert version.run_id == first.details["mlflow_run_id"]  # evaluation logs its report into this run
     tags = version.tags
     assert tags["mmp.training_set_version"] == "1" and tags["mmp.training_set_hash"] == ts.content_hash
     assert tags["mmp.dagster_run_id"] == "run-123" and tags["mmp.trainer"] == current_user()

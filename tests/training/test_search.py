@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 import numpy as np
@@ -130,3 +131,13 @@ def test_best_threshold_matches_a_brute_force_search():
     for criterion, score in (("f1", lambda a, b: f1_score(a, b, zero_division=0)), ("accuracy", accuracy_score)):
         cut = best_threshold(y, p, criterion)
         assert score(y, (p >= cut).astype(int)) == max(score(y, (p >= c).astype(int)) for c in np.unique(p))
+
+
+def test_multiclass_search_with_text_labels():
+    ts = make_training_set(n=450)
+    frame = ts.frame.assign(is_bad=np.select([ts.frame["x1"] < -0.5, ts.frame["x1"] > 0.5], ["low", "high"], "mid"))
+    multi = dataclasses.replace(ts, frame=frame)
+    for metric in ("roc_auc", "f1_macro", "log_loss"):
+        result = run_search(make_recipe(tuning={"n_trials": 2, "metric": metric}), multi, budget(2), None)
+        assert result.counts["complete"] == 2 and result.threshold is None
+        assert (0.5 < result.best_value <= 1) if metric != "log_loss" else result.best_value < 1.0
