@@ -39,7 +39,7 @@ class DriftResult:
 
 
 def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, *, numeric: list[str], categorical: list[str],
-                 p_value: float, max_rows: int = 2000, seed: int = 0) -> DriftResult:
+                 p_value: float, share_drifted_max: float = 0.5, max_rows: int = 2000, seed: int = 0) -> DriftResult:
     """Per-feature drift of `current` against `reference`, the share drifted, and Evidently's HTML report."""
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
@@ -48,7 +48,8 @@ def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, *, numeric: lis
     ref, cur = (_cap(f[columns], max_rows, seed) for f in (reference, current))
     ref, cur = _harmonise(ref, categorical), _harmonise(cur, categorical)
     definition = DataDefinition(numerical_columns=list(numeric), categorical_columns=list(categorical))
-    report = Report([DataDriftPreset(num_method="ks", cat_method="chisquare", threshold=p_value)], include_tests=True)
+    report = Report([DataDriftPreset(num_method="ks", cat_method="chisquare", threshold=p_value,
+                                     drift_share=share_drifted_max)], include_tests=True)
     snapshot = report.run(reference_data=Dataset.from_pandas(ref, data_definition=definition),
                           current_data=Dataset.from_pandas(cur, data_definition=definition))
     scored = _per_column(snapshot.dict())

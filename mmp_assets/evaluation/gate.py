@@ -27,7 +27,7 @@ class GateResult:
     @property
     def message(self) -> str:
         if self.passed:
-            return f"quality gate passed ({len(self.checks)} rule(s))" if self.checks else "quality gate passed (no rules)"
+            return f"all {len(self.checks)} rule(s) met" if self.checks else "no rules configured"
         return "quality gate failed: " + "; ".join(self.failures)
 
 

@@ -43,7 +43,7 @@ def measure_scoring_drift(recipe, recipes, root: Path, *, client, connect, data_
     thresholds = recipe.monitoring.drift
     result = detect_drift(training_set.X("train"), current[training_set.feature_columns],
                           numeric=training_set.numeric_columns, categorical=training_set.categorical_columns,
-                          p_value=thresholds.p_value, seed=recipe.split.seed)
+                          p_value=thresholds.p_value, share_drifted_max=thresholds.share_drifted_max, seed=recipe.split.seed)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     html_path = data_dir / "reports" / name / "drift" / f"drift_{stamp}.html"
     html_path.parent.mkdir(parents=True, exist_ok=True)

@@ -119,4 +119,4 @@ def _add_drift(report: EvaluationReport, recipe, training_set) -> None:
     thresholds = recipe.monitoring.drift
     report.drift = detect_drift(training_set.X("train"), training_set.X("test"), numeric=training_set.numeric_columns,
                                 categorical=training_set.categorical_columns, p_value=thresholds.p_value,
-                                seed=recipe.split.seed)
+                                share_drifted_max=thresholds.share_drifted_max, seed=recipe.split.seed)
