@@ -104,9 +104,13 @@ def test_failing_gate_blocks_downstream_tags_the_version_and_alerts(toy_project,
                                 selection=dg.AssetSelection.assets(*[a.key for a in assets if a.key != keys.recipe_key("toy", "predictions")]))
         materialized = {e.asset_key for e in result.get_asset_materialization_events()}
         checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        metadata = next(e.materialization.metadata for e in result.get_asset_materialization_events()
+                        if e.asset_key == evaluation_key)
 
     assert evaluation_key in materialized and keys.recipe_key("toy", "drift") in materialized
     assert dg.AssetKey(["toy", "deployment"]) not in materialized  # the blocking gate stopped it
+    assert isinstance(metadata["test_roc_auc"], dg.FloatMetadataValue)  # numeric, so Dagster charts it
+    assert "data:image/png;base64," in metadata["model_card"].value and metadata["gate"].value == "failed"
     assert not checks["quality_gate"].passed and "roc_auc is" in checks["quality_gate"].description
     assert not checks["drift_within_thresholds"].passed and "PSI of strong" in checks["drift_within_thresholds"].description
 
