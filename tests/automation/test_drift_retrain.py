@@ -63,3 +63,20 @@ def test_a_passing_check_clears_the_breach() -> None:
     ledger = record(RetrainLedger(), 3, 0.0)
     assert decide(None, ledger, 10**6, cooldown_minutes=0, daily_budget=5).reason == "drift check is passing"
     assert RetrainLedger.from_json(ledger.to_json(now=90_000.0)).retrains == []  # older than a day: forgotten
+
+
+def test_drift_runs_once_per_cron_tick_once_its_model_exists(tiny_project: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    defs = feature_store_definitions(tiny_project)
+    start = datetime(2026, 3, 1, 5, 0, tzinfo=UTC)  # the default drift_cron is 06:00 daily
+    with dg.instance_for_test() as instance:
+        assert defs.resolve_job_def("observe_sources").execute_in_process(instance=instance).success
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=dg.AssetKey(["alpha", "model"])))
+        requested = []
+        cursor = None
+        for hours in (0, 2, 3):
+            result = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=start + timedelta(hours=hours), cursor=cursor)
+            cursor = result.cursor
+            requested.append({r: result.get_num_requested(dg.AssetKey([r, "drift"])) for r in ("alpha", "beta")})
+    assert requested == [{"alpha": 0, "beta": 0}, {"alpha": 1, "beta": 0}, {"alpha": 0, "beta": 0}]  # beta has no model yet

@@ -94,3 +94,24 @@ def test_compatible_change_retrains_a_recipe_that_asks_for_it(tmp_path: Path, mo
         runs = _by_recipe(auto.tick()[0])
     assert set(runs) == {"alpha", "beta"}
     assert json.loads(auto.sensor_cursor)["after"] > 0
+
+
+def test_an_incompatible_change_stops_at_the_view_contract_with_its_message(tiny_project: Path) -> None:
+    from tests.automation.synthetic import materialize, project_definitions
+
+    root = tiny_project
+    defs = project_definitions(root)
+    sensor = defs.resolve_sensor_def("schema_change_sensor")
+    with dg.instance_for_test() as instance:
+        assert defs.resolve_job_def("observe_sources").execute_in_process(instance=instance).success
+        assert materialize(defs, instance, ["features/user_view", "alpha/training_set"]).success
+        baseline = sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+        write_source(root, "profiles", frames()["profiles"].astype({"p1": "string"}))
+        assert defs.resolve_job_def("observe_sources").execute_in_process(instance=instance).success
+        request = _by_recipe(sensor(dg.build_sensor_context(instance=instance, definitions=defs, cursor=baseline.cursor)).run_requests)["alpha"]
+        run = materialize(defs, instance, [k.to_user_string() for k in request.asset_selection], tags=request.tags)
+    checks = [e.event_specific_data for e in run.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert not run.success
+    assert [(c.check_name, c.passed) for c in checks] == [("schema_contract", False)]
+    assert "column 'p1' changed type from DOUBLE to VARCHAR" in checks[0].description
+    assert not any(e.asset_key == dg.AssetKey(["alpha", "training_set"]) for e in run.get_asset_materialization_events() if e.asset_key)
