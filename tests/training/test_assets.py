@@ -101,7 +101,9 @@ def test_model_and_predictions_asset_definitions(tiny_project):
     assert predictions.op.pool == config.dagster.duckdb_pool
 
 
-def test_materialize_tunes_registers_then_scores_and_a_rerun_registers_nothing(tiny_project):
+def test_materialize_tunes_registers_then_scores_and_a_rerun_registers_nothing(tiny_project, capsys):
+    from mmp_assets.cli.main import main
+
     assets, resources = _assets(tiny_project)
     with dg.instance_for_test() as instance:
         result = dg.materialize(assets, resources=resources, instance=instance)
@@ -120,3 +122,12 @@ def test_materialize_tunes_registers_then_scores_and_a_rerun_registers_nothing(t
     with duckdb.connect(load_config(tiny_project).duckdb_path, read_only=True) as conn:
         rows = conn.execute("SELECT count(*), count(DISTINCT model_version), min(model_version) FROM pred_toy").fetchone()
     assert rows == (30, 1, "1")
+
+    # a worker joins the asset's study (same recipe version and data): 2 trials there, it adds 1
+    assert main(["tune", "--recipe", "toy", "--worker", "--trials", "3", "--no-progress"]) == 0
+    assert "ran 1 trial(s) here; study has 3 complete" in capsys.readouterr().out
+    assert main(["tune", "--recipe", "toy", "--no-progress"]) == 0
+    assert "nothing tuned or registered" in capsys.readouterr().out
+    assert main(["tune", "--recipe", "nope"]) == 1
+    assert "--recipe: unknown model recipe 'nope'; known: toy" in capsys.readouterr().err
+
