@@ -36,7 +36,7 @@ def view_code_version(view: FeatureViewRecipe, recipe_dir: Path) -> str:
     sql_text = None
     if not view.source_name and view.source.sql_file:
         sql_text = (recipe_dir / view.source.sql_file).read_text(encoding="utf-8")
-    return digest("view", view.model_dump(mode="json", by_alias=True, exclude={"description", "owner", "tags"}), sql_text)
+    return digest("view", view.model_dump(mode="json", by_alias=True, exclude={"description", "owner", "tags", "online"}), sql_text)
 
 
 def prompt_code_version(prompt: PromptRecipe) -> str:
