@@ -60,8 +60,16 @@ def _table(rows: list[dict], columns: list[str]) -> list[str]:
     if not rows:
         return ["_none_", ""]
     out = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
-    out += ["| " + " | ".join(str(r.get(c, "")) if r.get(c) is not None else "" for c in columns) + " |" for r in rows]
+    out += ["| " + " | ".join(_cell(r.get(c)) for c in columns) + " |" for r in rows]
     return [*out, ""]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(report: LineageReport) -> str:
