@@ -64,7 +64,8 @@ def _promote(args: argparse.Namespace) -> int:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
     details = entry["details"]
-    print(f"{args.recipe}: champion v{details['from_version'] or '-'} -> v{details['to_version']} (approved by {args.approver})")
+    before = f"v{details['from_version']}" if details["from_version"] else "(none)"
+    print(f"{args.recipe}: champion {before} -> v{details['to_version']} (approved by {args.approver})")
     return 0
 
 
