@@ -20,9 +20,9 @@ def test_plan_says_build_then_nothing_then_why_each_asset_is_stale(tiny_project:
     with dg.instance_for_test() as instance:
         assert defs.resolve_job_def("observe_sources").execute_in_process(instance=instance).success
         assert {r.action for r in plan(defs, instance)} == {"build"}
-        assert materialize(defs, instance, ["features/user_view", "features/merchant_view", "alpha/training_set",
-                                            "beta/training_set", "gamma/training_set"]).success
-        assert {r.action for r in plan(defs, instance)} == {"ok"}
+        built = ["features/user_view", "features/merchant_view", "alpha/training_set", "beta/training_set", "gamma/training_set"]
+        assert materialize(defs, instance, built).success
+        assert {r.action for r in plan(defs, instance) if r.asset in built} == {"ok"}
 
         write_source(root, "profiles", frames()["profiles"].assign(p3=1.0))
         merchants = frames()["merchants"]
