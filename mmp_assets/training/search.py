@@ -100,6 +100,7 @@ def run_search(
     progress_bar: bool = False,
 ) -> SearchResult:
     """Bring the recipe's study to `budget.n_trials` finished trials (or stop at the timeout)."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # `log` gets one line per trial instead
     name = study_name(recipe, training_set)
     study = open_study(recipe, name, storage, budget.n_trials)
     release_interrupted(study, alone=not worker)

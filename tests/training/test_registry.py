@@ -29,7 +29,7 @@ from mmp_resources.tracking import MlflowResource
 from tests.training.toys import make_recipe, make_training_set
 
 REPO = Path(__file__).resolve().parents[2]
-RECIPE = make_recipe(tuning={"n_trials": 3, "pruner": "median", "metric": "f1"})
+RECIPE = make_recipe(tuning={"n_trials": 2, "pruner": "median", "metric": "f1"})
 
 LOAD_IN_FRESH_PROCESS = textwrap.dedent(
     """
@@ -90,7 +90,7 @@ def test_one_run_holds_the_whole_search(tuned):
     client, first = tuned["client"], tuned["first"]
     run = client.get_run(first.details["mlflow_run_id"])
     assert run.data.tags["mmp.asset_key"] == "toy/model" and run.data.tags["mmp.dagster_run_id"] == "run-123"
-    assert run.data.metrics["trials_complete"] + run.data.metrics["trials_pruned"] == 3
+    assert run.data.metrics["trials_complete"] + run.data.metrics["trials_pruned"] == 2
     assert run.data.metrics["best_score"] == pytest.approx(first.best_score)
     assert run.data.params["best.depth"] == str(first.best_params["depth"])
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}

@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 
 REPO = Path(__file__).resolve().parents[2]
 PG = "postgresql://postgres@127.0.0.1:5432"
-N_TRIALS = 8
+N_TRIALS = 6
 
 WORKER = textwrap.dedent(
     """
