@@ -7,6 +7,7 @@ consumer needs no mmp code: this module and the pipeline module are pickled by v
 from __future__ import annotations
 
 import sys
+import warnings
 from importlib.metadata import version
 
 import cloudpickle
@@ -45,7 +46,9 @@ def signature(X: pd.DataFrame, categorical: list[str], output: pd.DataFrame) -> 
     numbers as double so integer columns that arrive with nulls still pass."""
     cats = set(categorical)
     inputs = Schema([ColSpec("string" if c in cats else "double", c, required=False) for c in X.columns])
-    outputs = mlflow.models.infer_signature(model_output=output).outputs
+    with warnings.catch_warnings():  # an integer `prediction` is an output, never fed back with nulls
+        warnings.simplefilter("ignore", UserWarning)
+        outputs = mlflow.models.infer_signature(model_output=output).outputs
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 
