@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import dagster as dg
 
@@ -22,34 +20,19 @@ def _failing_job() -> None:
     _explode()
 
 
-def test_a_failed_run_is_posted_to_the_webhook() -> None:
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        config = PlatformConfig.model_validate({"alerts": {"webhook_url": f"http://127.0.0.1:{server.server_port}/hook?token=s3cret"}})
-        sensor = build_run_failure_alert_sensor(config)
-        with dg.instance_for_test() as instance:
-            result = _failing_job.execute_in_process(instance=instance, raise_on_error=False)
-            failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
-            context = dg.build_run_status_sensor_context(
-                sensor_name=sensor.name, dagster_event=failure, dagster_instance=instance, dagster_run=result.dagster_run
-            ).for_run_failure()
-            sensor(context)
-    finally:
-        server.shutdown()
+def test_a_failed_run_is_posted_to_the_webhook(webhook) -> None:
+    url, received = webhook
+    config = PlatformConfig.model_validate({"alerts": {"webhook_url": url}})
+    sensor = build_run_failure_alert_sensor(config)
+    with dg.instance_for_test() as instance:
+        result = _failing_job.execute_in_process(instance=instance, raise_on_error=False)
+        failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+        context = dg.build_run_status_sensor_context(
+            sensor_name=sensor.name, dagster_event=failure, dagster_instance=instance, dagster_run=result.dagster_run
+        ).for_run_failure()
+        sensor(context)
     assert len(received) == 1
-    alert = received[0]
+    _, alert = received[0]
     assert alert["title"] == "mmp run failed: _failing_job"
     assert alert["details"]["run_id"] == result.run_id
     assert alert["details"]["trigger"] == "drift" and alert["details"]["recipe"] == "fraud"

@@ -1,33 +1,13 @@
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from mmp_resources.settings import PlatformConfig
 from mmp_assets.evaluation.alerts import send_alert
 
 
-def test_webhook_post_is_received_by_a_local_server():
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append((self.headers["Content-Type"], json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/hook?token=s3cret"
-        config = PlatformConfig.model_validate({"alerts": {"webhook_url": url}})
-        assert send_alert(config, "fraud: quality gate failed", {"version": "3", "failures": ["roc_auc is 0.7"]})
-    finally:
-        server.shutdown()
-        thread.join(5)
+def test_webhook_post_is_received_by_a_local_server(webhook):
+    url, received = webhook
+    config = PlatformConfig.model_validate({"alerts": {"webhook_url": url}})
+    assert send_alert(config, "fraud: quality gate failed", {"version": "3", "failures": ["roc_auc is 0.7"]})
     content_type, body = received[0]
     assert content_type == "application/json"
     assert body["title"] == "fraud: quality gate failed" and body["details"]["version"] == "3"

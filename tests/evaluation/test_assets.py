@@ -1,8 +1,5 @@
 """The evaluation and drift assets on a real DuckDB file, MLflow store and Dagster instance."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import dagster as dg
@@ -34,27 +31,6 @@ RECIPE = {
                    "shap_sample": 50, "bootstrap": 20},
     "monitoring": {"scoring_source": "scoring", "drift": {"share_drifted_max": 0.2, "psi_max": 0.2}},
 }
-
-
-@pytest.fixture
-def webhook():
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/alerts", received
-    server.shutdown()
-    thread.join(5)
 
 
 @pytest.fixture
@@ -122,5 +98,5 @@ def test_failing_gate_blocks_downstream_tags_the_version_and_alerts(toy_project,
     html = (config.data_dir / "reports" / "toy" / f"v{version.version}" / "report.html").read_text()
     for section in ("Metrics (test split)", "Comparisons", "Backtest replay", "Explanations", "Drift", "Quality gate", "Limitations"):
         assert section in html
-    titles = [alert["title"] for alert in webhook[1]]
+    titles = [alert["title"] for _, alert in webhook[1]]
     assert "toy: quality gate failed" in titles and "toy: drift breach" in titles
