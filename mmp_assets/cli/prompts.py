@@ -6,13 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from mmp_assets.audit import AuditLog
-from mmp_assets.prompts.audit_report import audit_html, audit_markdown
-from mmp_assets.prompts.governance import ApprovalRefused, approve, rollback
-from mmp_assets.prompts.history import version_diff
-from mmp_assets.prompts.registry import AUTHOR, EVALUATION_RUN, OWNER, PromptRegistry
+from typing import TYPE_CHECKING
+
 from mmp_resources import load_config, project_root
-from mmp_resources.tracking import MlflowResource
+
+if TYPE_CHECKING:  # the prompt modules pull in MLflow: imported when a command runs, not for --help
+    from mmp_assets.audit import AuditLog
+    from mmp_assets.prompts.registry import PromptRegistry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _stores() -> tuple[PromptRegistry, AuditLog]:
+    from mmp_assets.audit import AuditLog
+    from mmp_assets.prompts.registry import PromptRegistry
+    from mmp_resources.tracking import MlflowResource
+
     root = project_root()
     config = load_config(root)
     client = MlflowResource(project_dir=str(root), env=config.env).client()
@@ -64,6 +68,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from mmp_assets.prompts.registry import AUTHOR, EVALUATION_RUN, OWNER
+
     registry, _ = _stores()
     versions = registry.versions(args.name)
     if not versions:
@@ -83,6 +89,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from mmp_assets.prompts.history import version_diff
+
     registry, _ = _stores()
     old, new = registry.version(args.name, args.old), registry.version(args.name, args.new)
     if old is None or new is None:
@@ -93,6 +101,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _approve(args: argparse.Namespace) -> int:
+    from mmp_assets.prompts.governance import ApprovalRefused, approve
+
     registry, audit = _stores()
     try:
         approved = approve(registry, audit, args.name, args.version, args.approver)
@@ -104,6 +114,8 @@ def _approve(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    from mmp_assets.prompts.governance import ApprovalRefused, rollback
+
     registry, audit = _stores()
     try:
         old, new = rollback(registry, audit, args.name)
@@ -115,6 +127,8 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from mmp_assets.prompts.audit_report import audit_html, audit_markdown
+
     registry, audit = _stores()
     if not registry.versions(args.name):
         print(f"no prompt named {args.name!r}; see `mmp prompts list`", file=sys.stderr)

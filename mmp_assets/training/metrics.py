@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from sklearn import metrics as skm
+
+
+class _LazySklearnMetrics:
+    """`sklearn.metrics`, imported on first use: recipes validate metric names without loading sklearn."""
+
+    def __getattr__(self, name: str):
+        from sklearn import metrics
+
+        return getattr(metrics, name)
+
+
+skm = _LazySklearnMetrics()
 
 Task = Literal["classification", "regression"]
 Direction = Literal["maximize", "minimize"]
@@ -57,10 +68,10 @@ def _log_loss(y, proba):
     return skm.log_loss(y, proba if proba.ndim == 2 else np.column_stack([1 - proba, proba]))
 
 
-def _label_metric(fn, average: str | None):
+def _label_metric(name: str, average: str | None):
     def compute(y, pred):
         avg = average or ("binary" if len(np.unique(y)) <= 2 else "macro")
-        return fn(y, pred, average=avg, zero_division=0)
+        return getattr(skm, name)(y, pred, average=avg, zero_division=0)
 
     return compute
 
@@ -75,15 +86,15 @@ _ALL = [
     Metric("log_loss", "classification", "minimize", True, _log_loss, "cross-entropy of predicted probabilities"),
     Metric("brier", "classification", "minimize", True, _brier, "mean squared error of predicted probabilities"),
     Metric("accuracy", "classification", "maximize", False, lambda y, p: skm.accuracy_score(y, p), "share of correct labels"),
-    Metric("f1", "classification", "maximize", False, _label_metric(skm.f1_score, None), "F1 (binary, or macro for multiclass)"),
-    Metric("f1_macro", "classification", "maximize", False, _label_metric(skm.f1_score, "macro"), "macro-averaged F1"),
-    Metric("f1_weighted", "classification", "maximize", False, _label_metric(skm.f1_score, "weighted"), "support-weighted F1"),
-    Metric("precision", "classification", "maximize", False, _label_metric(skm.precision_score, None), "precision (binary or macro)"),
-    Metric("precision_macro", "classification", "maximize", False, _label_metric(skm.precision_score, "macro"), "macro precision"),
-    Metric("precision_weighted", "classification", "maximize", False, _label_metric(skm.precision_score, "weighted"), "weighted precision"),
-    Metric("recall", "classification", "maximize", False, _label_metric(skm.recall_score, None), "recall (binary or macro)"),
-    Metric("recall_macro", "classification", "maximize", False, _label_metric(skm.recall_score, "macro"), "macro recall"),
-    Metric("recall_weighted", "classification", "maximize", False, _label_metric(skm.recall_score, "weighted"), "weighted recall"),
+    Metric("f1", "classification", "maximize", False, _label_metric("f1_score", None), "F1 (binary, or macro for multiclass)"),
+    Metric("f1_macro", "classification", "maximize", False, _label_metric("f1_score", "macro"), "macro-averaged F1"),
+    Metric("f1_weighted", "classification", "maximize", False, _label_metric("f1_score", "weighted"), "support-weighted F1"),
+    Metric("precision", "classification", "maximize", False, _label_metric("precision_score", None), "precision (binary or macro)"),
+    Metric("precision_macro", "classification", "maximize", False, _label_metric("precision_score", "macro"), "macro precision"),
+    Metric("precision_weighted", "classification", "maximize", False, _label_metric("precision_score", "weighted"), "weighted precision"),
+    Metric("recall", "classification", "maximize", False, _label_metric("recall_score", None), "recall (binary or macro)"),
+    Metric("recall_macro", "classification", "maximize", False, _label_metric("recall_score", "macro"), "macro recall"),
+    Metric("recall_weighted", "classification", "maximize", False, _label_metric("recall_score", "weighted"), "weighted recall"),
     Metric("rmse", "regression", "minimize", False, _rmse, "root mean squared error"),
     Metric("mae", "regression", "minimize", False, lambda y, p: skm.mean_absolute_error(y, p), "mean absolute error"),
     Metric("r2", "regression", "maximize", False, lambda y, p: skm.r2_score(y, p), "coefficient of determination"),
