@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import mlflow
 from mlflow.tracking import MlflowClient
@@ -37,8 +38,8 @@ class MlflowResource(PlatformResource):
     def run_url(self, experiment_id: str, run_id: str) -> str:
         uri = self.config.tracking_uri
         if uri.startswith(("http://", "https://")):
-            base = uri.split("@")[-1] if "@" in uri else uri  # never show credentials in a link
-            if "://" not in base:
-                base = "http://" + base
-            return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+            parts = urlsplit(uri)
+            host = parts.hostname + (f":{parts.port}" if parts.port else "")  # never show credentials in a link
+            base = urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+            return f"{base}/#/experiments/{experiment_id}/runs/{run_id}"
         return f"runs:/{run_id}"

@@ -1,5 +1,5 @@
 """Audit: the hash-chained lifecycle log and the lineage audit of model versions."""
 
-from mmp_assets.audit.log import AuditLog, current_user
+from mmp_assets.audit.log import AuditLog, current_user, same_identity
 
-__all__ = ["AuditLog", "current_user"]
+__all__ = ["AuditLog", "current_user", "same_identity"]

@@ -26,6 +26,16 @@ def current_user() -> str:
     return os.environ.get("MMP_USER") or getpass.getuser()
 
 
+def same_identity(a: str, b: str) -> bool:
+    """Whether two identities name the same person: `Alice@x.com`, `alice` and `team:alice` all match."""
+
+    def forms(who: str) -> set[str]:
+        who = who.strip().lower()
+        return {who, who.split("@", 1)[0], who.removeprefix("team:")} - {""}
+
+    return bool(forms(a) & forms(b))
+
+
 def _entry_hash(entry: dict[str, Any]) -> str:
     body = {k: v for k, v in entry.items() if k != "hash"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()

@@ -16,7 +16,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from mmp_assets.audit import AuditLog, current_user
-from mmp_assets.prompts.governance import same_identity
+from mmp_assets.audit.log import same_identity
 
 CHAMPION, PREVIOUS = "champion", "previous_champion"
 GATE, HISTORY, TRAINER = "gate", "mmp.champion_history", "mmp.trainer"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mmp_assets.audit import AuditLog, current_user
+from mmp_assets.audit import AuditLog, current_user, same_identity
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.history import production_stack
 from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
@@ -19,14 +19,6 @@ from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
 
 class ApprovalRefused(Exception):
     """The governance rules forbid the request; the message says which rule and how to proceed."""
-
-
-def same_identity(a: str, b: str) -> bool:
-    def forms(who: str) -> set[str]:
-        who = who.strip().lower()
-        return {who, who.split("@", 1)[0], who.removeprefix("team:")} - {""}
-
-    return bool(forms(a) & forms(b))
 
 
 def approve(registry: PromptRegistry, audit: AuditLog, name: str, version: int, approver: str | None = None) -> VersionInfo:

@@ -155,7 +155,14 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:
         problems.append(Problem(shown, "monitoring.scoring_source", _missing(result, "source", scoring, result.sources)))
+    seen_views: set[str] = set()
     for i, ref in enumerate(recipe.features):
+        if ref.view in seen_views:
+            problems.append(
+                Problem(shown, f"features[{i}].view", f"view {ref.view!r} is listed twice; join each view once (list both column sets in one entry)")
+            )
+            continue
+        seen_views.add(ref.view)
         view = result.views.get(ref.view)
         if view is None:
             problems.append(Problem(shown, f"features[{i}].view", _missing(result, "view", ref.view, result.views)))

@@ -106,7 +106,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
             spine = read_source_frame(conn, scoring, recipes, root)
             rows = point_in_time_features(conn, recipe, recipes, spine)
             scored = score_rows(model, rows, feature_columns, recipe.name, version.version)
-            table, table_version = write_predictions(conn, recipe.name, scored)
+            table, table_version = write_predictions(conn, recipe.name, scored, keep=feature_store.config.feature_store.retention_versions)
         context.log.info(f"scored {len(scored)} {scoring} rows with {recipe.name} v{version.version} ({alias}) into {table}")
         return dg.MaterializeResult(
             metadata={

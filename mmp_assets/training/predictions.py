@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from mmp_assets.feature_store.sql import ident as _ident
+
 
 def score_rows(model, rows: pd.DataFrame, feature_columns: list[str], model_name: str, model_version: str) -> pd.DataFrame:
     """`rows` (spine columns + features) with the pyfunc's outputs and the model version on every row."""
@@ -25,10 +27,6 @@ def score_rows(model, rows: pd.DataFrame, feature_columns: list[str], model_name
     return scored
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def next_table(conn: duckdb.DuckDBPyConnection, recipe_name: str) -> tuple[str, int]:
     pattern = re.compile(rf"^pred_{re.escape(recipe_name)}__v(\d+)$")
     names = [r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()]
@@ -37,8 +35,8 @@ def next_table(conn: duckdb.DuckDBPyConnection, recipe_name: str) -> tuple[str, 
     return f"pred_{recipe_name}__v{version}", version
 
 
-def write_predictions(conn: duckdb.DuckDBPyConnection, recipe_name: str, scored: pd.DataFrame) -> tuple[str, int]:
-    """Write `scored` as the next version and point `pred_<recipe>` at it; returns (table, version)."""
+def write_predictions(conn: duckdb.DuckDBPyConnection, recipe_name: str, scored: pd.DataFrame, keep: int = 10) -> tuple[str, int]:
+    """Write `scored` as the next version, point `pred_<recipe>` at it, keep the newest `keep` versions."""
     table, version = next_table(conn, recipe_name)
     conn.register("__mmp_scored", scored)
     try:
@@ -51,4 +49,6 @@ def write_predictions(conn: duckdb.DuckDBPyConnection, recipe_name: str, scored:
         raise
     finally:
         conn.unregister("__mmp_scored")
+    for old in range(1, version - keep + 1):  # the view now points at the new table; old ones are history
+        conn.execute(f"DROP TABLE IF EXISTS {_ident(f'pred_{recipe_name}__v{old}')}")
     return table, version

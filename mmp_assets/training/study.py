@@ -6,6 +6,9 @@ data finds its earlier trials in the configured storage and only runs what is mi
 
 from __future__ import annotations
 
+import os
+import socket
+
 import optuna
 from optuna.storages import BaseStorage
 from optuna.storages._heartbeat import is_heartbeat_enabled
@@ -65,11 +68,30 @@ def release_interrupted(study: optuna.Study, alone: bool) -> int:
         return len(study.get_trials(deepcopy=False, states=(TrialState.FAIL,))) - before
     if not alone:
         return 0
-    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    running = [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)) if _owner_is_gone(t)]
     for trial in running:
         storage.set_trial_user_attr(trial._trial_id, "error", "interrupted: its process ended before it finished")  # noqa: SLF001
         storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # noqa: SLF001
     return len(running)
+
+
+def _owner_is_gone(trial: optuna.trial.FrozenTrial) -> bool:
+    """A RUNNING trial is dead when its recorded `host:pid` is this host and that process no longer exists.
+
+    A worker on another host, or one still alive here, keeps its trial: failing it would lose its result.
+    """
+    host, _, pid = str(trial.user_attrs.get("worker", "")).rpartition(":")
+    if not pid.isdigit():
+        return True  # no owner recorded: written before workers recorded themselves, nothing can finish it
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return int(pid) == os.getpid()
 
 
 def trial_counts(study: optuna.Study) -> dict[str, int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmp_assets.prompts.governance import ApprovalRefused, approve, rollback, same_identity
+from mmp_assets.audit import same_identity
+from mmp_assets.prompts.governance import ApprovalRefused, approve, rollback
 from tests.prompts.helpers import edited, publish, publish_and_evaluate
 
 

@@ -124,6 +124,11 @@ CASES = {
         _set("sql", "SELECT 1"),
         "recipes/sources/user_snapshots.yaml: give exactly one of `path` or `sql`",
     ),
+    "view joined twice": (
+        "recipes/fraud.yaml",
+        _set("features", [{"view": "user_profile"}, {"view": "user_profile", "columns": ["txn_count_30d"]}]),
+        "recipes/fraud.yaml: features[1].view: view 'user_profile' is listed twice; join each view once",
+    ),
     "param both fixed and tuned": (
         "recipes/fraud.yaml",
         _set("model", "params", "depth", 4),

@@ -99,3 +99,11 @@ def test_prod_validates_when_its_variables_are_set(project: Path, monkeypatch: p
     assert config.dagster.run_launcher.kind == "k8s"
     assert config.artifact_root == "s3://mmp-artifacts/mlflow"
     assert "s3cret" not in str(config.snapshot())
+
+
+def test_run_links_keep_the_scheme_and_drop_credentials(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmp_resources.tracking import MlflowResource
+
+    _write(project, "staging.yaml", "mlflow:\n  tracking_uri: https://alice:s3cret@mlflow.example.com:8443/team\n")
+    resource = MlflowResource(project_dir=str(project), env="staging")
+    assert resource.run_url("3", "abc") == "https://mlflow.example.com:8443/team/#/experiments/3/runs/abc"
