@@ -20,7 +20,8 @@ def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> 
 
     observe_sources = dg.define_asset_job(
         "observe_sources",
-        selection=dg.AssetSelection.groups(keys.SOURCES_GROUP, include_sources=True),
+        # named keys rather than groups(..., include_sources=True), a beta flag that warns on every load
+        selection=dg.AssetSelection.assets(*(keys.source_key(name) for name in recipes.sources)),
         description="Observe every source: its schema and content fingerprints become its data version.",
     )
     schedule = dg.ScheduleDefinition(

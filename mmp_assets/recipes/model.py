@@ -70,6 +70,8 @@ class Preprocessing(Strict):
 
 
 class IntRange(Strict):
+    """An integer range: `{type: int, low, high, log?, step?}`."""
+
     type: Literal["int"] = Field(description="Integer parameter.")
     low: int = Field(description="Smallest value tried.")
     high: int = Field(description="Largest value tried.")
@@ -83,6 +85,8 @@ class IntRange(Strict):
 
 
 class FloatRange(Strict):
+    """A real range: `{type: float, low, high, log?, step?}`."""
+
     type: Literal["float"] = Field(description="Real-valued parameter.")
     low: float = Field(description="Smallest value tried.")
     high: float = Field(description="Largest value tried.")
@@ -96,6 +100,8 @@ class FloatRange(Strict):
 
 
 class Choice(Strict):
+    """A categorical choice: `{type: categorical, choices: [...]}`."""
+
     type: Literal["categorical"] = Field(description="Parameter chosen from a list.")
     choices: list[Any] = Field(min_length=1, description="Values tried.")
 

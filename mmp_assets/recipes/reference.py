@@ -29,11 +29,27 @@ def _models_in(annotation) -> list[type[BaseModel]]:
     return found
 
 
+def _is_mapping(annotation) -> bool:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is dict:
+        return True
+    return any(_is_mapping(arg) for arg in args if typing.get_origin(arg) is not None or arg is not type(None))
+
+
 def _type_name(annotation) -> str:
-    text = str(annotation).replace("typing.", "").replace("mmp_assets.recipes.", "")
-    if isinstance(annotation, type) and not isinstance(annotation, types.GenericAlias):
-        text = annotation.__name__
-    return text.replace("|", "\\|")
+    """A readable type: `Annotated` metadata dropped (its reprs carry memory addresses), unions with |."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " \\| ".join(_type_name(arg) for arg in args)
+    if origin is typing.Literal:
+        return " \\| ".join(repr(arg) for arg in args)
+    if origin is not None:
+        return f"{getattr(origin, '__name__', str(origin))}[{', '.join(_type_name(arg) for arg in args)}]"
+    if annotation is type(None):
+        return "None"
+    return getattr(annotation, "__name__", str(annotation))
 
 
 def _rows(model: type[BaseModel], prefix: str, out: list[str]) -> None:
@@ -42,8 +58,14 @@ def _rows(model: type[BaseModel], prefix: str, out: list[str]) -> None:
         path = f"{prefix}{key}"
         default = "required" if field.is_required() else f"`{field.get_default(call_default_factory=True)!r}`"
         out.append(f"| `{path}` | {_type_name(field.annotation)} | {default} | {field.description or ''} |")
-        for sub in _models_in(field.annotation):
-            _rows(sub, f"{path}.", out)
+        members = _models_in(field.annotation)
+        keyed = _is_mapping(field.annotation)
+        for sub in members:
+            # a mapping's values are under a user-chosen key; a union's members are told apart by name
+            inner = f"{path}.<name>." if keyed else f"{path}."
+            if len(members) > 1:
+                out.append(f"| `{inner.rstrip('.')}` as {sub.__name__} | | | {(sub.__doc__ or '').strip()} |")
+            _rows(sub, inner, out)
 
 
 def render() -> str:
