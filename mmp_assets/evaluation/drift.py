@@ -47,7 +47,12 @@ def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, *, numeric: lis
     columns = [*numeric, *categorical]
     ref, cur = (_cap(f[columns], max_rows, seed) for f in (reference, current))
     ref, cur = _harmonise(ref, categorical), _harmonise(cur, categorical)
-    definition = DataDefinition(numerical_columns=list(numeric), categorical_columns=list(categorical))
+    # Evidently refuses a column with no values; one that is empty on one side only has drifted
+    # as far as a column can (a feed broke), one empty on both sides has nothing to compare.
+    empty = {c: (ref[c].isna().all(), cur[c].isna().all()) for c in columns}
+    kinds = {c: "categorical" if c in categorical else "numeric" for c in columns}
+    definition = DataDefinition(numerical_columns=[c for c in numeric if not any(empty[c])],
+                                categorical_columns=[c for c in categorical if not any(empty[c])])
     report = Report([DataDriftPreset(num_method="ks", cat_method="chisquare", threshold=p_value,
                                      drift_share=share_drifted_max)], include_tests=True)
     snapshot = report.run(reference_data=Dataset.from_pandas(ref, data_definition=definition),
@@ -55,9 +60,14 @@ def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, *, numeric: lis
     scored = _per_column(snapshot.dict())
     rows = []
     for column in columns:
+        kind = kinds[column]
+        if any(empty[column]):
+            one_side = empty[column][0] != empty[column][1]
+            rows.append({"feature": column, "kind": kind, "method": "all null on one side" if one_side else "all null",
+                         "score": float("nan"), "drifted": one_side, "psi": float("nan")})
+            continue
         method, score, drifted = scored.get(column, ("n/a", float("nan"), False))
-        rows.append({"feature": column, "kind": "numeric" if column in numeric else "categorical", "method": method,
-                     "score": score, "drifted": drifted,
+        rows.append({"feature": column, "kind": kind, "method": method, "score": score, "drifted": drifted,
                      "psi": psi(ref[column].to_numpy(), cur[column].to_numpy(), categorical=column in categorical)})
     features = pd.DataFrame(rows, columns=["feature", "kind", "method", "score", "drifted", "psi"])
     share = float(features["drifted"].mean()) if len(features) else 0.0

@@ -34,3 +34,15 @@ def test_psi_is_near_zero_for_the_same_distribution_and_large_for_a_shift():
     assert psi(a, b + 1.0) > 0.2
     assert psi(np.array(["x"] * 50 + ["y"] * 50), np.array(["x"] * 90 + ["y"] * 10), categorical=True) > 0.2
     assert psi(np.ones(10), np.ones(10)) == 0.0
+
+
+def test_a_column_empty_on_one_side_is_drift_and_empty_on_both_is_not_an_error():
+    reference = synthetic_frame(1000, seed=5)
+    current = reference.sample(500, replace=True, random_state=2).copy()
+    reference["gone"], current["gone"] = 1.0, np.nan  # the feed broke: every current value missing
+    reference["never"], current["never"] = np.nan, np.nan
+    result = detect_drift(reference, current, numeric=[*NUMERIC, "gone", "never"], categorical=CATEGORICAL, p_value=0.01)
+    rows = result.features.set_index("feature")
+    assert rows.loc["gone", "drifted"] and rows.loc["gone", "method"] == "all null on one side"
+    assert not rows.loc["never", "drifted"] and rows.loc["never", "method"] == "all null"
+    assert not rows.loc[NUMERIC, "drifted"].any()
