@@ -26,6 +26,10 @@ def current_user() -> str:
     return os.environ.get("MMP_USER") or getpass.getuser()
 
 
+class Refused(Exception):
+    """A governance rule forbids the request (self-approval, failed gate, ...); the message says which and what to do."""
+
+
 def same_identity(a: str, b: str) -> bool:
     """Whether two identities name the same person: `Alice@x.com`, `alice` and `team:alice` all match."""
 

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 
+from mmp_assets.audit.log import Refused
 from mmp_resources.errors import MmpValidationError
 
 # command modules, in the order `mmp --help` lists them; each defines register(subparsers)
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except MmpValidationError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return 1
+    except Refused as exc:  # a governance refusal is an answer, not a crash: one line, exit 1
+        print(f"refused: {exc}", file=sys.stderr)
         return 1
 
 

@@ -55,14 +55,10 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from mmp_assets.evaluation.lifecycle import PromotionRefused, promote
+    from mmp_assets.evaluation.lifecycle import promote
 
     client, audit = _stores()
-    try:
-        entry = promote(client, audit, args.recipe, args.version, approver=args.approver, reason=args.reason)
-    except PromotionRefused as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 1
+    entry = promote(client, audit, args.recipe, args.version, approver=args.approver, reason=args.reason)
     details = entry["details"]
     before = f"v{details['from_version']}" if details["from_version"] else "(none)"
     print(f"{args.recipe}: champion {before} -> v{details['to_version']} (approved by {args.approver})")
@@ -70,13 +66,9 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from mmp_assets.evaluation.lifecycle import PromotionRefused, rollback
+    from mmp_assets.evaluation.lifecycle import rollback
 
     client, audit = _stores()
-    try:
-        entry = rollback(client, audit, args.recipe, reason=args.reason)
-    except PromotionRefused as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 1
+    entry = rollback(client, audit, args.recipe, reason=args.reason)
     print(f"{args.recipe}: champion v{entry['details']['from_version']} -> v{entry['details']['to_version']}")
     return 0

@@ -101,27 +101,19 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _approve(args: argparse.Namespace) -> int:
-    from mmp_assets.prompts.governance import ApprovalRefused, approve
+    from mmp_assets.prompts.governance import approve
 
     registry, audit = _stores()
-    try:
-        approved = approve(registry, audit, args.name, args.version, args.approver)
-    except ApprovalRefused as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 1
+    approved = approve(registry, audit, args.name, args.version, args.approver)
     print(f"{args.name} v{approved.version} is now production (approved by {approved.tags.get('mmp.approved_by')})")
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from mmp_assets.prompts.governance import ApprovalRefused, rollback
+    from mmp_assets.prompts.governance import rollback
 
     registry, audit = _stores()
-    try:
-        old, new = rollback(registry, audit, args.name)
-    except ApprovalRefused as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 1
+    old, new = rollback(registry, audit, args.name)
     print(f"{args.name}: production moved back from v{old} to v{new}")
     return 0
 

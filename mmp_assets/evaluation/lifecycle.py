@@ -16,13 +16,13 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from mmp_assets.audit import AuditLog, current_user
-from mmp_assets.audit.log import same_identity
+from mmp_assets.audit.log import Refused, same_identity
 
 CHAMPION, PREVIOUS = "champion", "previous_champion"
 GATE, HISTORY, TRAINER = "gate", "mmp.champion_history", "mmp.trainer"
 
 
-class PromotionRefused(Exception):
+class PromotionRefused(Refused):
     """A lifecycle rule forbids the request; the message names the rule and what to do instead."""
 
 

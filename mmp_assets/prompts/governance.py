@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mmp_assets.audit import AuditLog, current_user, same_identity
+from mmp_assets.audit import AuditLog, Refused, current_user, same_identity
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.history import production_stack
 from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
 
 
-class ApprovalRefused(Exception):
+class ApprovalRefused(Refused):
     """The governance rules forbid the request; the message says which rule and how to proceed."""
 
 
