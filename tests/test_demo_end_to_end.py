@@ -28,13 +28,18 @@ def demo_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return project
 
 
-def test_demo_materializes_and_the_registered_model_predicts_in_a_fresh_process(demo_project: Path, capsys) -> None:
+def test_demo_materializes_and_the_registered_model_predicts_in_a_fresh_process(
+    demo_project: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", "")  # restored after the test; use_instance_home points it at the demo's instance
     home = use_instance_home(demo_project)
     assert materialize_selection("*") == 0, capsys.readouterr()
 
     instance = dg.DagsterInstance.from_config(str(home))
     for key in (["features", "user_profile"], ["fraud", "training_set"], ["fraud", "model"], ["fraud", "evaluation"], ["spend", "evaluation"]):
         assert instance.get_latest_materialization_event(dg.AssetKey(key)) is not None, key
+    observed = instance.fetch_observations(dg.AssetKey(["sources", "transactions"]), limit=1).records
+    assert observed and observed[0].asset_observation.tags.get("dagster/data_version")  # sources observed first
     instance.dispose()
 
     config = load_config(demo_project)

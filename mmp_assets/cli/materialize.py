@@ -61,23 +61,17 @@ def _report_failure(result, started: float) -> int:
 
 
 def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
-    """(sources to observe, assets to materialize) within the selection; placeholders are skipped."""
+    """(sources to observe, assets to materialize). The sources are those selected plus every one
+    upstream of a selected asset: `*` in Dagster's syntax leaves observable sources out."""
     graph = defs.resolve_asset_graph()
     keys = [k for k in dg.AssetSelection.from_string(selection).resolve(graph) if graph.get(k).is_executable]
-    observe = sorted(k for k in keys if graph.get(k).is_observable)
     materialize = sorted(k for k in keys if graph.get(k).is_materializable)
-    return observe, materialize
-
-
-def register(sub) -> None:
-    parser = sub.add_parser("materialize", help="materialize an asset selection on this environment's instance")
-    parser.add_argument("--select", default="*", help="Dagster asset selection, such as 'fraud/model' or '+fraud/evaluation'")
-    parser.set_defaults(func=lambda args: _run(args.select))
-
-
-def _run(selection: str) -> int:
-    from mmp_assets.cli.demo import use_instance_home
-    from mmp_resources import project_root
-
-    use_instance_home(project_root())
-    return materialize_selection(selection)
+    observe, todo = {k for k in keys if graph.get(k).is_observable}, list(materialize)
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            node = graph.get(parent) if graph.has(parent) else None
+            if node is not None and node.is_observable and parent not in observe:
+                observe.add(parent)
+            elif node is not None and node.is_materializable:
+                todo.append(parent)
+    return sorted(observe), materialize
