@@ -75,3 +75,17 @@ def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], l
             elif node is not None and node.is_materializable:
                 todo.append(parent)
     return sorted(observe), materialize
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("materialize", help="materialize an asset selection on this environment's instance")
+    parser.add_argument("--select", default="*", help="Dagster asset selection, such as 'fraud/model' or '+fraud/evaluation'")
+    parser.set_defaults(func=lambda args: _run(args.select))
+
+
+def _run(selection: str) -> int:
+    from mmp_assets.cli.demo import use_instance_home
+    from mmp_resources import project_root
+
+    use_instance_home(project_root())
+    return materialize_selection(selection)
