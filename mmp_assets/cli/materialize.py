@@ -47,7 +47,8 @@ def _print_steps(result) -> None:
             print(f"  {mark} {event.step_key}")
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
-            status = "pass" if data.passed else "FAIL"
+            # a non-blocking check at WARN severity (drift) reports, it does not fail the run
+            status = "pass" if data.passed else ("warn" if data.severity == dg.AssetCheckSeverity.WARN else "FAIL")
             print(f"  {status} check {data.asset_key.to_user_string()}:{data.check_name}")
 
 
