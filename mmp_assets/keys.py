@@ -33,3 +33,12 @@ def prompt_evaluation_key(name: str) -> dg.AssetKey:
 def mmp_tags(**extra: str) -> dict[str, str]:
     """Asset tags: Dagster tag keys and values allow letters, digits, -, _ and . only."""
     return {f"mmp/{k}": v for k, v in extra.items()}
+
+
+def scoring_deps(recipe) -> list[dg.AssetKey]:
+    """What scoring a recipe's newest rows reads: its model, its scoring source and its feature views."""
+    return [
+        recipe_key(recipe.name, "model"),
+        source_key(recipe.monitoring.scoring_source),
+        *(view_key(ref.view) for ref in recipe.features),
+    ]

@@ -76,7 +76,7 @@ def _drift_asset(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig
 
     @dg.asset(
         key=key,
-        deps=[keys.recipe_key(recipe.name, "model"), keys.source_key(scoring), *(keys.view_key(f.view) for f in recipe.features)],
+        deps=keys.scoring_deps(recipe),
         group_name=recipe.name,
         owners=[recipe.owner],
         kinds={"evidently", "duckdb"},

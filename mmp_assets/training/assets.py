@@ -78,7 +78,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
 
     @dg.asset(
         key=keys.recipe_key(recipe.name, "predictions"),
-        deps=[keys.recipe_key(recipe.name, "model"), keys.source_key(scoring), *(keys.view_key(f.view) for f in recipe.features)],
+        deps=keys.scoring_deps(recipe),
         group_name=recipe.name,
         owners=[recipe.owner],
         kinds={"duckdb", "mlflow"},
