@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mmp_assets.audit import AuditLog
 from mmp_assets.prompts.evaluation_run import EvaluationOutcome, evaluate_registered
+from mmp_assets.prompts.governance import approve
 from mmp_assets.prompts.publish import Published, publish_prompt
 from mmp_assets.prompts.registry import PromptRegistry
 from mmp_assets.recipes import PromptRecipe, RecipeSet
@@ -27,3 +28,13 @@ def edited(prompt: PromptRecipe, suffix: str) -> PromptRecipe:
     """The same recipe with a changed template (same variables), whose recorded responses are re-recorded."""
     evaluation = prompt.evaluation.model_copy(update={"recorded_for": None})
     return prompt.model_copy(update={"template": prompt.template + suffix, "evaluation": evaluation})
+
+
+def two_approved_versions(mlflow: MlflowResource, registry: PromptRegistry, audit: AuditLog, recipes: RecipeSet, monkeypatch) -> None:
+    """support_reply v1 and an edited v2, both evaluated, then approved in turn by bob (not the author)."""
+    prompt = recipes.prompts["support_reply"]
+    publish_and_evaluate(mlflow, audit, recipes, prompt)
+    publish_and_evaluate(mlflow, audit, recipes, edited(prompt, "\nKeep it short."))
+    monkeypatch.setenv("MMP_USER", "bob")
+    approve(registry, audit, "support_reply", 1)
+    approve(registry, audit, "support_reply", 2)

@@ -7,17 +7,12 @@ import shutil
 
 from mmp_assets.audit import AuditLog
 from mmp_assets.cli.main import main
-from mmp_assets.prompts.governance import approve, rollback
-from tests.prompts.helpers import edited, publish_and_evaluate
+from mmp_assets.prompts.governance import rollback
+from tests.prompts.helpers import two_approved_versions
 
 
 def _history(mlflow_resource, registry, audit, recipes, monkeypatch) -> None:
-    prompt = recipes.prompts["support_reply"]
-    publish_and_evaluate(mlflow_resource, audit, recipes, prompt)
-    publish_and_evaluate(mlflow_resource, audit, recipes, edited(prompt, "\nKeep it short."))
-    monkeypatch.setenv("MMP_USER", "bob")
-    approve(registry, audit, "support_reply", 1)
-    approve(registry, audit, "support_reply", 2)
+    two_approved_versions(mlflow_resource, registry, audit, recipes, monkeypatch)
     rollback(registry, audit, "support_reply")
 
 

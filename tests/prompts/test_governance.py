@@ -6,7 +6,7 @@ import pytest
 
 from mmp_assets.audit import same_identity
 from mmp_assets.prompts.governance import ApprovalRefused, approve, rollback
-from tests.prompts.helpers import edited, publish, publish_and_evaluate
+from tests.prompts.helpers import edited, publish, publish_and_evaluate, two_approved_versions
 
 
 def test_author_cannot_approve(mlflow_resource, registry, audit, recipes, monkeypatch):
@@ -59,12 +59,7 @@ def test_approve_then_rollback_restores_previous_production(mlflow_resource, reg
 
 
 def test_rollback_refuses_when_production_was_moved_outside_mmp(mlflow_resource, registry, audit, recipes, monkeypatch):
-    prompt = recipes.prompts["support_reply"]
-    publish_and_evaluate(mlflow_resource, audit, recipes, prompt)
-    publish_and_evaluate(mlflow_resource, audit, recipes, edited(prompt, "\nKeep it short."))
-    monkeypatch.setenv("MMP_USER", "bob")
-    approve(registry, audit, "support_reply", 1)
-    approve(registry, audit, "support_reply", 2)
+    two_approved_versions(mlflow_resource, registry, audit, recipes, monkeypatch)
     registry.set_alias("support_reply", "production", 1)  # someone used the MLflow UI
     with pytest.raises(ApprovalRefused, match="moved outside mmp"):
         rollback(registry, audit, "support_reply")
