@@ -47,7 +47,7 @@ def run_demo_data(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     root = project_root()
     run_demo_data(argparse.Namespace(force=False))
-    problems = collect_problems()
+    problems, _ = collect_problems()
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmp_assets.recipes import load_recipes
+from mmp_assets.recipes import RecipeSet, load_recipes
 from mmp_resources import MmpValidationError, load_config, project_root
 
 
@@ -15,26 +15,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def collect_problems(env: str | None = None) -> list:
-    """Config problems, then recipe problems; both are reported, one never hides the other."""
+def collect_problems(env: str | None = None) -> tuple[list, RecipeSet]:
+    """Config problems, then recipe problems (one never hides the other), and the recipes as loaded."""
     root = project_root()
     problems = []
     try:
         load_config(root, env)
     except MmpValidationError as exc:
         problems += exc.problems
-    problems += load_recipes(root).problems
-    return problems
+    recipes = load_recipes(root)
+    return problems + recipes.problems, recipes
 
 
 def run(args: argparse.Namespace) -> int:
-    problems = collect_problems(args.env)
+    problems, recipes = collect_problems(args.env)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
-    recipes = load_recipes(project_root())
     print(
         f"ok: {len(recipes.sources)} sources, {len(recipes.views)} feature views, "
         f"{len(recipes.models)} model recipes, {len(recipes.prompts)} prompts"
