@@ -67,15 +67,14 @@ def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], l
     graph = defs.resolve_asset_graph()
     keys = [k for k in dg.AssetSelection.from_string(selection).resolve(graph) if graph.get(k).is_executable]
     materialize = sorted(k for k in keys if graph.get(k).is_materializable)
-    observe, todo = {k for k in keys if graph.get(k).is_observable}, list(materialize)
-    while todo:
+    seen, todo = set(keys), list(materialize)
+    while todo:  # each ancestor once, however many paths lead to it
         for parent in graph.get(todo.pop()).parent_keys:
-            node = graph.get(parent) if graph.has(parent) else None
-            if node is not None and node.is_observable and parent not in observe:
-                observe.add(parent)
-            elif node is not None and node.is_materializable:
+            if parent not in seen and graph.has(parent):
+                seen.add(parent)
                 todo.append(parent)
-    return sorted(observe), materialize
+    observe = sorted(k for k in seen if graph.get(k).is_observable)
+    return observe, materialize
 
 
 def register(sub) -> None:
