@@ -29,12 +29,15 @@ class SourceObservation:
         return {"schema": self.schema_fingerprint, "content": self.content_fingerprint}
 
 
-def observe_source(conn: duckdb.DuckDBPyConnection, name: str, recipes: RecipeSet, root: Path) -> SourceObservation:
-    """Fingerprint a source: file bytes for files, an order-independent row aggregate for queries.
+def observe_source(
+    conn: duckdb.DuckDBPyConnection, name: str, recipes: RecipeSet, root: Path, params: dict | None = None
+) -> SourceObservation:
+    """Fingerprint a source: file bytes for files, an order-independent row aggregate for queries and
+    databases (over the rows this connection read, so a view built on the same connection used them).
 
     Raises SourceError when the source breaks its declared schema.
     """
-    relation = source_relation(conn, name, recipes, root)
+    relation = source_relation(conn, name, recipes, root, params)
     columns = {row[0]: row[1] for row in conn.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
     source = recipes.sources[name]
     if source.path is not None:

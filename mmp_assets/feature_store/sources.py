@@ -9,8 +9,11 @@ import duckdb
 import fsspec
 import pandas as pd
 
-from mmp_assets.feature_store.sql import canonical_type, columns_of, ident, literal
+from mmp_assets.feature_store.databases import read_database, table_query
+from mmp_assets.feature_store.sql import canonical_type, columns_of, ident, literal, table_exists
+from mmp_assets.feature_store.templates import RenderedSql, render_sql
 from mmp_assets.recipes import RecipeSet
+from mmp_assets.recipes.common import digest
 from mmp_assets.recipes.source import SourceRecipe
 
 
@@ -27,9 +30,7 @@ def resolve_path(source: SourceRecipe, root: Path) -> str:
 
 
 def source_query(source: SourceRecipe, root: Path) -> str:
-    """SQL selecting the source's rows (file sources through DuckDB's readers, globs included)."""
-    if source.sql is not None:
-        return source.sql
+    """SQL selecting a file source's rows through DuckDB's readers, globs included."""
     path = resolve_path(source, root)
     if source.file_format() == "csv":
         return f"SELECT * FROM read_csv({literal(path)}, auto_detect = true, union_by_name = true)"
@@ -41,29 +42,63 @@ def referenced_sources(sql: str, recipes: RecipeSet) -> list[str]:
     return [name for name in recipes.sources if re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", sql)]
 
 
-def register_sources(conn: duckdb.DuckDBPyConnection, names: list[str], recipes: RecipeSet, root: Path) -> None:
-    """Create a TEMP VIEW per named source and every source its SQL reads, dependencies first."""
-    done: set[str] = set()
+def source_sql(source: SourceRecipe, shown: str, params: dict | None = None) -> RenderedSql:
+    """The query of a `sql` or database source with its bound values (recipe params, overridden by the run's)."""
+    if source.table is not None:
+        return table_query(source)
+    values = dict(source.params) | (params or {})
+    return render_sql(source.template, values, f"{shown}: {source.template_field}", params_field="the source's params")
+
+
+def register_sources(
+    conn: duckdb.DuckDBPyConnection, names: list[str], recipes: RecipeSet, root: Path, params: dict | None = None
+) -> dict[str, dict]:
+    """Make each named source, and every source its SQL reads, readable by name on `conn`, dependencies first.
+
+    A file source is a TEMP VIEW over its files. A `sql` or database source is read once per
+    connection (and set of values) into a temp table that the view of its name shows: whatever reads
+    it next, a view, the spine or the fingerprint, sees those same rows. Returns the bound values
+    each templated source was read with, for the record.
+    """
+    relations: dict[str, str] = {}
+    used: dict[str, dict] = {}
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
-        if name in done:
+        if name in relations:
             return
         if name in trail:
             raise SourceError(f"{recipes.file_of('source', name)}: sql: sources read each other in a cycle: {' -> '.join(trail + (name,))}")
-        source = recipes.sources[name]
-        for dependency in referenced_sources(source.sql or "", recipes):
-            if dependency != name:
-                visit(dependency, trail + (name,))
-        _attach_filesystem(conn, source)
-        try:
-            conn.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {source_query(source, root)}")
-        except duckdb.Error as exc:
-            where = "sql" if source.sql else "path"
-            raise SourceError(f"{recipes.file_of('source', name)}: {where}: cannot be read: {str(exc).splitlines()[0]}") from None
-        done.add(name)
+        source, shown = recipes.sources[name], recipes.file_of("source", name)
+        dependencies = [d for d in referenced_sources(source.sql or "", recipes) if d != name]
+        for dependency in dependencies:
+            visit(dependency, trail + (name,))
+        if source.path is not None:
+            _attach_filesystem(conn, source)
+            _execute(conn, f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {source_query(source, root)}", {}, f"{shown}: path")
+            relations[name] = source.path
+            return
+        rendered = source_sql(source, shown, params)
+        table = f"__mmp_read_{name}_{digest(rendered.sql, rendered.params, [relations[d] for d in dependencies])}"
+        if not table_exists(conn, table):
+            if source.connection is not None:
+                read_database(conn, source, rendered, table, shown)
+            else:
+                _execute(conn, f"CREATE TEMP TABLE {ident(table)} AS {rendered.sql}", rendered.params, f"{shown}: sql")
+        conn.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {ident(table)}")
+        relations[name] = table
+        if source.template is not None:
+            used[name] = rendered.params
 
     for name in names:
         visit(name, ())
+    return used
+
+
+def _execute(conn: duckdb.DuckDBPyConnection, sql: str, params: dict, where: str) -> None:
+    try:
+        conn.execute(sql, params)
+    except duckdb.Error as exc:
+        raise SourceError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from None
 
 
 def _attach_filesystem(conn: duckdb.DuckDBPyConnection, source: SourceRecipe) -> None:
@@ -76,9 +111,11 @@ def _attach_filesystem(conn: duckdb.DuckDBPyConnection, source: SourceRecipe) ->
         conn.register_filesystem(filesystem)
 
 
-def source_relation(conn: duckdb.DuckDBPyConnection, source_name: str, recipes: RecipeSet, root: Path) -> str:
+def source_relation(
+    conn: duckdb.DuckDBPyConnection, source_name: str, recipes: RecipeSet, root: Path, params: dict | None = None
+) -> str:
     """Register the source (and what it reads), check its declared schema, and return the view's quoted name."""
-    register_sources(conn, [source_name], recipes, root)
+    register_sources(conn, [source_name], recipes, root, params)
     check_source_schema(conn, source_name, recipes)
     return ident(source_name)
 
@@ -98,6 +135,8 @@ def check_source_schema(conn: duckdb.DuckDBPyConnection, source_name: str, recip
     return actual
 
 
-def read_source_frame(conn: duckdb.DuckDBPyConnection, source_name: str, recipes: RecipeSet, root: Path) -> pd.DataFrame:
+def read_source_frame(
+    conn: duckdb.DuckDBPyConnection, source_name: str, recipes: RecipeSet, root: Path, params: dict | None = None
+) -> pd.DataFrame:
     """Every row of a source as a pandas frame (for scoring, drift and serving)."""
-    return conn.execute(f"SELECT * FROM {source_relation(conn, source_name, recipes, root)}").df()
+    return conn.execute(f"SELECT * FROM {source_relation(conn, source_name, recipes, root, params)}").df()

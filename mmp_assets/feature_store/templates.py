@@ -45,8 +45,9 @@ class _Bound:
         return bool(self._value)
 
 
-def render_sql(template: str, params: dict[str, Any], template_name: str) -> RenderedSql:
-    """Render `template`; every `{{ name }}` becomes `$name`, its value returned as a bound parameter."""
+def render_sql(template: str, params: dict[str, Any], template_name: str, params_field: str = "the view's source.params") -> RenderedSql:
+    """Render `template`; every `{{ name }}` becomes `$name`, its value returned as a bound parameter.
+    `params_field` says, in the error for a variable with no value, where its value belongs."""
     for name in params:
         if not _PARAM_NAME.match(name):
             raise TemplateError(f"{template_name}: params.{name}: not a valid parameter name; use letters, digits and _")
@@ -58,7 +59,7 @@ def render_sql(template: str, params: dict[str, Any], template_name: str) -> Ren
         missing = re.search(r"'([^']+)' is undefined", str(exc))
         variable = missing.group(1) if missing else str(exc)
         raise TemplateError(
-            f"{template_name}: template variable {variable!r} has no value; add it to the view's source.params "
+            f"{template_name}: template variable {variable!r} has no value; add it to {params_field} "
             f"(given: {', '.join(sorted(params)) or 'none'})"
         ) from None
     except TemplateSyntaxError as exc:

@@ -19,9 +19,11 @@ from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
 from mmp_assets.recipes.source import SourceRecipe
+from mmp_assets.recipes.source_checks import partition_problems, source_problems
 from mmp_assets.training.metrics import METRICS, metrics_for
 from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
 from mmp_resources.loader import read_yaml
+from mmp_resources.secrets import credential_fields
 
 
 @dataclass
@@ -83,6 +85,11 @@ def _parse_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseMod
     if not isinstance(raw, dict):
         result.problems.append(Problem(shown, "", f"must be a mapping of fields, got {type(raw).__name__}"))
         return
+    secrets = credential_fields(raw)
+    if secrets:  # refused before validation, whose messages would quote the value
+        result.problems += [Problem(shown, where, f"holds a URL with a password ({masked}); recipes never hold secrets: put the URL "
+                                                  "in an environment variable and name it with connection.url_env") for where, masked in secrets]
+        return
     raw.setdefault("name", path.stem)
     try:
         recipe = model_cls.model_validate(raw, context={"recipe_dir": path.parent})
@@ -99,6 +106,12 @@ def _parse_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseMod
 
 def _check_references(result: RecipeSet) -> None:
     """Cross-file checks: names that must exist, columns that must be there, classes that must import."""
+    for name, source in list(result.sources.items()):
+        problems = source_problems(source, result.file_of("source", name))
+        if problems:
+            result.problems.extend(problems)
+            result.invalid[("source", name)] = result.file_of("source", name)
+            del result.sources[name]
     for name, view in list(result.views.items()):
         shown = result.file_of("view", name)
         problems = []
@@ -152,6 +165,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                     problems.append(
                         Problem(shown, where, f"column {column!r} is not in source {spine.source!r}; its columns: {', '.join(declared)}")
                     )
+    problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:
         problems.append(Problem(shown, "monitoring.scoring_source", _missing(result, "source", scoring, result.sources)))

@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from mmp_assets.recipes.common import Name, Owner, Strict, StrList
 from mmp_assets.training.metrics import get_metric
+
+
+class SpinePartitions(Strict):
+    """Time-window partitions of the training set: each partition binds its window to `start` / `end`."""
+
+    schedule: Literal["daily", "weekly", "monthly"] = Field(description="Window length: daily, weekly or monthly.")
+    start: date = Field(description="First window's start date (YYYY-MM-DD).")
+    end: date | None = Field(None, description="Date after the last window; windows keep coming as time passes when omitted.")
+    timezone: str = Field("UTC", description="IANA time zone the windows are cut in.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone; write one such as UTC or Europe/Paris") from None
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SpinePartitions:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
 
 
 class Spine(Strict):
@@ -19,6 +45,9 @@ class Spine(Strict):
     timestamp: str = Field(description="Event time of each row; feature values must be known by then.")
     label: str = Field(description="Column holding the target.")
     columns: list[str] = Field(default_factory=list, description="Spine columns used directly as features.")
+    partitions: SpinePartitions | None = Field(
+        None, description="Partition the training set by time window; the model trains on the newest window's set."
+    )
 
 
 class FeatureRef(Strict):
