@@ -65,6 +65,11 @@ def read_yaml(path: Path, root: Path | None = None) -> Any:
         raise MmpValidationError([Problem(shown, "", f"malformed YAML at {where}: {what}")]) from None
 
 
+def yaml_value(text: str) -> Any:
+    """One value read by the recipes' YAML rules (YAML 1.2 booleans); yaml.YAMLError if it does not parse."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def deep_merge(base: dict, overlay: dict) -> dict:
     """Overlay wins; mappings merge key by key, anything else is replaced whole."""
     merged = dict(base)

@@ -69,6 +69,9 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
+    if isinstance(value, dict):  # template values: `sources/orders: start=2024-01-01, end=...`
+        return "; ".join(f"{k}: " + ", ".join(f"{n}={v}" for n, v in vals.items()) if isinstance(vals, dict) else f"{k}={vals}"
+                         for k, vals in value.items())
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
@@ -84,8 +87,10 @@ def to_markdown(report: LineageReport) -> str:
     if report.mlflow_run:
         out += ["## MLflow run", "", *_table([report.mlflow_run], ["run_id", "status", "user", "started_at", "dagster_run_id"])]
     if report.training_set:
-        out += ["## Training set", "", *_table([report.training_set], ["name", "version", "row_count", "content_hash", "recomputed_hash", "dagster_run_id"])]
-    out += ["## Feature views", "", *_table(report.views, ["name", "version", "row_count", "content_hash", "recomputed_hash", "owner", "dagster_run_id"])]
+        out += ["## Training set", "", *_table([report.training_set], ["name", "version", "partition", "row_count", "content_hash",
+                                                                     "recomputed_hash", "dagster_run_id", "params"])]
+    out += ["## Feature views", "", *_table(report.views, ["name", "version", "row_count", "content_hash", "recomputed_hash", "owner",
+                                                           "dagster_run_id", "params"])]
     out += ["## Sources", "", *_table(report.sources, ["source", "schema_fingerprint", "content_fingerprint", "seen_by"])]
     out += ["## Dagster runs", "", *_table(report.dagster_runs, ["role", "asset", "run_id", "trigger", "code_version", "data_version", "materialized_at"])]
     rows = [{"asset": k, **v} for k, v in sorted(report.code_versions.items())]

@@ -23,7 +23,16 @@ def _summary(entry: catalog.CatalogEntry) -> dict:
         "row_count": entry.row_count, "owner": entry.owner, "created_at": str(entry.created_at) if entry.created_at else None,
         "dagster_run_id": entry.run_id, "retired_at": str(entry.retired_at) if entry.retired_at else None,
         "source_fingerprints": entry.source_fingerprints, "pinned_views": entry.pinned_views, "columns": list(entry.schema),
+        "params": run_params(entry), "partition": entry.details.get("partition"),
     }
+
+
+def run_params(entry: catalog.CatalogEntry) -> dict:
+    """The template values a version was built with: its own template's, and each source's it read."""
+    found = {f"sources/{name}": values for name, values in (entry.details.get("source_params") or {}).items() if values}
+    if entry.details.get("params"):
+        found[f"features/{entry.name}"] = entry.details["params"]
+    return found
 
 
 def verify_stored(conn: duckdb.DuckDBPyConnection, report: LineageReport, kind: str, name: str, version: int | None) -> dict | None:

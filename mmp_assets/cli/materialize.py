@@ -12,8 +12,11 @@ import dagster as dg
 _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def materialize_selection(selection: str = "*", tags: dict[str, str] | None = None) -> int:
-    """Run the selected assets (and their checks) as one Dagster run; print one line per step. Exit code."""
+def materialize_selection(
+    selection: str = "*", tags: dict[str, str] | None = None, params: dict | None = None, partition: str | None = None
+) -> int:
+    """Run the selected assets (and their checks) as one Dagster run; print one line per step. Exit code.
+    `params` go to every selected asset that takes template values; `partition` picks a partition."""
     from mmp_assets.definitions import build_definitions
 
     defs = build_definitions()
@@ -31,13 +34,28 @@ def materialize_selection(selection: str = "*", tags: dict[str, str] | None = No
         print(f"observed {len(observe)} source(s) in {time.perf_counter() - started:.0f}s")
         return 0
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=instance, asset_selection=materialize, tags=tags or {}, raise_on_error=False, run_config=_QUIET
+        instance=instance, asset_selection=materialize, tags=tags or {}, raise_on_error=False, partition_key=partition,
+        run_config=_QUIET | run_params_config(defs, materialize, params or {}),
     )
     _print_steps(result)
     if result.success:
         print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.0f}s")
         return 0
     return _report_failure(result, started)
+
+
+def run_params_config(defs: dg.Definitions, keys: list[dg.AssetKey], params: dict) -> dict:
+    """Run config giving `params` to every asset among `keys` whose config takes template values."""
+    if not params:
+        return {}
+    graph = defs.resolve_asset_graph()
+    ops = {}
+    for key in keys:
+        op = graph.get(key).assets_def.op
+        fields = getattr(op.config_schema.config_type, "fields", {}) if op.config_schema else {}
+        if "params" in fields:
+            ops[op.name] = {"config": {"params": params}}
+    return {"ops": ops}
 
 
 def _print_steps(result) -> None:
@@ -55,10 +73,19 @@ def _print_steps(result) -> None:
 def _report_failure(result, started: float) -> int:
     seconds = time.perf_counter() - started
     for failure in result.get_step_failure_events():
-        error = failure.event_specific_data.error
-        print(f"{failure.step_key}: {error.message.strip() if error else 'failed'}", file=sys.stderr)
+        print(f"{failure.step_key}: {_error_text(failure.event_specific_data.error)}", file=sys.stderr)
     print(f"run {result.run_id} failed after {seconds:.0f}s", file=sys.stderr)
     return 1
+
+
+def _error_text(error) -> str:
+    """The message mmp raised, not Dagster's wrapper around it nor the exception's class path."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:  # a user-code error is wrapped in DagsterExecutionStepExecutionError
+        error = error.cause
+    head, _, rest = error.message.strip().partition(": ")
+    return rest if rest and head.rsplit(".", 1)[-1] == error.cls_name else error.message.strip()
 
 
 def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
@@ -80,12 +107,20 @@ def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], l
 def register(sub) -> None:
     parser = sub.add_parser("materialize", help="materialize an asset selection on this environment's instance")
     parser.add_argument("--select", default="*", help="Dagster asset selection, such as 'fraud/model' or '+fraud/evaluation'")
-    parser.set_defaults(func=lambda args: _run(args.select))
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="a template value for this run (repeatable), bound in sources, views and spines that use it")
+    parser.add_argument("--partition", help="partition key of a partitioned training set, such as 2024-03-01")
+    parser.set_defaults(func=lambda args: _run(args.select, args.param, args.partition))
 
 
-def _run(selection: str) -> int:
+def _run(selection: str, raw_params: list[str], partition: str | None) -> int:
     from mmp_assets.cli.demo import use_instance_home
+    from mmp_assets.cli.run_params import check_params_used, parse_params
+    from mmp_assets.recipes import load_recipes
     from mmp_resources import project_root
 
+    params = parse_params(raw_params)
+    if params:
+        check_params_used(params, load_recipes(project_root()))
     use_instance_home(project_root())
-    return materialize_selection(selection)
+    return materialize_selection(selection, params=params, partition=partition)

@@ -4,9 +4,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
 from mmp_assets import keys
 from mmp_assets.feature_store.metadata import as_json, entry_metadata, one_line
+from mmp_assets.feature_store.partitions import run_window, spine_partitions
 from mmp_assets.feature_store.training_build import TrainingSetOutcome, materialize_training_set
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
@@ -15,6 +17,12 @@ from mmp_resources.feature_store import FeatureStoreResource
 from mmp_resources.settings import PlatformConfig
 
 LEAKAGE_CHECK = "no_leakage"
+
+
+class TrainingSetRunConfig(dg.Config):
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Template values overriding the spine source's params (a partition binds start and end); bound, never pasted."
+    )
 
 
 def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> dg.AssetsDefinition:
@@ -30,14 +38,16 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
         tags=keys.mmp_tags(kind="training_set", recipe=recipe.name),
         code_version=model_code_version(recipe, "training_set"),
         pool=config.dagster.duckdb_pool,
+        partitions_def=spine_partitions(recipe),
         metadata={"mmp/recipe": recipes.file_of("model", recipe.name), "mmp/split": recipe.split.strategy,
                   "mmp/current_view": f"ts_{recipe.name}"},
         check_specs=[dg.AssetCheckSpec(LEAKAGE_CHECK, asset=key, blocking=True,
                                        description="No joined feature is from after its spine row; splits do not overlap.")],
     )
-    def _training_set(context: dg.AssetExecutionContext, feature_store: FeatureStoreResource):
+    def _training_set(context: dg.AssetExecutionContext, config: TrainingSetRunConfig, feature_store: FeatureStoreResource):
+        partition, params = run_window(context, config.params)
         with feature_store.connect() as conn:
-            outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id)
+            outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
         context.log.info(_summary(recipe.name, outcome))
         return dg.MaterializeResult(
             data_version=dg.DataVersion(outcome.entry.content_hash if outcome.entry else "none"),
@@ -53,11 +63,12 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
 
 
 def _summary(name: str, outcome: TrainingSetOutcome) -> str:
+    what = f"{name}/training_set" + (f" partition {outcome.partition}" if outcome.partition else "")
     if outcome.status == "published":
-        return f"{name}/training_set: published version {outcome.entry.version} ({outcome.entry.row_count} rows)"
+        return f"{what}: published version {outcome.entry.version} ({outcome.entry.row_count} rows)"
     if outcome.status == "unchanged":
-        return f"{name}/training_set: content unchanged; version {outcome.entry.version} stays current"
-    return f"{name}/training_set: version {outcome.staged.version} rejected: " + "; ".join(outcome.violations)
+        return f"{what}: content unchanged; version {outcome.entry.version} stays current"
+    return f"{what}: version {outcome.staged.version} rejected: " + "; ".join(outcome.violations)
 
 
 def column_lineage(outcome: TrainingSetOutcome) -> dg.TableColumnLineage:
@@ -75,7 +86,10 @@ def _metadata(outcome: TrainingSetOutcome) -> dict[str, Any]:
         "mmp/summary": _summary(outcome.staged.name, outcome),
         "mmp/unlabelled_rows_dropped": outcome.unlabelled,
         "dagster/column_lineage": column_lineage(outcome),
+        "mmp/params": as_json(outcome.params),
     }
+    if outcome.partition is not None:
+        meta["mmp/partition"] = outcome.partition
     if outcome.entry is not None:
         meta |= {
             "mmp/pinned_views": as_json(outcome.entry.pinned_views),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -11,7 +11,9 @@ import pandas as pd
 from mmp_assets.feature_store import catalog, publish
 from mmp_assets.feature_store.leakage import leakage_violations, split_counts
 from mmp_assets.feature_store.observation import observe_source
+from mmp_assets.feature_store.partitions import partition_entry
 from mmp_assets.feature_store.pit import JoinedView, asof_sql
+from mmp_assets.feature_store.sources import register_sources
 from mmp_assets.feature_store.splits import SPLIT_COLUMN, row_order, split_sql
 from mmp_assets.feature_store.training_sets import column_lineage, count_unlabelled, feature_columns, pinned_joins, spine_sql
 from mmp_assets.recipes import RecipeSet
@@ -29,41 +31,50 @@ class TrainingSetOutcome:
     joins: list[JoinedView]
     unlabelled: int
     lineage: dict[str, tuple[str, str]]
+    params: dict = field(default_factory=dict)
+    """The values each templated source was read with in this run (a partition's window included)."""
+    partition: str | None = None
 
 
 def materialize_training_set(
     conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path,
-    *, run_id: str | None = None, view_versions: dict[str, int] | None = None,
+    *, run_id: str | None = None, view_versions: dict[str, int] | None = None, params: dict | None = None,
+    partition: str | None = None,
 ) -> TrainingSetOutcome:
-    """Stage the next version of `<recipe>/training_set`, check it, publish it if sound and changed."""
+    """Stage the next version of `<recipe>/training_set`, check it, publish it if sound and changed.
+    `params` override the spine source's template values; `partition` is recorded on the version, and
+    "changed" then means changed from that partition's newest version."""
     joins = pinned_joins(conn, recipe, recipes, view_versions)
-    spine = spine_sql(conn, recipe, recipes, root)
+    used = register_sources(conn, [recipe.spine.source], recipes, root, params)
+    spine = spine_sql(conn, recipe, recipes, root, params)
     query = split_sql(asof_sql(spine, recipe.spine.timestamp, joins), spine, recipe)
     staged = publish.stage(conn, "training_set", recipe.name, query)
     unlabelled = count_unlabelled(conn, recipe)
     lineage = column_lineage(recipe, joins)
-    current = catalog.find_entry(conn, "training_set", recipe.name)
+    current = catalog.find_entry(conn, "training_set", recipe.name) if partition is None else partition_entry(conn, recipe.name, partition)
     violations = leakage_violations(conn, staged.table, recipe, joins)
     if violations:
         publish.discard(conn, staged)
-        return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage)
-    if publish.same_as_current(conn, staged):
+        return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage, used, partition)
+    same = publish.same_as_current(conn, staged) if partition is None else current is not None and current.content_hash == staged.profile.content_hash
+    if same:
         publish.discard(conn, staged)
-        return TrainingSetOutcome("unchanged", current, [], staged, joins, unlabelled, lineage)
+        return TrainingSetOutcome("unchanged", current, [], staged, joins, unlabelled, lineage, used, partition)
     features, categorical = feature_columns(recipe, joins, staged.profile.columns)
     entry = catalog.CatalogEntry(
         kind="training_set", name=recipe.name, version=staged.version, table_name=staged.table,
         content_hash=staged.profile.content_hash, owner=recipe.owner, description=recipe.description,
         entity=list(recipe.spine.entity), timestamp_column=recipe.spine.timestamp, ttl=None,
         schema=staged.profile.columns, row_count=staged.profile.row_count, null_fractions=staged.profile.null_fractions,
-        source_fingerprints={recipe.spine.source: observe_source(conn, recipe.spine.source, recipes, root).as_dict()},
+        source_fingerprints={recipe.spine.source: observe_source(conn, recipe.spine.source, recipes, root, params).as_dict()},
         pinned_views={j.view.name: j.version for j in joins},
         details={
             "label": recipe.spine.label, "feature_columns": features, "categorical_columns": categorical,
             "split_column": SPLIT_COLUMN, "order_by": row_order(recipe), "split_strategy": recipe.split.strategy, "split_counts": split_counts(conn, staged.table),
             "unlabelled_rows_dropped": unlabelled, "lineage": {k: list(v) for k, v in lineage.items()},
+            "source_params": used, "partition": partition,
         },
         created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
     )
     publish.publish(conn, staged, entry)
-    return TrainingSetOutcome("published", entry, [], staged, joins, unlabelled, lineage)
+    return TrainingSetOutcome("published", entry, [], staged, joins, unlabelled, lineage, used, partition)

@@ -40,10 +40,10 @@ def pinned_joins(
     return plan_joins(recipe, recipes, versions)
 
 
-def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path) -> str:
+def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path, params: dict | None = None) -> str:
     """The spine columns a training set keeps (see `spine_columns`), of rows that have a label."""
     spine = recipe.spine
-    relation = source_relation(conn, spine.source, recipes, root)
+    relation = source_relation(conn, spine.source, recipes, root, params)
     columns = ", ".join(ident(c) for c in spine_columns(recipe))
     return f"SELECT {columns} FROM {relation} WHERE {ident(spine.label)} IS NOT NULL"
 

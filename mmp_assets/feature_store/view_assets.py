@@ -19,7 +19,9 @@ CONTRACT_CHECK = "schema_contract"
 
 
 class FeatureViewRunConfig(dg.Config):
-    params: dict[str, Any] = Field(default_factory=dict, description="Template values overriding the recipe's params; bound, never pasted.")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Template values overriding the recipes' params, in the view and the sources it reads; bound, never pasted."
+    )
 
 
 def build_view_asset(view: FeatureViewRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> dg.AssetsDefinition:
@@ -67,6 +69,7 @@ def _metadata(outcome: ViewOutcome) -> dict[str, Any]:
     meta = entry_metadata(outcome.entry, outcome.status) | {
         "mmp/summary": _summary(outcome.entry.name if outcome.entry else outcome.staged.name, outcome),
         "mmp/schema_changes": changes_markdown(outcome.report.changes),
+        "mmp/params": as_json(outcome.params),
     }
     if outcome.retired:
         meta["mmp/retired_versions"] = as_json(outcome.retired)

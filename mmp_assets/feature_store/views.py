@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -28,6 +28,8 @@ class ViewOutcome:
     report: ContractReport
     staged: publish.Staged
     retired: list[int]
+    params: dict = field(default_factory=dict)
+    """The values this run bound: `view` (the view's template) and `sources` (each templated source)."""
 
 
 def view_template(view: FeatureViewRecipe, recipes: RecipeSet) -> tuple[str, str]:
@@ -48,12 +50,15 @@ def view_sources(view: FeatureViewRecipe, recipes: RecipeSet) -> list[str]:
     return referenced_sources(view_template(view, recipes)[0], recipes)
 
 
-def view_query(conn: duckdb.DuckDBPyConnection, view: FeatureViewRecipe, recipes: RecipeSet, root: Path, params: dict | None = None) -> RenderedSql:
-    """The view's SQL with bound parameters; the sources it reads are registered on `conn`."""
+def view_query(
+    conn: duckdb.DuckDBPyConnection, view: FeatureViewRecipe, recipes: RecipeSet, root: Path, params: dict | None = None
+) -> tuple[RenderedSql, dict[str, dict]]:
+    """The view's SQL with bound parameters, and the values each templated source it reads was read with
+    (registered on `conn`). The run's `params` override the recipes' in the view and its sources alike."""
     template, shown = view_template(view, recipes)
-    register_sources(conn, view_sources(view, recipes), recipes, root)
+    source_params = register_sources(conn, view_sources(view, recipes), recipes, root, params)
     values = ({} if view.source_name else dict(view.source.params)) | (params or {})
-    return render_sql(template, values, shown)
+    return render_sql(template, values, shown), source_params
 
 
 def materialize_view(
@@ -61,7 +66,8 @@ def materialize_view(
     *, keep: int, run_id: str | None = None, params: dict | None = None,
 ) -> ViewOutcome:
     """Stage the next version, validate it, and publish it only if it passed and its content changed."""
-    rendered = view_query(conn, view, recipes, root, params)
+    rendered, source_params = view_query(conn, view, recipes, root, params)
+    used = {"view": rendered.params, "sources": source_params}
     try:
         staged = publish.stage(conn, "view", view.name, rendered.sql, rendered.params)
     except duckdb.Error as exc:
@@ -73,22 +79,24 @@ def materialize_view(
                             current.schema if current else None)
     if not report.passed:
         publish.discard(conn, staged)
-        return ViewOutcome("rejected", current, report, staged, [])
+        return ViewOutcome("rejected", current, report, staged, [], used)
     if publish.same_as_current(conn, staged):
         publish.discard(conn, staged)
-        return ViewOutcome("unchanged", current, report, staged, [])
-    fingerprints = {name: observe_source(conn, name, recipes, root).as_dict() for name in view_sources(view, recipes)}
+        return ViewOutcome("unchanged", current, report, staged, [], used)
+    # the same temp tables the view was built from: the fingerprints are of the rows it read
+    fingerprints = {name: observe_source(conn, name, recipes, root, params).as_dict() for name in view_sources(view, recipes)}
     entry = catalog.CatalogEntry(
         kind="view", name=view.name, version=staged.version, table_name=staged.table,
         content_hash=staged.profile.content_hash, owner=view.owner, description=view.description,
         entity=list(view.entity), timestamp_column=view.timestamp, ttl=view.ttl, schema=staged.profile.columns,
         row_count=staged.profile.row_count, null_fractions=staged.profile.null_fractions,
-        source_fingerprints=fingerprints, details={"tags": view.tags, "strictly_before": view.strictly_before, "params": rendered.params},
+        source_fingerprints=fingerprints, details={"tags": view.tags, "strictly_before": view.strictly_before, "params": rendered.params,
+                 "source_params": source_params},
         created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
     )
     publish.publish(conn, staged, entry)
     retired = publish.retire_old_versions(conn, "view", view.name, keep)
-    return ViewOutcome("published", entry, report, staged, retired)
+    return ViewOutcome("published", entry, report, staged, retired, used)
 
 
 def read_feature_view(conn: duckdb.DuckDBPyConnection, view: str, version: int | None = None) -> pd.DataFrame:

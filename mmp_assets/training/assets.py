@@ -46,7 +46,9 @@ def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=keys.recipe_key(recipe.name, "model"),
-        deps=[keys.recipe_key(recipe.name, "training_set")],
+        # a partitioned training set: the model trains on its newest window
+        deps=[dg.AssetDep(keys.recipe_key(recipe.name, "training_set"),
+                          partition_mapping=dg.LastPartitionMapping() if recipe.spine.partitions else None)],
         group_name=recipe.name,
         owners=[recipe.owner],
         kinds={kind, "optuna", "mlflow"},
@@ -58,10 +60,11 @@ def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource, study_storage: StudyStorageResource
     ) -> dg.MaterializeResult:
         from mmp_assets.feature_store import load_training_set
+        from mmp_assets.feature_store.partitions import newest_partition_version
         from mmp_assets.training.tuning import tune_model
 
         with feature_store.connect() as conn:
-            training_set = load_training_set(conn, recipe)
+            training_set = load_training_set(conn, recipe, newest_partition_version(conn, recipe))
         context.log.info(f"tuning on training set v{training_set.version} ({len(training_set.frame)} rows)")
         outcome = tune_model(
             recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
