@@ -96,7 +96,7 @@ def _dagster(report: LineageReport, instance: dg.DagsterInstance) -> None:
         report.dagster_runs.append({"role": role, **run})
         report.same("Dagster data version", subject, facts["content_hash"], run["data_version"], what="catalog hash vs event log")
         for source, fingerprint in sorted(facts["source_fingerprints"].items()):
-            _source_observation(report, instance, run, source, fingerprint)
+            _source_observation(report, instance, run, source, fingerprint, (facts.get("params") or {}).get(f"sources/{source}"))
     key = keys.recipe_key(report.recipe, "model")
     subject = f"{key.to_user_string()} v{report.version}"
     run = run_facts(instance, key, report.model["dagster_run_id"])
@@ -109,7 +109,9 @@ def _dagster(report: LineageReport, instance: dg.DagsterInstance) -> None:
                 run["input_data_versions"].get(f"{report.recipe}/training_set"), what="registry tag vs event log input data version")
 
 
-def _source_observation(report: LineageReport, instance: dg.DagsterInstance, run: dict, source: str, fingerprint: dict) -> None:
+def _source_observation(
+    report: LineageReport, instance: dg.DagsterInstance, run: dict, source: str, fingerprint: dict, params: dict | None = None
+) -> None:
     """Whether Dagster observed the source as the catalog fingerprinted it (informational: a view may
     legitimately read a source between two scheduled observations)."""
     key = keys.source_key(source)
@@ -122,4 +124,6 @@ def _source_observation(report: LineageReport, instance: dg.DagsterInstance, run
     status = "ok" if observed == expected else "info"
     detail = "observed data version matches the fingerprints" if observed == expected else (
         f"built from fingerprints {expected}; the last observation before the run said {observed or 'nothing'}")
+    if params and observed != expected:  # observations read the recipe's values, this run its own
+        detail += f" (the run read it with {', '.join(f'{k}={v}' for k, v in sorted(params.items()))})"
     report.add("source fingerprint", f"sources/{source} for {run['asset']}", status, detail)
