@@ -42,6 +42,16 @@ def _delete(*keys):
     return change
 
 
+def _replace_origin(origin: dict):
+    """Swap a source's file `path` for another origin (sql, a database connection)."""
+
+    def change(data):
+        del data["path"]
+        data.update(origin)
+
+    return change
+
+
 CASES = {
     "missing field": ("recipes/fraud.yaml", _delete("task"), "recipes/fraud.yaml: task: is required but missing"),
     "unknown field": (
@@ -122,7 +132,70 @@ CASES = {
     "source with both path and sql": (
         "recipes/sources/user_snapshots.yaml",
         _set("sql", "SELECT 1"),
-        "recipes/sources/user_snapshots.yaml: give exactly one of `path` or `sql`",
+        "recipes/sources/user_snapshots.yaml: give exactly one of `path`, `sql` or `connection`",
+    ),
+    "password in a recipe": (
+        "recipes/sources/transactions.yaml",
+        _set("connection", {"url": "postgresql://app:hunter2x@db.internal:5432/prod"}),
+        "recipes/sources/transactions.yaml: connection.url: holds a URL with a password (postgresql://app:***@...); recipes never "
+        "hold secrets: put the URL in an environment variable and name it with connection.url_env",
+    ),
+    "connection without table or query": (
+        "recipes/sources/user_snapshots.yaml",
+        _replace_origin({"connection": {"url_env": "MMP_WAREHOUSE_URL"}}),
+        "recipes/sources/user_snapshots.yaml: a `connection` source needs exactly one of `table` or `query`",
+    ),
+    "table without connection": (
+        "recipes/sources/user_snapshots.yaml",
+        _set("table", "sales.orders"),
+        "recipes/sources/user_snapshots.yaml: `table` and `query` read a database: add `connection: {url_env: <VARIABLE>}`",
+    ),
+    "bad url_env": (
+        "recipes/sources/user_snapshots.yaml",
+        _replace_origin({"connection": {"url_env": "warehouse-url"}, "table": "sales.orders"}),
+        "recipes/sources/user_snapshots.yaml: connection.url_env: String should match pattern '^[A-Za-z_][A-Za-z0-9_]*$' (got 'warehouse-url')",
+    ),
+    "bad table name": (
+        "recipes/sources/user_snapshots.yaml",
+        _replace_origin({"connection": {"url_env": "MMP_WAREHOUSE_URL"}, "table": "sales.orders; DROP TABLE x"}),
+        "recipes/sources/user_snapshots.yaml: table: String should match pattern",
+    ),
+    "template variable without a default": (
+        "recipes/sources/user_snapshots.yaml",
+        _replace_origin({"sql": "SELECT * FROM transactions WHERE amount > {{ floor }}"}),
+        "recipes/sources/user_snapshots.yaml: sql: template variable 'floor' has no value; give it a default in params "
+        "(a run may override it: mmp materialize --param floor=...)",
+    ),
+    "template that does not parse": (
+        "recipes/sources/user_snapshots.yaml",
+        _replace_origin({"connection": {"url_env": "MMP_WAREHOUSE_URL"}, "query": "SELECT * FROM t WHERE a > {{ floor"}),
+        "recipes/sources/user_snapshots.yaml: query: template does not parse: line 1: unexpected end of template",
+    ),
+    "params without a template": (
+        "recipes/sources/user_snapshots.yaml",
+        _set("params", {"floor": 1}),
+        "recipes/sources/user_snapshots.yaml: `params` fill the variables of a `sql` or `query` template; this source has none",
+    ),
+    "partitioned spine whose source ignores the window": (
+        "recipes/fraud.yaml",
+        _set("spine", "partitions", {"schedule": "daily", "start": "2024-01-01"}),
+        "recipes/fraud.yaml: spine.partitions: source 'transactions' does not use {{ start }} and {{ end }}; each partition binds "
+        "its window's start and end to the spine source's sql or query, such as WHERE event_time >= {{ start }} AND event_time < {{ end }}",
+    ),
+    "unknown partition schedule": (
+        "recipes/fraud.yaml",
+        _set("spine", "partitions", {"schedule": "hourly", "start": "2024-01-01"}),
+        "recipes/fraud.yaml: spine.partitions.schedule: Input should be 'daily', 'weekly' or 'monthly' (got 'hourly')",
+    ),
+    "partitions ending before they start": (
+        "recipes/fraud.yaml",
+        _set("spine", "partitions", {"schedule": "daily", "start": "2024-03-01", "end": "2024-01-01"}),
+        "recipes/fraud.yaml: spine.partitions: end (2024-01-01) must be after start (2024-03-01)",
+    ),
+    "unknown time zone": (
+        "recipes/fraud.yaml",
+        _set("spine", "partitions", {"schedule": "daily", "start": "2024-01-01", "timezone": "Mars/Olympus"}),
+        "recipes/fraud.yaml: spine.partitions.timezone: 'Mars/Olympus' is not an IANA time zone; write one such as UTC or Europe/Paris",
     ),
     "view joined twice": (
         "recipes/fraud.yaml",
@@ -143,6 +216,7 @@ def test_broken_recipe_gives_one_clear_line(project: Path, case: str) -> None:
     _edit(project, rel, change)
     problems = [str(p) for p in load_recipes(project).problems]
     assert problems[0].startswith(expected), f"\n got: {problems[0]}\nwant: {expected}"
+    assert not [line for line in problems if "hunter2x" in line]  # a secret is never echoed
     # recipes that use a broken one say so, pointing at the file to fix, instead of a second error
     dependents = problems[1:]
     assert all(f"; fix {rel} first" in line for line in dependents), dependents
