@@ -72,3 +72,28 @@ def test_training_set_run_config_reaches_the_spine_source(fs_project, instance):
         loaded = load_training_set(conn, recipes.models["m"])
         assert find_entry(conn, "training_set", "m").details["source_params"] == {"events": {"until": "2024-01-03"}}
     assert len(loaded.frame) == 48 and loaded.frame["t"].max() < pd.Timestamp("2024-01-03")
+
+
+def test_command_line_params_are_typed_checked_and_reach_the_run(project, tmp_path, monkeypatch):
+    from mmp_assets.cli.materialize import materialize_selection
+    from mmp_assets.cli.run_params import check_params_used, parse_params
+    from mmp_resources.errors import MmpValidationError
+
+    assert parse_params(["floor=3", "skip=b", "since=2024-01-01", "flag=true", "none="]) == {
+        "floor": 3, "skip": "b", "since": "2024-01-01", "flag": True, "none": None}
+    with pytest.raises(MmpValidationError) as bad:
+        parse_params(["floor", "a-b=1", "skip=a", "skip=b"])
+    assert [str(p) for p in bad.value.problems] == [
+        "--param: 'floor': write KEY=VALUE, KEY made of letters, digits and _, such as --param start=2024-01-01",
+        "--param: 'a-b=1': write KEY=VALUE, KEY made of letters, digits and _, such as --param start=2024-01-01",
+        "--param: skip: given twice; give each parameter once",
+    ]
+    with pytest.raises(MmpValidationError) as unused:
+        check_params_used({"flor": 3, "floor": 3}, project.recipes())
+    assert [str(p) for p in unused.value.problems] == ["--param: flor: no source or feature view template uses {{ flor }}; used: floor, skip"]
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    assert materialize_selection("features/v", params=parse_params(["floor=4"])) == 0
+    with project.connect(read_only=True) as conn:
+        assert read_feature_view(conn, "v")["user_id"].tolist() == ["d"]
