@@ -15,6 +15,7 @@ import dagster as dg
 from mmp_assets import keys
 from mmp_assets.automation.drift_budget import RetrainLedger, decide, record
 from mmp_assets.automation.retrain import known_keys, retrain_request, retrain_target
+from mmp_assets.feature_store.partitions import newest_partition
 from mmp_assets.recipes import RecipeSet
 from mmp_resources.settings import PlatformConfig
 
@@ -60,7 +61,8 @@ def build_drift_retrain_sensor(recipes: RecipeSet, config: PlatformConfig, *, mi
             if decision.retrain:
                 ledger = record(ledger, breach, now)
                 requests.append(retrain_request(recipe, "drift", f"drift:{recipe}:{breach}", known=known,
-                                                tags={"mmp/drift_evaluation": str(breach)}))
+                                                tags={"mmp/drift_evaluation": str(breach)},
+                                                partition=newest_partition(recipes.models[recipe])))
             if breach is not None:
                 context.log.info(f"{recipe}: {'retrain' if decision.retrain else 'no retrain'}: {decision.reason}")
             state[recipe] = ledger.to_json(now)

@@ -20,11 +20,12 @@ def retrain_keys(recipe: str, views: Iterable[str] = ()) -> list[dg.AssetKey]:
 
 def retrain_request(
     recipe: str, trigger: str, run_key: str, *, views: Iterable[str] = (), known: set[dg.AssetKey] | None = None,
-    tags: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None, partition: str | None = None,
 ) -> dg.RunRequest:
-    """A run of `retrain_keys`, restricted to the keys that exist (a stage may not be deployed yet)."""
+    """A run of `retrain_keys`, restricted to the keys that exist (a stage may not be deployed yet);
+    `partition` is the newest window of a partitioned training set, the one its model trains on."""
     selection = [k for k in retrain_keys(recipe, views) if known is None or k in known]
-    return dg.RunRequest(run_key=run_key, asset_selection=selection,
+    return dg.RunRequest(run_key=run_key, asset_selection=selection, partition_key=partition,
                          tags={TRIGGER_TAG: trigger, RECIPE_TAG: recipe, **(tags or {})})
 
 

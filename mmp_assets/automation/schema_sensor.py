@@ -16,6 +16,7 @@ import dagster as dg
 from mmp_assets import keys
 from mmp_assets.automation.retrain import known_keys, retrain_request, retrain_target
 from mmp_assets.automation.schema_impact import RecipeImpact, SchemaChange, impact_of
+from mmp_assets.feature_store.partitions import newest_partition
 from mmp_assets.recipes import RecipeSet
 
 SCHEMA_METADATA = "dagster/column_schema"
@@ -90,7 +91,8 @@ def build_schema_change_sensor(recipes: RecipeSet, *, minimum_interval_seconds: 
             views = list(dict.fromkeys(v for impact, _ in found for v in impact.views))
             context.log.info(f"retrain {recipe}: " + "; ".join(i.reason for i, _ in found))
             run_key = f"schema_change:{recipe}:{max(s for _, s in found)}"
-            requests.append(retrain_request(recipe, "schema_change:" + ",".join(changed), run_key, views=views, known=known))
+            requests.append(retrain_request(recipe, "schema_change:" + ",".join(changed), run_key, views=views, known=known,
+                                            partition=newest_partition(recipes.models[recipe])))
         cursor = json.dumps({"after": newest})
         if not requests:
             return dg.SensorResult(skip_reason=f"no schema change retrains a recipe ({len(changes)} schema change(s) seen)", cursor=cursor)

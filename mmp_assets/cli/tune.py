@@ -31,6 +31,7 @@ def _recipe(recipes, name: str):
 
 def run_tune(args: argparse.Namespace) -> int:
     from mmp_assets.feature_store import load_training_set
+    from mmp_assets.feature_store.partitions import newest_partition_version
     from mmp_assets.recipes.loader import load_recipes
     from mmp_resources import build_resources, load_config, project_root
 
@@ -41,7 +42,7 @@ def run_tune(args: argparse.Namespace) -> int:
     recipe = _recipe(load_recipes(root), args.recipe)
     resources = build_resources(config, root)
     with resources["feature_store"].connect() as conn:
-        training_set = load_training_set(conn, recipe)
+        training_set = load_training_set(conn, recipe, newest_partition_version(conn, recipe))
     log = print if args.no_progress else None
     if args.worker:
         return _work(recipe, training_set, config, resources["study_storage"], args.trials, log)

@@ -37,6 +37,12 @@ def spine_partitions(recipe: ModelRecipe) -> dg.TimeWindowPartitionsDefinition |
     )
 
 
+def newest_partition(recipe: ModelRecipe) -> str | None:
+    """The partition a retrain builds: the newest window (None when the recipe is not partitioned)."""
+    partitions = spine_partitions(recipe)
+    return partitions.get_last_partition_key() if partitions is not None else None
+
+
 def window_params(window: dg.TimeWindow) -> dict[str, datetime]:
     """`start` / `end` of a partition: the window's wall-clock bounds in the recipe's time zone, without a
     zone, like the naive timestamps spines hold (a zone-aware value would need ICU casts in every query)."""
@@ -63,10 +69,9 @@ def partition_entry(conn: duckdb.DuckDBPyConnection, recipe: str, partition: str
 def newest_partition_version(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe) -> int | None:
     """The training-set version a model of a partitioned recipe trains on (None: not partitioned);
     LookupError naming the partition to materialize when it has none."""
-    partitions = spine_partitions(recipe)
-    if partitions is None:
+    if recipe.spine.partitions is None:
         return None
-    newest = partitions.get_last_partition_key()
+    newest = newest_partition(recipe)
     entry = partition_entry(conn, recipe.name, newest) if newest else None
     if entry is None:
         raise LookupError(f"{recipe.name}/training_set has no version for its newest partition {newest}; "

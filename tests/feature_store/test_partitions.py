@@ -95,3 +95,13 @@ def test_one_mmp_materialize_builds_a_partition_and_trains_on_it(project, tmp_pa
     (tmp_path / "dagster_home").mkdir()
     assert materialize_selection("+m/model", partition="2024-03-01") == 0, capsys.readouterr().err
     assert "ok   m__model" in capsys.readouterr().out
+
+
+def test_a_retrain_rebuilds_the_newest_window(project):
+    from mmp_assets.automation.retrain import retrain_request
+    from mmp_assets.feature_store.partitions import newest_partition
+
+    recipe = project.recipes().models["m"]
+    request = retrain_request("m", "drift", "drift:m:1", partition=newest_partition(recipe))
+    assert request.partition_key == "2024-03-01"
+    assert request.asset_selection[0] == dg.AssetKey(["m", "training_set"])
