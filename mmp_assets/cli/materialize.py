@@ -22,8 +22,10 @@ def materialize_selection(
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
     observe, materialize = _resolve(defs, selection)
-    unusable = _unusable_connections(observe)
-    if unusable:  # a missing or malformed URL is bad input: said before any run starts
+    from mmp_assets.cli.preflight import partition_problems, unusable_connections
+
+    unusable = unusable_connections(observe) + partition_problems(defs, materialize, partition)
+    if unusable:  # bad input (a missing URL, a partition that does not exist) is said before any run starts
         print("\n".join(unusable), file=sys.stderr)
         return 1
     started = time.perf_counter()
@@ -80,23 +82,6 @@ def _report_failure(result, started: float) -> int:
         print(f"{failure.step_key}: {_error_text(failure.event_specific_data.error)}", file=sys.stderr)
     print(f"run {result.run_id} failed after {seconds:.0f}s", file=sys.stderr)
     return 1
-
-
-def _unusable_connections(sources: list[dg.AssetKey]) -> list[str]:
-    """One line per database source to observe whose URL variable is unset or not a URL of its kind."""
-    from mmp_assets.feature_store.databases import DatabaseError, database_url
-    from mmp_assets.recipes import load_recipes
-    from mmp_resources import project_root
-
-    recipes, lines = load_recipes(project_root()), []
-    for key in sources:
-        source = recipes.sources.get(key.path[-1])
-        if source is not None and source.connection is not None:
-            try:
-                database_url(source, recipes.file_of("source", source.name))
-            except DatabaseError as exc:
-                lines.append(str(exc))
-    return lines
 
 
 def _error_text(error) -> str:

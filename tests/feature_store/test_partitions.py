@@ -105,3 +105,19 @@ def test_a_retrain_rebuilds_the_newest_window(project):
     request = retrain_request("m", "drift", "drift:m:1", partition=newest_partition(recipe))
     assert request.partition_key == "2024-03-01"
     assert request.asset_selection[0] == dg.AssetKey(["m", "training_set"])
+
+
+def test_mmp_materialize_says_which_partition_it_needs_before_any_run(project, tmp_path, monkeypatch, capsys):
+    from mmp_assets.cli.materialize import materialize_selection
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    assert materialize_selection("m/training_set") == 1
+    assert capsys.readouterr().err == "--partition: m/training_set is partitioned; name one partition, such as --partition 2024-03-01\n"
+    assert materialize_selection("m/training_set", partition="2024-05-01") == 1
+    assert capsys.readouterr().err == ("--partition: 2024-05-01 is not a partition of m/training_set; "
+                                       "its partitions: 2024-01-01 to 2024-03-01\n")
+    assert materialize_selection("sources/raw_events", partition="2024-01-01") == 1
+    assert capsys.readouterr().err == "--partition: 2024-01-01: no selected asset is partitioned; leave --partition out\n"
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_runs() == []  # nothing was started

@@ -1,0 +1,41 @@
+"""What `mmp materialize` checks before it starts a run: bad input is one line, not a failed run."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+
+def unusable_connections(sources: list[dg.AssetKey]) -> list[str]:
+    """One line per database source to observe whose URL variable is unset or not a URL of its kind."""
+    from mmp_assets.feature_store.databases import DatabaseError, database_url
+    from mmp_assets.recipes import load_recipes
+    from mmp_resources import project_root
+
+    recipes, lines = load_recipes(project_root()), []
+    for key in sources:
+        source = recipes.sources.get(key.path[-1])
+        if source is not None and source.connection is not None:
+            try:
+                database_url(source, recipes.file_of("source", source.name))
+            except DatabaseError as exc:
+                lines.append(str(exc))
+    return lines
+
+
+def partition_problems(defs: dg.Definitions, keys: list[dg.AssetKey], partition: str | None) -> list[str]:
+    """Why `--partition` cannot apply to the selection (none when it can, or when it is not given)."""
+    graph = defs.resolve_asset_graph()
+    partitioned = {k.to_user_string(): graph.get(k).partitions_def for k in keys if graph.get(k).partitions_def is not None}
+    if partition is None:
+        return [f"--partition: {name} is partitioned; name one partition, such as --partition {d.get_last_partition_key()}"
+                for name, d in partitioned.items()]
+    if not partitioned:
+        return [f"--partition: {partition}: no selected asset is partitioned; leave --partition out"]
+    if len(set(partitioned.values())) > 1:
+        return [f"--partition: the selection has assets with different partitions ({', '.join(partitioned)}); select one recipe's"]
+    definition = next(iter(partitioned.values()))
+    if not definition.has_partition_key(partition):
+        keys_ = definition.get_partition_keys()
+        span = f"{keys_[0]} to {keys_[-1]}" if keys_ else "none yet"
+        return [f"--partition: {partition} is not a partition of {', '.join(partitioned)}; its partitions: {span}"]
+    return []
