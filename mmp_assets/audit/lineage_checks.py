@@ -7,9 +7,9 @@ import dagster as dg
 from mmp_assets import keys
 from mmp_assets.audit.lineage_dagster import evaluation_of
 from mmp_assets.audit.lineage_report import LineageReport
-from mmp_assets.audit.log import AuditLog
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.versions import model_code_version, view_code_version
+from mmp_resources.audit_log import AuditLog
 
 
 def check_code_versions(report: LineageReport, recipes: RecipeSet) -> None:

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from mmp_assets.audit import AuditLog
 from mmp_resources import load_config, project_root
+from mmp_resources.audit_log import AuditLog
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,8 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+from mmp_assets.cli.instance import use_instance_home
 from mmp_assets.cli.validate import collect_problems
-from mmp_resources import load_config, project_root
+from mmp_resources import project_root
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,15 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     dev = sub.add_parser("dev", help="start the Dagster UI (dagster dev) on this environment's instance")
     dev.add_argument("--port", default="3000")
     dev.set_defaults(func=run_dev)
-
-
-def use_instance_home(root: Path) -> Path:
-    """Point DAGSTER_HOME at the active environment's generated instance, so history persists."""
-    from mmp_resources.instance import ensure_instance_home
-
-    home = ensure_instance_home(load_config(root), root)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
 
 
 def run_demo_data(args: argparse.Namespace) -> int:

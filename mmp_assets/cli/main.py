@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from mmp_assets.audit.log import Refused
+from mmp_resources.audit_log import Refused
 from mmp_resources.errors import MmpValidationError
 
 # command modules, in the order `mmp --help` lists them; each defines register(subparsers)

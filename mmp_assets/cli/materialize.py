@@ -84,7 +84,7 @@ def register(sub) -> None:
 
 
 def _run(selection: str) -> int:
-    from mmp_assets.cli.demo import use_instance_home
+    from mmp_assets.cli.instance import use_instance_home
     from mmp_resources import project_root
 
     use_instance_home(project_root())

@@ -1,4 +1,4 @@
-"""`mmp models list|promote|rollback`: thin wrappers over mmp_assets.evaluation.lifecycle."""
+"""`mmp models list|promote|rollback`: thin wrappers over mmp_assets.registry.lifecycle."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _stores():
     # imported here so `mmp --help` does not pay for MLflow
-    from mmp_assets.audit import AuditLog
     from mmp_resources import load_config, project_root
+    from mmp_resources.audit_log import AuditLog
     from mmp_resources.tracking import MlflowResource
 
     root = project_root()
@@ -39,7 +39,7 @@ def _stores():
 def _list(args: argparse.Namespace) -> int:
     from mlflow.exceptions import MlflowException
 
-    from mmp_assets.evaluation.lifecycle import versions
+    from mmp_assets.registry.lifecycle import versions
 
     client, _ = _stores()
     try:
@@ -55,7 +55,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from mmp_assets.evaluation.lifecycle import promote
+    from mmp_assets.registry.lifecycle import promote
 
     client, audit = _stores()
     entry = promote(client, audit, args.recipe, args.version, approver=args.approver, reason=args.reason)
@@ -66,7 +66,7 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from mmp_assets.evaluation.lifecycle import rollback
+    from mmp_assets.registry.lifecycle import rollback
 
     client, audit = _stores()
     entry = rollback(client, audit, args.recipe, reason=args.reason)

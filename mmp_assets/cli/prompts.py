@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from mmp_resources import load_config, project_root
 
 if TYPE_CHECKING:  # the prompt modules pull in MLflow: imported when a command runs, not for --help
-    from mmp_assets.audit import AuditLog
     from mmp_assets.prompts.registry import PromptRegistry
+    from mmp_resources.audit_log import AuditLog
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,8 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _stores() -> tuple[PromptRegistry, AuditLog]:
-    from mmp_assets.audit import AuditLog
     from mmp_assets.prompts.registry import PromptRegistry
+    from mmp_resources.audit_log import AuditLog
     from mmp_resources.tracking import MlflowResource
 
     root = project_root()

@@ -25,7 +25,7 @@ class ScoringDrift:
 
 def measure_scoring_drift(recipe, recipes, root: Path, *, client, connect, data_dir: Path) -> ScoringDrift:
     from mmp_assets.feature_store import load_training_set, point_in_time_features, read_source_frame
-    from mmp_assets.training.registry import version_for_alias
+    from mmp_assets.registry.versions import version_for_alias
 
     name = recipe.name
     serving = version_for_alias(client, name, "champion") or version_for_alias(client, name, "candidate")

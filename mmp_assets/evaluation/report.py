@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.evaluation import plots
 from mmp_assets.evaluation.backtest import FitFunction, replay
 from mmp_assets.evaluation.compare import Comparison, baseline_scores, paired_comparison
@@ -19,7 +20,6 @@ from mmp_assets.evaluation.explain import Explanation, explain, sample_rows
 from mmp_assets.evaluation.gate import GateResult, evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, evaluate_scores, metric_names
 from mmp_assets.evaluation.scores import Predictor, score
-from mmp_assets.training.metrics import get_metric
 
 LOCAL_EXPLANATIONS = 3
 

@@ -13,10 +13,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from mmp_assets.evaluation.lifecycle import record_gate
 from mmp_assets.evaluation.render import render_card, render_html
 from mmp_assets.evaluation.report import EvaluationReport, build_report
 from mmp_assets.evaluation.scores import estimator_predictor
+from mmp_assets.registry.lifecycle import record_gate
 
 VALIDATION_SHARE = 0.15  # newest share of each backtest window's past that picks its threshold / calibration
 
@@ -34,7 +34,7 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
     import mlflow
 
     from mmp_assets.feature_store import load_training_set
-    from mmp_assets.training.registry import best_params, version_for_alias
+    from mmp_assets.registry.versions import best_params, version_for_alias
 
     name = recipe.name
     candidate = version_for_alias(client, name, "candidate")
@@ -79,7 +79,7 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
 
 def _window_fit(recipe, training_set, params):
     """Backtest re-fit exactly as the shipped model is fitted, on one window's past rows only."""
-    from mmp_assets.training.registry import fit_final
+    from mmp_assets.training.final import fit_final
 
     def fit(X, y):
         past = training_set.frame.loc[X.index].sort_values(training_set.timestamp, kind="stable").copy()

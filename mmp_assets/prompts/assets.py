@@ -7,7 +7,6 @@ from pathlib import Path
 import dagster as dg
 
 from mmp_assets import keys
-from mmp_assets.audit import AuditLog
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.content import content_hash
 from mmp_assets.prompts.evaluation_run import evaluate_registered
@@ -15,6 +14,7 @@ from mmp_assets.prompts.publish import publish_prompt
 from mmp_assets.prompts.registry import PromptRegistry
 from mmp_assets.recipes import PromptRecipe, RecipeSet
 from mmp_assets.recipes.versions import prompt_code_version
+from mmp_resources.audit_log import AuditLog
 from mmp_resources.errors import display_path
 from mmp_resources.settings import PlatformConfig
 from mmp_resources.tracking import MlflowResource

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mmp_assets.audit import AuditLog, Refused, current_user, same_identity
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.history import production_stack
 from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
+from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
 
 
 class ApprovalRefused(Refused):

@@ -6,20 +6,18 @@ Problem per thing wrong, and the definitions show the problems instead of failin
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mmp_assets.catalog.estimators import estimator_params
+from mmp_assets.catalog.metrics import METRICS, metrics_for
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
 from mmp_assets.recipes.source import SourceRecipe
-from mmp_assets.training.metrics import METRICS, metrics_for
 from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
 from mmp_resources.loader import read_yaml
 
@@ -197,24 +195,6 @@ def _check_estimator(recipe: ModelRecipe, shown: str) -> list[Problem]:
                     Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
                 )
     return problems
-
-
-@cache
-def estimator_params(class_path: str) -> frozenset[str] | None:
-    """Constructor parameter names of `class_path`; ValueError if it cannot be imported or is no estimator."""
-    module_name, _, attr = class_path.rpartition(".")
-    if not module_name:
-        raise ValueError(f"{class_path!r} is not an import path; write module.Class, such as sklearn.ensemble.RandomForestClassifier")
-    try:
-        cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import {class_path!r} ({type(exc).__name__}: {exc}); install its package or fix the path") from None
-    if not inspect.isclass(cls) or not hasattr(cls, "fit"):
-        raise ValueError(f"{class_path!r} is not an estimator class with fit(); use a scikit-learn-style estimator")
-    params = inspect.signature(cls.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return None
-    return frozenset(n for n in params if n != "self")
 
 
 def _missing(result: RecipeSet, kind: str, name: str, registry: dict[str, Any]) -> str:

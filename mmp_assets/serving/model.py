@@ -49,7 +49,7 @@ class ServedModel:
 
 def load_served_model(client: MlflowClient, name: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE)) -> ServedModel:
     """Load the first version found behind `aliases`, in order; LookupError naming what to do when none exists."""
-    from mmp_assets.training.registry import version_for_alias
+    from mmp_assets.registry.versions import version_for_alias
 
     for alias in aliases:
         found = version_for_alias(client, name, alias)

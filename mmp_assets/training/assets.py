@@ -91,8 +91,8 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
         import mlflow as mlflow_lib
 
         from mmp_assets.feature_store import point_in_time_features, read_source_frame
+        from mmp_assets.registry.versions import version_for_alias
         from mmp_assets.training.predictions import score_rows, write_predictions
-        from mmp_assets.training.registry import version_for_alias
 
         client = mlflow.client()
         alias, version = "champion", version_for_alias(client, recipe.name, "champion")

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 
 import mlflow
 
-from mmp_assets.audit import AuditLog, current_user
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.versions import model_code_version
+from mmp_assets.registry.versions import TAG_PREFIX, latest_version
 from mmp_assets.training.budget import resolve_budget
 from mmp_assets.training.final import fit_final
+from mmp_assets.training.lineage import inputs_digest
 from mmp_assets.training.pyfunc import log_pipeline_model
-from mmp_assets.training.registry import TAG_PREFIX, inputs_digest, latest_version
 from mmp_assets.training.search import run_search
 from mmp_assets.training.tracking import log_search
+from mmp_resources.audit_log import AuditLog, current_user
 from mmp_resources.settings import PlatformConfig
 from mmp_resources.studies import StudyStorageResource
 from mmp_resources.tracking import MlflowResource

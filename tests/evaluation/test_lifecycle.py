@@ -1,7 +1,7 @@
 import pytest
 
-from mmp_assets.audit import AuditLog
-from mmp_assets.evaluation.lifecycle import PromotionRefused, promote, rollback, versions
+from mmp_assets.registry.lifecycle import PromotionRefused, promote, rollback, versions
+from mmp_resources.audit_log import AuditLog
 
 
 @pytest.fixture

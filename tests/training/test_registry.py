@@ -17,12 +17,13 @@ import mlflow
 import pandas as pd
 import pytest
 
-from mmp_assets.audit import AuditLog, current_user
+from mmp_assets.registry.versions import best_params, load_pipeline, version_for_alias
 from mmp_assets.training.final import fit_final
+from mmp_assets.training.lineage import inputs_digest
 from mmp_assets.training.predictions import score_rows, write_predictions
 from mmp_assets.training.pyfunc import PipelineModel
-from mmp_assets.training.registry import best_params, inputs_digest, load_pipeline, version_for_alias
 from mmp_assets.training.tuning import tune_model
+from mmp_resources.audit_log import AuditLog, current_user
 from mmp_resources.loader import load_config
 from mmp_resources.studies import StudyStorageResource
 from mmp_resources.tracking import MlflowResource

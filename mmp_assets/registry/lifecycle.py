@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from mmp_assets.audit import AuditLog, current_user
-from mmp_assets.audit.log import Refused, same_identity
+from mmp_resources.audit_log import AuditLog, current_user
+from mmp_resources.audit_log import Refused, same_identity
 
 CHAMPION, PREVIOUS = "champion", "previous_champion"
 GATE, HISTORY, TRAINER = "gate", "mmp.champion_history", "mmp.trainer"

@@ -1,6 +1,6 @@
 """Registered versions of `<recipe>`: lineage tags, aliases, and the fitted pipeline inside.
 
-Other stages (evaluation, backtest, SHAP, serving) read models through these helpers.
+Other stages (training, evaluation, backtest, SHAP, serving) read models through these helpers.
 """
 
 from __future__ import annotations
@@ -13,20 +13,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from sklearn.pipeline import Pipeline
 
-from mmp_assets.feature_store.contracts import TrainingSet
-from mmp_assets.recipes.common import digest
-from mmp_assets.recipes.model import ModelRecipe
-from mmp_assets.recipes.versions import model_code_version
-from mmp_assets.training.final import fit_final
-
-__all__ = ["best_params", "fit_final", "inputs_digest", "latest_version", "load_pipeline", "version_for_alias"]
-
 TAG_PREFIX = "mmp."
-
-
-def inputs_digest(recipe: ModelRecipe, training_set: TrainingSet) -> str:
-    """What a version is a function of: the model code version and the training-set content."""
-    return digest("model-inputs", model_code_version(recipe, "model"), training_set.content_hash)
 
 
 def load_pipeline(model_uri: str) -> Pipeline:
