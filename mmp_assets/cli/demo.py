@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from mmp_assets.cli.instance import use_instance_home
 from mmp_assets.cli.validate import collect_problems

@@ -102,10 +102,11 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _approve(args: argparse.Namespace) -> int:
     from mmp_assets.prompts.governance import approve
+    from mmp_assets.tags import APPROVED_BY
 
     registry, audit = _stores()
     approved = approve(registry, audit, args.name, args.version, args.approver)
-    print(f"{args.name} v{approved.version} is now production (approved by {approved.tags.get('mmp.approved_by')})")
+    print(f"{args.name} v{approved.version} is now production (approved by {approved.tags.get(APPROVED_BY)})")
     return 0
 
 

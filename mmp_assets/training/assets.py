@@ -4,7 +4,6 @@ Construction reads no data and contacts no server; heavy libraries load inside t
 """
 
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -91,15 +90,14 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
         import mlflow as mlflow_lib
 
         from mmp_assets.feature_store import point_in_time_features, read_source_frame
-        from mmp_assets.registry.versions import version_for_alias
+        from mmp_assets.registry.versions import first_version
+        from mmp_assets.tags import VersionTags
         from mmp_assets.training.predictions import score_rows, write_predictions
 
-        client = mlflow.client()
-        alias, version = "champion", version_for_alias(client, recipe.name, "champion")
-        if version is None:
-            alias, version = "candidate", version_for_alias(client, recipe.name, "candidate")
-        if version is None:
+        served = first_version(mlflow.client(), recipe.name)
+        if served is None:
             raise dg.Failure(f"registered model {recipe.name!r} has no champion or candidate version; materialize {recipe.name}/model first")
+        alias, version = served
         model = mlflow_lib.pyfunc.load_model(f"models:/{recipe.name}/{version.version}")
         feature_columns = [c.name for c in model.metadata.get_input_schema().inputs]
         with feature_store.connect() as conn:
@@ -116,7 +114,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
                 "model_version": str(version.version),
                 "model_alias": alias,
                 "model_uri": f"models:/{recipe.name}/{version.version}",
-                "pinned_views_at_training": dg.MetadataValue.json(json.loads(version.tags.get("mmp.pinned_views", "{}"))),
+                "pinned_views_at_training": dg.MetadataValue.json(VersionTags.of(version).pinned_views or {}),
             },
             data_version=dg.DataVersion(f"{table}"),
         )

@@ -17,7 +17,8 @@ import mlflow
 import pandas as pd
 import pytest
 
-from mmp_assets.registry.versions import best_params, load_pipeline, version_for_alias
+from mmp_assets.registry.versions import load_pipeline, version_for_alias
+from mmp_assets.tags import VersionTags
 from mmp_assets.training.final import fit_final
 from mmp_assets.training.lineage import inputs_digest
 from mmp_assets.training.predictions import score_rows, write_predictions
@@ -82,7 +83,7 @@ def test_first_materialization_registers_version_1_as_candidate_with_lineage(tun
     assert tags["mmp.dagster_run_id"] == "run-123" and tags["mmp.trainer"] == current_user()
     assert tags["mmp.inputs_digest"] == inputs_digest(RECIPE, ts)
     assert json.loads(tags["mmp.pinned_views"]) == {"user_profile": 1}
-    assert best_params(client, "toy", 1) == first.best_params
+    assert VersionTags.of(client.get_model_version("toy", "1")).best_params == first.best_params
     assert version_for_alias(client, "toy", "champion") is None
     assert AuditLog.for_data_dir(tuned["config"].data_dir).entries(kind="model", subject="toy")[-1]["action"] == "register"
 
