@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import mlflow
-from mlflow.tracking import MlflowClient
-
 from mmp_resources.base import PlatformResource
+
+if TYPE_CHECKING:  # MLflow loads when a run first asks for a client, not when the definitions load
+    from mlflow.tracking import MlflowClient
 
 
 class MlflowResource(PlatformResource):
@@ -16,6 +17,8 @@ class MlflowResource(PlatformResource):
 
     def activate(self) -> None:
         """Make this environment's stores the process-wide MLflow defaults."""
+        import mlflow
+
         cfg = self.config
         if cfg.tracking_uri.startswith("sqlite:///"):
             Path(cfg.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -23,6 +26,8 @@ class MlflowResource(PlatformResource):
         mlflow.set_registry_uri(cfg.registry_uri)
 
     def client(self) -> MlflowClient:
+        from mlflow.tracking import MlflowClient
+
         self.activate()
         return MlflowClient(tracking_uri=self.config.tracking_uri, registry_uri=self.config.registry_uri)
 

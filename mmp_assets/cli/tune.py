@@ -31,6 +31,7 @@ def _recipe(recipes, name: str):
 
 def run_tune(args: argparse.Namespace) -> int:
     from mmp_assets.feature_store import load_training_set
+    from mmp_assets.recipes.estimators import estimator_problems
     from mmp_assets.recipes.loader import load_recipes
     from mmp_resources import build_resources, load_config, project_root
 
@@ -38,7 +39,11 @@ def run_tune(args: argparse.Namespace) -> int:
         raise MmpValidationError([Problem("--trials", "", f"{args.trials} is not a number of trials; give 1 or more")])
     root = project_root()
     config = load_config(root)
-    recipe = _recipe(load_recipes(root), args.recipe)
+    recipes = load_recipes(root)
+    recipe = _recipe(recipes, args.recipe)
+    problems = estimator_problems(recipe, recipes.file_of("model", recipe.name))
+    if problems:
+        raise MmpValidationError(problems)
     resources = build_resources(config, root)
     with resources["feature_store"].connect() as conn:
         training_set = load_training_set(conn, recipe)

@@ -16,15 +16,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def collect_problems(env: str | None = None) -> tuple[list, RecipeSet]:
-    """Config problems, then recipe problems (one never hides the other), and the recipes as loaded."""
+    """Config problems, then recipe problems, then estimator problems (one never hides the other), and the
+    recipes as loaded. Estimator answers are cached under the data dir when the config is valid."""
+    from mmp_assets.recipes.estimators import check_estimators
+
     root = project_root()
-    problems = []
+    problems, cache = [], None
     try:
-        load_config(root, env)
+        cache = load_config(root, env).data_dir / "cache" / "estimator_checks.json"
     except MmpValidationError as exc:
         problems += exc.problems
     recipes = load_recipes(root)
-    return problems + recipes.problems, recipes
+    return problems + recipes.problems + check_estimators(recipes, cache), recipes
 
 
 def run(args: argparse.Namespace) -> int:

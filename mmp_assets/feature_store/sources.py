@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
 import fsspec
 import pandas as pd
 
+from mmp_assets.feature_store.reads import referenced_sources
 from mmp_assets.feature_store.sql import canonical_type, columns_of, ident, literal
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.source import SourceRecipe
@@ -34,11 +34,6 @@ def source_query(source: SourceRecipe, root: Path) -> str:
     if source.file_format() == "csv":
         return f"SELECT * FROM read_csv({literal(path)}, auto_detect = true, union_by_name = true)"
     return f"SELECT * FROM read_parquet({literal(path)}, union_by_name = true)"
-
-
-def referenced_sources(sql: str, recipes: RecipeSet) -> list[str]:
-    """Source names a query mentions as whole words."""
-    return [name for name in recipes.sources if re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", sql)]
 
 
 def register_sources(conn: duckdb.DuckDBPyConnection, names: list[str], recipes: RecipeSet, root: Path) -> None:

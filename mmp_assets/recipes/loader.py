@@ -2,6 +2,8 @@
 
 A broken recipe never hides the others: the loader returns the valid ones together with one
 Problem per thing wrong, and the definitions show the problems instead of failing to load.
+It reads YAML and nothing else: whether an estimator class imports and takes the recipe's
+parameters is asked by `mmp validate` and the model asset (recipes/estimators.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mmp_assets.catalog.estimators import estimator_params
 from mmp_assets.catalog.metrics import METRICS, metrics_for
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.model import ModelRecipe
@@ -96,7 +97,7 @@ def _parse_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseMod
 
 
 def _check_references(result: RecipeSet) -> None:
-    """Cross-file checks: names that must exist, columns that must be there, classes that must import."""
+    """Cross-file checks: names that must exist, columns that must be there."""
     for name, view in list(result.views.items()):
         shown = result.file_of("view", name)
         problems = []
@@ -176,24 +177,6 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                     problems.append(
                         Problem(shown, f"features[{i}].columns", f"{column!r} is not a column of view {ref.view!r}; its columns: {', '.join(view.schema_)}")
                     )
-    problems.extend(_check_estimator(recipe, shown))
-    return problems
-
-
-def _check_estimator(recipe: ModelRecipe, shown: str) -> list[Problem]:
-    try:
-        accepted = estimator_params(recipe.model.class_path)
-    except ValueError as exc:
-        return [Problem(shown, "model.class_path", str(exc))]
-    if accepted is None:  # takes **kwargs: nothing to check against
-        return []
-    problems = []
-    for section, names in (("model.params", recipe.model.params), ("model.search_space", recipe.model.search_space)):
-        for name in names:
-            if name not in accepted:
-                problems.append(
-                    Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
-                )
     return problems
 
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import mlflow
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
-from sklearn.pipeline import Pipeline
 
 from mmp_assets.tags import CANDIDATE, CHAMPION, GovernanceClaims
+
+if TYPE_CHECKING:  # listing versions needs no scikit-learn
+    from sklearn.pipeline import Pipeline
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def model_metadata(outcome) -> dict:
     return meta
 
 
-def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
+def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
     kind = "catboost" if recipe.model.class_path.startswith("catboost.") else "sklearn"
 
     @dg.asset(
@@ -56,6 +56,11 @@ def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
     def model(
         context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource, study_storage: StudyStorageResource
     ) -> dg.MaterializeResult:
+        from mmp_assets.recipes.estimators import estimator_problems
+
+        problems = estimator_problems(recipe, recipe_file)  # the definitions did not import the estimator; now it is needed
+        if problems:
+            raise dg.Failure(description="\n".join(str(p) for p in problems))
         from mmp_assets.feature_store import load_training_set
         from mmp_assets.training.tuning import tune_model
 
@@ -124,7 +129,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
 
 def build_model_assets(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> list:
     """`<recipe>/model`, plus `<recipe>/predictions` when the recipe names a scoring source."""
-    assets = [_model_asset(recipe)]
+    assets = [_model_asset(recipe, recipes.file_of("model", recipe.name))]
     if recipe.monitoring.scoring_source:
         assets.append(_predictions_asset(recipe, recipes, config, root))
     return assets
