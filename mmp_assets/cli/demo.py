@@ -7,9 +7,6 @@ import os
 import sys
 import time
 
-from mmp_assets.cli.instance import use_instance_home
-from mmp_assets.cli.validate import collect_problems
-from mmp_resources import project_root
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_demo_data(args: argparse.Namespace) -> int:
     from mmp_assets.demo import write_demo_data
+    from mmp_resources import project_root
 
     started = time.perf_counter()
     paths = write_demo_data(project_root(), force=args.force)
@@ -36,6 +34,11 @@ def run_demo_data(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from mmp_assets.cli.instance import use_instance_home
+    from mmp_assets.cli.materialize import materialize_selection
+    from mmp_assets.cli.validate import collect_problems
+    from mmp_resources import project_root
+
     root = project_root()
     run_demo_data(argparse.Namespace(force=False))
     problems, _ = collect_problems()
@@ -45,12 +48,13 @@ def run_demo(args: argparse.Namespace) -> int:
         return 1
     home = use_instance_home(root)
     print(f"Dagster instance: {home}")
-    from mmp_assets.cli.materialize import materialize_selection
-
     return materialize_selection(args.select)
 
 
 def run_dev(args: argparse.Namespace) -> int:
+    from mmp_assets.cli.instance import use_instance_home
+    from mmp_resources import project_root
+
     root = project_root()
     use_instance_home(root)
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(root / "workspace.yaml"), "-p", str(args.port)]

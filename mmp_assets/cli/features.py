@@ -6,13 +6,6 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-import duckdb
-
-from mmp_assets.feature_store import catalog
-from mmp_assets.feature_store.catalog_report import list_table, markdown, show_card
-from mmp_assets.recipes import load_recipes
-from mmp_resources import load_config, project_root
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("features", help="Browse the feature catalog: views, versions, owners, schemas.")
@@ -27,8 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     docs.set_defaults(func=_docs)
 
 
-def _open() -> tuple[duckdb.DuckDBPyConnection, Path]:
-    """A read-only connection (an in-memory one when nothing was materialized yet, so no file is created)."""
+def _open():
+    """(a read-only connection, the project root); an in-memory connection when nothing was materialized
+    yet, so no file is created."""
+    import duckdb
+
+    from mmp_resources import load_config, project_root
+
     root = project_root()
     path = Path(load_config(root).duckdb_path)
     if not path.is_file():
@@ -39,7 +37,10 @@ def _open() -> tuple[duckdb.DuckDBPyConnection, Path]:
         raise SystemExit(f"mmp features: {path} is busy (a run is writing to it?); retry when it is done. ({str(exc).splitlines()[0]})") from None
 
 
-def _current(conn) -> tuple[dict[str, catalog.CatalogEntry], dict[str, int]]:
+def _current(conn) -> tuple[dict, dict[str, int]]:
+    """The current catalog entry of every view, and how many live versions each has."""
+    from mmp_assets.feature_store import catalog
+
     every = catalog.entries(conn, "view")
     counts = Counter(e.name for e in every if e.retired_at is None)
     current = {}
@@ -50,6 +51,9 @@ def _current(conn) -> tuple[dict[str, catalog.CatalogEntry], dict[str, int]]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from mmp_assets.feature_store.catalog_report import list_table
+    from mmp_assets.recipes import load_recipes
+
     conn, root = _open()
     with conn:
         print(list_table(*_current(conn), load_recipes(root)))
@@ -57,6 +61,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from mmp_assets.feature_store import catalog
+    from mmp_assets.feature_store.catalog_report import show_card
+
     conn, _ = _open()
     with conn:
         entry = catalog.find_entry(conn, "view", args.view, args.version)
@@ -73,6 +80,9 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from mmp_assets.feature_store.catalog_report import markdown
+    from mmp_assets.recipes import load_recipes
+
     conn, root = _open()
     with conn:
         text = markdown(*_current(conn), load_recipes(root))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
-import dagster as dg
-
+if TYPE_CHECKING:  # Dagster loads when a selection runs, not when `mmp --help` builds the parser
+    import dagster as dg
 
 # Dagster's console logger prints every engine event at DEBUG; the UI keeps the full log anyway.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -14,6 +15,8 @@ _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 def materialize_selection(selection: str = "*", tags: dict[str, str] | None = None) -> int:
     """Run the selected assets (and their checks) as one Dagster run; print one line per step. Exit code."""
+    import dagster as dg
+
     from mmp_assets.definitions import build_definitions
 
     defs = build_definitions()
@@ -41,6 +44,8 @@ def materialize_selection(selection: str = "*", tags: dict[str, str] | None = No
 
 
 def _print_steps(result) -> None:
+    import dagster as dg
+
     for event in result.all_events:
         if event.event_type_value in {"STEP_SUCCESS", "STEP_FAILURE"}:
             mark = "ok  " if event.event_type_value == "STEP_SUCCESS" else "FAIL"
@@ -64,6 +69,8 @@ def _report_failure(result, started: float) -> int:
 def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
     """(sources to observe, assets to materialize). The sources are those selected plus every one
     upstream of a selected asset: `*` in Dagster's syntax leaves observable sources out."""
+    import dagster as dg
+
     graph = defs.resolve_asset_graph()
     keys = [k for k in dg.AssetSelection.from_string(selection).resolve(graph) if graph.get(k).is_executable]
     materialize = sorted(k for k in keys if graph.get(k).is_materializable)

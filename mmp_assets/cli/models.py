@@ -25,15 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _stores():
-    # imported here so `mmp --help` does not pay for MLflow
+    # imported here so `mmp --help` pays for neither MLflow nor Dagster (not needed for a client)
     from mmp_resources import load_config, project_root
     from mmp_resources.audit_log import AuditLog
-    from mmp_resources.tracking import MlflowResource
+    from mmp_resources.mlflow_stores import mlflow_client
 
-    root = project_root()
-    config = load_config(root)
-    client = MlflowResource(project_dir=str(root), env=config.env).client()
-    return client, AuditLog.for_data_dir(config.data_dir)
+    config = load_config(project_root())
+    return mlflow_client(config), AuditLog.for_data_dir(config.data_dir)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
-
-from mmp_resources import load_config, project_root
 
 if TYPE_CHECKING:  # the prompt modules pull in MLflow: imported when a command runs, not for --help
     from mmp_assets.prompts.registry import PromptRegistry
@@ -44,13 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _stores() -> tuple[PromptRegistry, AuditLog]:
     from mmp_assets.prompts.registry import PromptRegistry
+    from mmp_resources import load_config, project_root
     from mmp_resources.audit_log import AuditLog
-    from mmp_resources.tracking import MlflowResource
+    from mmp_resources.mlflow_stores import mlflow_client
 
-    root = project_root()
-    config = load_config(root)
-    client = MlflowResource(project_dir=str(root), env=config.env).client()
-    return PromptRegistry(client), AuditLog.for_data_dir(config.data_dir)
+    config = load_config(project_root())
+    return PromptRegistry(mlflow_client(config)), AuditLog.for_data_dir(config.data_dir)
 
 
 def _names(registry: PromptRegistry) -> list[str]:

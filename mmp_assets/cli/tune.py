@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from mmp_resources.errors import MmpValidationError, Problem
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("tune", help="tune a recipe's model outside Dagster, or join its study as a worker")
@@ -23,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _recipe(recipes, name: str):
+    from mmp_resources.errors import MmpValidationError, Problem
+
     if name in recipes.models:
         return recipes.models[name]
     own = [p for p in recipes.problems if p.file.endswith(f"{name}.yaml")]
@@ -34,6 +34,7 @@ def run_tune(args: argparse.Namespace) -> int:
     from mmp_assets.recipes.estimators import estimator_problems
     from mmp_assets.recipes.loader import load_recipes
     from mmp_resources import build_resources, load_config, project_root
+    from mmp_resources.errors import MmpValidationError, Problem
 
     if args.trials is not None and args.trials < 1:
         raise MmpValidationError([Problem("--trials", "", f"{args.trials} is not a number of trials; give 1 or more")])
@@ -87,6 +88,7 @@ def _shared_storage(study_storage, attempts: int = 4):
 def _work(recipe, training_set, config, study_storage, trials: int | None, log) -> int:
     from mmp_assets.training.budget import resolve_budget
     from mmp_assets.training.search import run_search
+    from mmp_resources.errors import MmpValidationError, Problem
 
     if study_storage.kind == "memory":
         raise MmpValidationError(
