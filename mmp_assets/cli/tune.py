@@ -59,13 +59,13 @@ def run_tune(args: argparse.Namespace) -> int:
         progress_bar=not args.no_progress,
     )
     if not outcome.registered:
-        print(f"{recipe.name}: {outcome.details['unchanged']}")
+        print(f"{recipe.name}: {outcome.unchanged}")
         return 0
-    details = outcome.details
+    search = outcome.search
     print(
         f"{recipe.name}: registered {outcome.model_uri} (alias candidate); best {recipe.tuning.metric} {outcome.best_score:.5g}; "
-        f"{details['trials_complete']} complete, {details['trials_pruned']} pruned, {details['trials_failed']} failed; "
-        f"stopped by {details['stopped_by']}; run {details['mlflow_run_url']}"
+        f"{search.trials_complete} complete, {search.trials_pruned} pruned, {search.trials_failed} failed; "
+        f"stopped by {search.stopped_by}; run {search.mlflow_run_url}"
     )
     return 0
 

@@ -4,6 +4,7 @@ Construction reads no data and contacts no server; heavy libraries load inside t
 """
 
 
+import dataclasses
 from pathlib import Path
 
 import dagster as dg
@@ -23,7 +24,6 @@ def _link(url: str) -> dg.MetadataValue:
 
 
 def model_metadata(outcome) -> dict:
-    details = dict(outcome.details)
     meta = {
         "model_uri": outcome.model_uri,
         "model_version": outcome.version,
@@ -32,11 +32,13 @@ def model_metadata(outcome) -> dict:
         "best_score": outcome.best_score,
         "best_params": dg.MetadataValue.json(outcome.best_params),
     }
-    if "mlflow_run_url" in details:
-        meta["mlflow_run_url"] = _link(details.pop("mlflow_run_url"))
-    if "budget" in details:
-        meta["budget"] = dg.MetadataValue.json(details.pop("budget"))
-    meta.update({k: v for k, v in details.items() if v is not None})
+    if outcome.unchanged:
+        meta["unchanged"] = outcome.unchanged
+    if outcome.search is not None:
+        search = dataclasses.asdict(outcome.search)
+        meta["mlflow_run_url"] = _link(search.pop("mlflow_run_url"))
+        meta["budget"] = dg.MetadataValue.json(search.pop("budget"))
+        meta.update({k: v for k, v in search.items() if v is not None})
     return meta
 
 
@@ -71,7 +73,7 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
             recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
             dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=context.log.info,
         )
-        context.log.info(outcome.details.get("unchanged") or f"registered {outcome.model_uri} (alias candidate)")
+        context.log.info(outcome.unchanged or f"registered {outcome.model_uri} (alias candidate)")
         return dg.MaterializeResult(metadata=model_metadata(outcome), data_version=dg.DataVersion(outcome.inputs_digest))
 
     return model

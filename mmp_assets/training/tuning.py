@@ -7,7 +7,7 @@ content) differ from the latest version's; otherwise nothing is searched, logged
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mlflow
 
@@ -27,6 +27,23 @@ from mmp_resources.studies import StudyStorageResource
 from mmp_resources.tracking import MlflowResource
 
 
+@dataclass(frozen=True)
+class SearchSummary:
+    """What one search did, as the asset's metadata and `mmp tune` report it (in this order)."""
+
+    mlflow_run_url: str
+    mlflow_run_id: str
+    trials_complete: int
+    trials_pruned: int
+    trials_failed: int
+    trials_run_here: int
+    stopped_by: str
+    optimization_time_s: float
+    study_name: str
+    budget: dict
+    decision_threshold: float | None
+
+
 @dataclass
 class TuneOutcome:
     registered: bool
@@ -35,7 +52,8 @@ class TuneOutcome:
     inputs_digest: str
     best_score: float | None
     best_params: dict
-    details: dict = field(default_factory=dict)  # counts, limits, run link: shown as asset metadata
+    search: SearchSummary | None = None  # None when nothing was searched
+    unchanged: str | None = None  # why nothing was searched
 
 
 def _unchanged(latest: VersionTags, digest: str) -> TuneOutcome:
@@ -46,7 +64,7 @@ def _unchanged(latest: VersionTags, digest: str) -> TuneOutcome:
         inputs_digest=digest,
         best_score=latest.best_score,
         best_params=latest.best_params,
-        details={"unchanged": f"inputs {digest} match version {latest.version}; nothing tuned or registered"},
+        unchanged=f"inputs {digest} match version {latest.version}; nothing tuned or registered",
     )
 
 
@@ -95,17 +113,17 @@ def tune_model(
         inputs_digest=digest,
         best_score=result.best_value,
         best_params=result.best_params,
-        details={
-            "mlflow_run_url": mlflow_resource.run_url(experiment_id, run.info.run_id),
-            "mlflow_run_id": run.info.run_id,
-            "trials_complete": result.counts["complete"],
-            "trials_pruned": result.counts["pruned"],
-            "trials_failed": result.counts["failed"],
-            "trials_run_here": result.ran_here,
-            "stopped_by": result.stopped_by + (f" ({result.stopped_by_setting})" if result.stopped_by_setting else ""),
-            "optimization_time_s": round(result.elapsed_s, 2),
-            "study_name": result.study_name,
-            "budget": budget.as_metadata(),
-            "decision_threshold": result.threshold,
-        },
+        search=SearchSummary(
+            mlflow_run_url=mlflow_resource.run_url(experiment_id, run.info.run_id),
+            mlflow_run_id=run.info.run_id,
+            trials_complete=result.counts["complete"],
+            trials_pruned=result.counts["pruned"],
+            trials_failed=result.counts["failed"],
+            trials_run_here=result.ran_here,
+            stopped_by=result.stopped_by + (f" ({result.stopped_by_setting})" if result.stopped_by_setting else ""),
+            optimization_time_s=round(result.elapsed_s, 2),
+            study_name=result.study_name,
+            budget=budget.as_metadata(),
+            decision_threshold=result.threshold,
+        ),
     )

@@ -77,7 +77,7 @@ def test_first_materialization_registers_version_1_as_candidate_with_lineage(tun
     assert first.registered and first.version == "1" and first.model_uri == "models:/toy/1"
     version = version_for_alias(client, "toy", "candidate")
     assert str(version.version) == "1"
-    assert version.run_id == first.details["mlflow_run_id"]  # evaluation logs its report into this run
+    assert version.run_id == first.search.mlflow_run_id  # evaluation logs its report into this run
     tags = version.tags
     assert tags["mmp.training_set_version"] == "1" and tags["mmp.training_set_hash"] == ts.content_hash
     assert tags["mmp.dagster_run_id"] == "run-123" and tags["mmp.trainer"] == current_user()
@@ -90,7 +90,7 @@ def test_first_materialization_registers_version_1_as_candidate_with_lineage(tun
 
 def test_one_run_holds_the_whole_search(tuned):
     client, first = tuned["client"], tuned["first"]
-    run = client.get_run(first.details["mlflow_run_id"])
+    run = client.get_run(first.search.mlflow_run_id)
     assert run.data.tags["mmp.asset_key"] == "toy/model" and run.data.tags["mmp.dagster_run_id"] == "run-123"
     assert run.data.metrics["trials_complete"] + run.data.metrics["trials_pruned"] == 2
     assert run.data.metrics["best_score"] == pytest.approx(first.best_score)
@@ -99,13 +99,13 @@ def test_one_run_holds_the_whole_search(tuned):
     assert {"trials.json", "optimization_history.png", "search_space.json"} <= artifacts
     runs = client.search_runs([run.info.experiment_id])
     assert len(runs) == 1  # trials are a table, not runs
-    assert first.details["stopped_by"] == "n_trials (tuning.n_trials)"
+    assert first.search.stopped_by == "n_trials (tuning.n_trials)"
 
 
 def test_unchanged_inputs_register_nothing_and_say_so(tuned):
     again = tuned["tune"]()
     assert not again.registered and again.version == "1"
-    assert "match version 1" in again.details["unchanged"]
+    assert "match version 1" in again.unchanged
     assert len(tuned["client"].search_model_versions("name = 'toy'")) == 1
 
 
