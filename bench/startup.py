@@ -7,7 +7,9 @@ run alternately so both see the same machine load; `ratio` is mmp / bare, `extra
 
 - definitions, N recipes: `build_definitions()` in a generated project with N model recipes (the
   demo's CatBoost fraud and scikit-learn spend recipes under new names, alternately, plus the demo's
-  sources, views and prompt) vs `python -c "import dagster"`.
+  sources, views and prompt) vs `python -c "import dagster"`, and vs bare Dagster building a graph of
+  the same size (five `@asset`s per recipe with owners, kinds, tags, code versions, three checks and
+  two resources each): Dagster's own floor for that many assets.
 - `mmp --help`, `mmp <command> --help`: vs `python -c "import argparse"`.
 - read-only commands on a materialized demo (`--demo-dir`, where `mmp demo` ran; skipped if absent):
   `features list` vs the catalog query in bare DuckDB, `models list fraud` vs MLflow's client listing
@@ -15,7 +17,7 @@ run alternately so both see the same machine load; `ratio` is mmp / bare, `extra
   opening the Dagster instance and reading each asset's latest materialization.
 
 To measure another checkout's code with this script, put it first on the path:
-`PYTHONPATH=/path/to/checkout .venv/bin/python bench/startup.py` (see docs/decisions.md).
+`PYTHONPATH=/path/to/checkout .venv/bin/python bench/startup.py` (every subprocess inherits it).
 """
 
 from __future__ import annotations
@@ -34,6 +36,36 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["validate", "demo-data", "demo", "dev", "materialize", "features", "tune", "models", "prompts", "lineage",
             "plan", "audit", "services", "online", "serve"]
 BUILD = "from mmp_assets.definitions import build_definitions; build_definitions()"
+BARE_GRAPH = """import dagster as dg
+
+
+class Store(dg.ConfigurableResource):
+    project_dir: str
+
+
+class Tracker(dg.ConfigurableResource):
+    project_dir: str
+
+
+def recipe_assets(name):
+    made = []
+    for stage, upstream, check in (("training_set", None, "no_leakage"), ("model", "training_set", None),
+                                   ("evaluation", "model", "quality_gate"), ("predictions", "model", None), ("drift", "model", "drift")):
+        key = dg.AssetKey([name, stage])
+
+        @dg.asset(key=key, deps=[dg.AssetKey([name, upstream]) if upstream else dg.AssetKey(["features", "view"])],
+                  group_name=name, owners=["team:x"], kinds={{"duckdb"}}, tags={{"mmp/recipe": name}}, code_version="1",
+                  description=f"{{name}} {{stage}}.", check_specs=[dg.AssetCheckSpec(check, asset=key)] if check else None)
+        def _asset(context: dg.AssetExecutionContext, store: Store, tracker: Tracker) -> dg.MaterializeResult:
+            return dg.MaterializeResult()
+
+        made.append(_asset)
+    return made
+
+
+dg.Definitions(assets=[a for i in range({n}) for a in recipe_assets(f"model_{{i:03d}}")],
+               resources={{"store": Store(project_dir="."), "tracker": Tracker(project_dir=".")}})
+"""
 
 
 def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -74,8 +106,9 @@ def bench_definitions(counts: list[int], env: dict[str, str], repeats: int) -> N
         with tempfile.TemporaryDirectory() as tmp:
             project = generated_project(n, Path(tmp))
             local = env | {"MMP_PROJECT_DIR": str(project), "MMP_DATA_DIR": str(project / ".mmp")}
-            compare(f"definitions, {n} recipe(s)", [sys.executable, "-c", BUILD], [sys.executable, "-c", "import dagster"],
-                    local, project, repeats)
+            ours = [sys.executable, "-c", BUILD]
+            compare(f"definitions, {n} recipe(s)", ours, [sys.executable, "-c", "import dagster"], local, project, repeats)
+            compare(f"  vs the same graph in bare Dagster", ours, [sys.executable, "-c", BARE_GRAPH.format(n=n)], local, project, repeats)
 
 
 def bench_help(env: dict[str, str], repeats: int) -> None:
@@ -129,7 +162,7 @@ def main() -> None:
     import mmp_assets  # noqa: F401 - which checkout is measured, for the record
 
     print(f"code under test: {Path(mmp_assets.__file__).parent.parent}; python {sys.version.split()[0]}; "
-          f"{os.cpu_count()} CPUs; median of {args.repeats}")
+          f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; median of {args.repeats}")
     print(f"{'case':<34} {'mmp s':>8} {'bare s':>8} {'ratio':>7} {'extra s':>8}")
     bench_definitions([int(n) for n in args.recipes.split(",") if n], env, args.repeats)
     if not args.skip_help:
