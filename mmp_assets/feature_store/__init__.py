@@ -4,7 +4,7 @@ Names are imported on first use (PEP 562): the definitions import the asset fact
 neither DuckDB nor pandas until an asset runs.
 """
 
-from importlib import import_module
+from mmp_resources.lazy import lazy_exports
 
 _EXPORTS = {
     "SPLITS": "mmp_assets.feature_store.contracts",
@@ -21,8 +21,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mmp_assets.feature_store' has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
