@@ -1,10 +1,15 @@
-"""Estimators a recipe may name: any importable scikit-learn-style class, and the parameters it accepts."""
+"""Estimators a recipe may name: any importable scikit-learn-style class, its library, the parameters it accepts."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
 from functools import cache
+
+
+def estimator_kind(class_path: str) -> str:
+    """The library a model asset shows as its Dagster kind, read from the class path alone (no import)."""
+    return "catboost" if class_path.startswith("catboost.") else "sklearn"
 
 
 @cache

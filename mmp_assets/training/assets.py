@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from mmp_assets import keys
+from mmp_assets.catalog.estimators import estimator_kind
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.versions import model_code_version
@@ -43,7 +44,7 @@ def model_metadata(outcome) -> dict:
 
 
 def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
-    kind = "catboost" if recipe.model.class_path.startswith("catboost.") else "sklearn"
+    kind = estimator_kind(recipe.model.class_path)
 
     @dg.asset(
         key=keys.recipe_key(recipe.name, "model"),
