@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/startup.py [--repeats 5] [--recipes 1,100] [--demo-dir DIR] [--skip-help]
 
-Every figure is the median wall time of `--repeats` fresh processes, mmp and its bare counterpart
-run alternately so both see the same machine load; `ratio` is mmp / bare, `extra` is mmp - bare.
+Every figure is the median over `--repeats` fresh processes, mmp and its bare counterpart run
+alternately so both see the same machine load: wall seconds, `ratio` mmp / bare and `extra`
+mmp - bare, then the same for CPU seconds (user + system of the child), which a busy shared
+machine disturbs much less than wall time.
 
 - definitions, N recipes: `build_definitions()` in a generated project with N model recipes (the
   demo's CatBoost fraud and scikit-learn spend recipes under new names, alternately, plus the demo's
@@ -12,7 +14,8 @@ run alternately so both see the same machine load; `ratio` is mmp / bare, `extra
   two resources each): Dagster's own floor for that many assets.
 - `mmp --help`, `mmp <command> --help`: vs `python -c "import argparse"`.
 - read-only commands on a materialized demo (`--demo-dir`, where `mmp demo` ran; skipped if absent):
-  `features list` vs the catalog query in bare DuckDB, `models list fraud` vs MLflow's client listing
+  `features list` vs the catalog query in bare DuckDB (its kind bound as a parameter, as mmp binds
+  every value: DuckDB imports pandas on the first bound parameter), `models list fraud` vs MLflow's client listing
   the versions, `prompts list` vs MLflow's client listing prompts and their versions, `plan` vs
   opening the Dagster instance and reading each asset's latest materialization.
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -68,13 +72,19 @@ dg.Definitions(assets=[a for i in range({n}) for a in recipe_assets(f"model_{{i:
 """
 
 
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
-    started = time.perf_counter()
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of `argv` in a fresh process."""
+    cpu, started = _cpu(), time.perf_counter()
     done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     if done.returncode not in (0, 2):  # 2: argparse usage, `plan --detailed-exitcode`
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def compare(label: str, ours: list[str], bare: list[str], env: dict[str, str], cwd: Path, repeats: int) -> None:
@@ -82,8 +92,11 @@ def compare(label: str, ours: list[str], bare: list[str], env: dict[str, str], c
     for _ in range(repeats):
         mine.append(timed(ours, env, cwd))
         theirs.append(timed(bare, env, cwd))
-    m, b = statistics.median(mine), statistics.median(theirs)
-    print(f"{label:<34} {m:8.2f} {b:8.2f} {m / b:7.2f} {m - b:+8.2f}", flush=True)
+    cells = []
+    for i in (0, 1):
+        m, b = statistics.median(t[i] for t in mine), statistics.median(t[i] for t in theirs)
+        cells.append(f"{m:8.2f} {b:8.2f} {m / b:7.2f} {m - b:+8.2f}")
+    print(f"{label:<34} {'   '.join(cells)}", flush=True)
 
 
 def generated_project(n: int, into: Path) -> Path:
@@ -121,7 +134,7 @@ def bench_help(env: dict[str, str], repeats: int) -> None:
 BARE_FEATURES = """import duckdb
 with duckdb.connect({path!r}, read_only=True) as conn:
     conn.execute("SELECT c.name, c.version, c.owner, c.row_count FROM mmp_catalog c JOIN mmp_current p "
-                 "ON c.kind = p.kind AND c.name = p.name AND c.version = p.version WHERE c.kind = 'view'").fetchall()"""
+                 "ON c.kind = p.kind AND c.name = p.name AND c.version = p.version WHERE c.kind = $kind", {{"kind": "view"}}).fetchall()"""
 BARE_MODELS = """from mlflow import MlflowClient
 client = MlflowClient(tracking_uri={uri!r}, registry_uri={uri!r})
 client.get_registered_model("fraud").aliases
@@ -163,7 +176,8 @@ def main() -> None:
 
     print(f"code under test: {Path(mmp_assets.__file__).parent.parent}; python {sys.version.split()[0]}; "
           f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; median of {args.repeats}")
-    print(f"{'case':<34} {'mmp s':>8} {'bare s':>8} {'ratio':>7} {'extra s':>8}")
+    print(f"{'case':<34} {'mmp s':>8} {'bare s':>8} {'ratio':>7} {'extra s':>8}   "
+          f"{'mmp cpu':>8} {'bare cpu':>8} {'ratio':>7} {'extra':>8}")
     bench_definitions([int(n) for n in args.recipes.split(",") if n], env, args.repeats)
     if not args.skip_help:
         bench_help(env, args.repeats)

@@ -38,7 +38,9 @@ def model_facts(client: MlflowClient, found) -> dict:
         "name": found.name, "version": int(found.version), "aliases": sorted(aliases), "source": found.source,
         "run_id": found.run_id, "created_at": _when(found.creation_timestamp), "status": found.status,
         "trainer": claims.trainer, "code_version": recorded.code_version,
-        "training_set_version": recorded.training_set_version, "training_set_hash": recorded.training_set_hash,
+        # text, as reports written before the typed reader carried it
+        "training_set_version": None if recorded.training_set_version is None else str(recorded.training_set_version),
+        "training_set_hash": recorded.training_set_hash,
         "pinned_views": recorded.pinned_views, "dagster_run_id": recorded.dagster_run_id, "inputs_digest": recorded.inputs_digest,
         "gate": claims.gate, "gate_message": claims.gate_message, "approved_by": claims.approved_by, "approved_at": claims.approved_at,
     }

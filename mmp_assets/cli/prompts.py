@@ -56,8 +56,8 @@ def _names(registry: PromptRegistry) -> list[str]:
 def _list(args: argparse.Namespace) -> int:
     registry, _ = _stores()
     for name in _names(registry):
-        versions = registry.versions(name)
-        aliases = ", ".join(f"{a}=v{v}" for a, v in sorted(registry.aliases(name).items()))
+        versions = registry.versions(name)  # read once: aliases come with each version
+        aliases = ", ".join(f"{a}=v{v}" for a, v in sorted((a, v.version) for v in versions for a in v.aliases))
         verdicts = " ".join(f"v{v.version}:{v.verdict}" for v in versions)
         print(f"{name}  [{aliases or 'no aliases'}]  {verdicts}")
     return 0
