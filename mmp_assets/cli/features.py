@@ -5,6 +5,12 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # DuckDB and the catalog load when a command reads it, not when `mmp --help` builds the parser
+    import duckdb
+
+    from mmp_assets.feature_store.catalog import CatalogEntry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,9 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     docs.set_defaults(func=_docs)
 
 
-def _open():
-    """(a read-only connection, the project root); an in-memory connection when nothing was materialized
-    yet, so no file is created."""
+def _open() -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """A read-only connection (an in-memory one when nothing was materialized yet, so no file is created)."""
     import duckdb
 
     from mmp_resources import load_config, project_root
@@ -37,8 +42,7 @@ def _open():
         raise SystemExit(f"mmp features: {path} is busy (a run is writing to it?); retry when it is done. ({str(exc).splitlines()[0]})") from None
 
 
-def _current(conn) -> tuple[dict, dict[str, int]]:
-    """The current catalog entry of every view, and how many live versions each has."""
+def _current(conn) -> tuple[dict[str, CatalogEntry], dict[str, int]]:
     from mmp_assets.feature_store import catalog
 
     every = catalog.entries(conn, "view")

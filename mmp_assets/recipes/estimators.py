@@ -87,8 +87,12 @@ def _read(cache_file: Path | None) -> dict[str, list[list[str]]]:
 
 
 def _write(cache_file: Path, entries: dict[str, list[list[str]]]) -> None:
-    """Written whole to a temporary file and renamed, so a reader never sees half a cache."""
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    """Written whole to a temporary file and renamed, so a reader never sees half a cache; a data dir that
+    cannot be written costs the next run the check again, nothing more."""
     partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.partial")
-    partial.write_text(json.dumps(entries, sort_keys=True, indent=1), encoding="utf-8")
-    os.replace(partial, cache_file)
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(entries, sort_keys=True, indent=1), encoding="utf-8")
+        os.replace(partial, cache_file)
+    except OSError:
+        partial.unlink(missing_ok=True)
