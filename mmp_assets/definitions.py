@@ -21,6 +21,7 @@ def build_definitions() -> dg.Definitions:
     for problem in recipes.problems:
         log.warning("mmp: %s", problem)
     assets = build_recipe_assets(recipes, config, root) + problem_specs(recipes.problems)
+    from mmp_assets.audit.job import build_audit_job
     from mmp_assets.automation import build_automation
 
     sensors, schedules, jobs = build_automation(recipes, config, root)
@@ -28,7 +29,7 @@ def build_definitions() -> dg.Definitions:
         assets=assets,
         sensors=sensors,
         schedules=schedules,
-        jobs=jobs,
+        jobs=[*jobs, build_audit_job()],
         resources=build_resources(config, root),
         metadata={"mmp/env": config.env, "mmp/recipe_problems": len(recipes.problems)},
     )

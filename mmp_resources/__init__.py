@@ -4,7 +4,7 @@ Names are imported on first use (PEP 562), so `import mmp_resources` does not pu
 Optuna or DuckDB for a command that only needs the config loader.
 """
 
-from importlib import import_module
+from mmp_resources.lazy import lazy_exports
 
 _EXPORTS = {
     "FeatureStoreResource": "mmp_resources.feature_store",
@@ -22,8 +22,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mmp_resources' has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import duckdb
-from dagster_duckdb import DuckDBResource
+from typing import TYPE_CHECKING
 
 from mmp_resources.base import PlatformResource
+
+if TYPE_CHECKING:  # DuckDB loads when a run first connects, not when the definitions load
+    import duckdb
 
 
 class FeatureStoreResource(PlatformResource):
@@ -22,6 +23,8 @@ class FeatureStoreResource(PlatformResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the store; dagster-duckdb retries while another process holds the lock."""
+        from dagster_duckdb import DuckDBResource
+
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with DuckDBResource(database=self.database).get_connection() as conn:
             yield conn

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import optuna
-from optuna.storages import JournalStorage, RDBStorage
-from optuna.storages.journal import JournalFileBackend
+from typing import TYPE_CHECKING
 
 from mmp_resources.base import PlatformResource
+
+if TYPE_CHECKING:  # Optuna loads when a search asks for its storage, not when the definitions load
+    import optuna
 
 
 class StudyStorageResource(PlatformResource):
@@ -21,6 +21,9 @@ class StudyStorageResource(PlatformResource):
 
     def storage(self) -> optuna.storages.BaseStorage | None:
         """None means in-memory (Optuna's default)."""
+        from optuna.storages import JournalStorage, RDBStorage
+        from optuna.storages.journal import JournalFileBackend
+
         url = self.config.optuna_storage
         if url == "memory":
             return None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import mlflow
-from mlflow.tracking import MlflowClient
-
 from mmp_resources.base import PlatformResource
+from mmp_resources.mlflow_stores import activate, mlflow_client
+
+if TYPE_CHECKING:  # MLflow loads when a run first asks for a client, not when the definitions load
+    from mlflow.tracking import MlflowClient
 
 
 class MlflowResource(PlatformResource):
@@ -16,15 +17,10 @@ class MlflowResource(PlatformResource):
 
     def activate(self) -> None:
         """Make this environment's stores the process-wide MLflow defaults."""
-        cfg = self.config
-        if cfg.tracking_uri.startswith("sqlite:///"):
-            Path(cfg.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        mlflow.set_tracking_uri(cfg.tracking_uri)
-        mlflow.set_registry_uri(cfg.registry_uri)
+        activate(self.config)
 
     def client(self) -> MlflowClient:
-        self.activate()
-        return MlflowClient(tracking_uri=self.config.tracking_uri, registry_uri=self.config.registry_uri)
+        return mlflow_client(self.config)
 
     def experiment_id(self, name: str) -> str:
         """The id of experiment `<prefix>/<name>`, created with the configured artifact root if new."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pytest
 
@@ -22,3 +24,26 @@ def test_help_lists_every_command(capsys) -> None:
     out = capsys.readouterr().out
     for command in ("validate", "demo", "materialize", "features", "tune", "models", "prompts", "lineage", "plan", "audit", "serve"):
         assert f"    {command}" in out, command
+
+
+HELP_PROBE = """import sys
+from mmp_assets.cli.main import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+loaded = {{m.split(".")[0] for m in sys.modules if not m.startswith("_")}} - set(sys.stdlib_module_names)
+loaded |= {{m for m in sys.modules if m.startswith("mmp_") and not m.startswith("mmp_assets.cli")}}
+print(" ".join(sorted(loaded - {{"mmp_assets"}})), file=sys.stderr)"""
+
+
+@pytest.mark.parametrize("argv", [["--help"]] + [[command, "--help"] for command in
+                                                ("validate", "demo", "materialize", "features", "tune", "models", "prompts",
+                                                 "lineage", "plan", "audit", "services", "online", "serve")])
+def test_help_imports_nothing_but_the_command_modules(argv: list[str]) -> None:
+    """`mmp --help` and every `mmp <command> --help` build the parser from the light command modules alone:
+    no Dagster, pydantic, recipe formats or mmp_resources, so they answer at once."""
+    done = subprocess.run([sys.executable, "-c", HELP_PROBE.format(argv=argv)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "usage: mmp" in done.stdout
+    assert done.stderr.strip() == "", f"mmp {' '.join(argv)} imported: {done.stderr.strip()}"

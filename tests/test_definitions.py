@@ -69,6 +69,34 @@ def test_loading_reads_no_data_and_contacts_no_server(project: Path) -> None:
     assert not (data_dir / "mlflow.db").exists()
 
 
+HEAVY = ("mlflow", "optuna", "catboost", "sklearn", "shap", "evidently", "xgboost", "lightgbm")
+
+
+def test_loading_imports_no_heavy_library(project: Path) -> None:
+    """Loading reads YAML: the libraries that train, track and explain load when an asset runs."""
+    probe = ("import sys; from mmp_assets.definitions import build_definitions; build_definitions(); "
+             f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [], f"imported while loading the definitions: {done.stdout.strip()}"
+
+
+def test_a_broken_estimator_is_reported_when_its_model_runs_before_any_tuning(project: Path) -> None:
+    """The definitions no longer import the estimator; the model asset checks it first and fails with one line."""
+    path = project / "recipes" / "fraud.yaml"
+    path.write_text(path.read_text().replace("verbose: 0", "verbsoe: 0"))
+    defs = build_definitions()
+    assert "fraud/model" in _keys(defs)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(list(defs.assets), resources=defs.resources, instance=instance,
+                                selection="fraud/model", raise_on_error=False)
+    failure = result.get_step_failure_events()[0].event_specific_data.error
+    assert failure.message.strip().splitlines()[0].endswith(
+        "recipes/fraud.yaml: model.params.verbsoe: catboost.CatBoostClassifier has no parameter 'verbsoe'; "
+        "see its documentation for the allowed ones"), failure.message
+    assert not (project / ".mmp" / "mmp.duckdb").exists()  # failed before the training set was read
+
+
 def _code_versions(defs: dg.Definitions) -> dict[str, str]:
     graph = defs.resolve_asset_graph()
     return {k.to_user_string(): graph.get(k).code_version for k in graph.get_all_asset_keys()}

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from mmp_assets.cli.demo import use_instance_home
+from mmp_assets.cli.instance import use_instance_home
 from mmp_assets.cli.materialize import materialize_selection
 from mmp_assets.demo import write_demo_data
 from mmp_resources import load_config

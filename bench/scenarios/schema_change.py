@@ -42,7 +42,7 @@ def main() -> int:
     import pandas as pd
 
     from mmp_assets.audit.lineage import audit_model_version
-    from mmp_assets.cli.demo import use_instance_home
+    from mmp_assets.cli.instance import use_instance_home
     from mmp_assets.definitions import build_definitions
     from mmp_assets.demo import write_demo_data
     from mmp_assets.recipes import load_recipes

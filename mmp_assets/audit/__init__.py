@@ -1,5 +1,4 @@
-"""Audit: the hash-chained lifecycle log and the lineage audit of model versions."""
+"""Audit: the lineage audit of model versions, `mmp plan` and `mmp lineage impact`.
 
-from mmp_assets.audit.log import AuditLog, Refused, current_user, same_identity
-
-__all__ = ["AuditLog", "Refused", "current_user", "same_identity"]
+The hash-chained lifecycle log they read is `mmp_resources.audit_log`, below every stage that writes it.
+"""

@@ -20,9 +20,9 @@ from mmp_assets.audit.lineage_registry import model_facts, resolve_version
 from mmp_assets.audit.lineage_registry import run_facts as mlflow_run_facts
 from mmp_assets.audit.lineage_report import LineageReport
 from mmp_assets.audit.lineage_store import source_rows, verify_stored
-from mmp_assets.audit.log import AuditLog
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.common import digest
+from mmp_resources.audit_log import AuditLog
 from mmp_resources.feature_store import FeatureStoreResource
 from mmp_resources.tracking import MlflowResource
 

@@ -7,9 +7,10 @@ import dagster as dg
 from mmp_assets import keys
 from mmp_assets.audit.lineage_dagster import evaluation_of
 from mmp_assets.audit.lineage_report import LineageReport
-from mmp_assets.audit.log import AuditLog
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.versions import model_code_version, view_code_version
+from mmp_assets.tags import CHAMPION
+from mmp_resources.audit_log import AuditLog
 
 
 def check_code_versions(report: LineageReport, recipes: RecipeSet) -> None:
@@ -62,7 +63,7 @@ def check_approvals(report: LineageReport, audit: AuditLog) -> None:
     if not broken:
         report.add("audit log chain", "audit log", "ok", f"{len(audit.entries())} entries, hash chain intact")
     approvals = [e for e in report.approvals if e["action"] == "approve"]
-    if "champion" in report.model.get("aliases", []):
+    if CHAMPION in report.model.get("aliases", []):
         if not approvals:
             report.add("approval", subject, "missing", "champion without an approval in the audit log")
         else:

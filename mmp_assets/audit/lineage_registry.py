@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-TAG = "mmp."
-GATE_TAGS = ("gate", "mmp.gate")
+from mmp_assets import tags as tag
+from mmp_assets.tags import VersionTags
 
 
 def _when(ms: int | None) -> str | None:
@@ -22,8 +21,8 @@ def resolve_version(client: MlflowClient, name: str, version: int | None) -> tup
         if version is not None:
             return client.get_model_version(name, str(version)), "requested"
         aliases = client.get_registered_model(name).aliases
-        if "champion" in aliases:
-            return client.get_model_version(name, str(aliases["champion"])), "champion"
+        if tag.CHAMPION in aliases:
+            return client.get_model_version(name, str(aliases[tag.CHAMPION])), tag.CHAMPION
         versions = client.search_model_versions(f"name = '{name}'")
     except MlflowException:
         return None, "not registered"
@@ -32,17 +31,18 @@ def resolve_version(client: MlflowClient, name: str, version: int | None) -> tup
 
 
 def model_facts(client: MlflowClient, found) -> dict:
-    tags = dict(found.tags)
+    recorded = VersionTags.of(found)
+    claims = recorded.claims
     aliases = [a for a, v in client.get_registered_model(found.name).aliases.items() if str(v) == str(found.version)]
     return {
         "name": found.name, "version": int(found.version), "aliases": sorted(aliases), "source": found.source,
         "run_id": found.run_id, "created_at": _when(found.creation_timestamp), "status": found.status,
-        "trainer": tags.get(f"{TAG}trainer"), "code_version": tags.get(f"{TAG}code_version"),
-        "training_set_version": tags.get(f"{TAG}training_set_version"), "training_set_hash": tags.get(f"{TAG}training_set_hash"),
-        "pinned_views": json.loads(tags[f"{TAG}pinned_views"]) if f"{TAG}pinned_views" in tags else None,
-        "dagster_run_id": tags.get(f"{TAG}dagster_run_id"), "inputs_digest": tags.get(f"{TAG}inputs_digest"),
-        "gate": next((tags[t] for t in GATE_TAGS if t in tags), None), "gate_message": tags.get(f"{TAG}gate_message"),
-        "approved_by": tags.get(f"{TAG}approved_by"), "approved_at": tags.get(f"{TAG}approved_at"),
+        "trainer": claims.trainer, "code_version": recorded.code_version,
+        # text, as reports written before the typed reader carried it
+        "training_set_version": None if recorded.training_set_version is None else str(recorded.training_set_version),
+        "training_set_hash": recorded.training_set_hash,
+        "pinned_views": recorded.pinned_views, "dagster_run_id": recorded.dagster_run_id, "inputs_digest": recorded.inputs_digest,
+        "gate": claims.gate, "gate_message": claims.gate_message, "approved_by": claims.approved_by, "approved_at": claims.approved_at,
     }
 
 
@@ -53,10 +53,10 @@ def run_facts(client: MlflowClient, run_id: str | None) -> dict | None:
         run = client.get_run(run_id)
     except MlflowException:
         return None
-    tags = run.data.tags
+    tags = run.data.tags  # the tuning run carries the version's lineage tags
     return {
         "run_id": run_id, "experiment_id": run.info.experiment_id, "status": run.info.status,
-        "started_at": _when(run.info.start_time), "user": tags.get("mlflow.user"),
-        "dagster_run_id": tags.get(f"{TAG}dagster_run_id"), "training_set_hash": tags.get(f"{TAG}training_set_hash"),
-        "code_version": tags.get(f"{TAG}code_version"), "metrics": dict(sorted(run.data.metrics.items())),
+        "started_at": _when(run.info.start_time), "user": tags.get(tag.MLFLOW_USER),
+        "dagster_run_id": tags.get(tag.DAGSTER_RUN_ID), "training_set_hash": tags.get(tag.TRAINING_SET_HASH),
+        "code_version": tags.get(tag.CODE_VERSION), "metrics": dict(sorted(run.data.metrics.items())),
     }

@@ -16,7 +16,6 @@ def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> 
     from mmp_assets.automation.drift_sensor import build_drift_retrain_sensor
     from mmp_assets.automation.failure_sensor import build_run_failure_alert_sensor
     from mmp_assets.automation.schema_sensor import build_schema_change_sensor
-    from mmp_assets.audit.job import build_audit_job
 
     observe_sources = dg.define_asset_job(
         "observe_sources",
@@ -44,4 +43,4 @@ def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> 
         build_drift_retrain_sensor(recipes, config),
         build_run_failure_alert_sensor(config),
     ]
-    return sensors, [schedule], [observe_sources, build_audit_job()]
+    return sensors, [schedule], [observe_sources]

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from mmp_assets.feature_store.pit import spine_columns
-from mmp_assets.feature_store.views import view_sources, view_template
+from mmp_assets.feature_store.reads import view_sources, view_template
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 

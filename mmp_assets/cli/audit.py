@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from mmp_assets.audit import AuditLog
-from mmp_resources import load_config, project_root
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help="the shared lifecycle audit log")
@@ -19,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from mmp_resources import load_config, project_root
+    from mmp_resources.audit_log import AuditLog
+
     log = AuditLog(args.log) if args.log else AuditLog.for_data_dir(load_config(project_root()).data_dir)
     if not log.path.exists():
         print(f"{log.path}: no audit log yet (nothing recorded)")

@@ -6,10 +6,7 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-from mmp_assets.cli.validate import collect_problems
-from mmp_resources import load_config, project_root
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,17 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     dev.set_defaults(func=run_dev)
 
 
-def use_instance_home(root: Path) -> Path:
-    """Point DAGSTER_HOME at the active environment's generated instance, so history persists."""
-    from mmp_resources.instance import ensure_instance_home
-
-    home = ensure_instance_home(load_config(root), root)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
-
-
 def run_demo_data(args: argparse.Namespace) -> int:
     from mmp_assets.demo import write_demo_data
+    from mmp_resources import project_root
 
     started = time.perf_counter()
     paths = write_demo_data(project_root(), force=args.force)
@@ -45,6 +34,11 @@ def run_demo_data(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from mmp_assets.cli.instance import use_instance_home
+    from mmp_assets.cli.materialize import materialize_selection
+    from mmp_assets.cli.validate import collect_problems
+    from mmp_resources import project_root
+
     root = project_root()
     run_demo_data(argparse.Namespace(force=False))
     problems, _ = collect_problems()
@@ -54,12 +48,13 @@ def run_demo(args: argparse.Namespace) -> int:
         return 1
     home = use_instance_home(root)
     print(f"Dagster instance: {home}")
-    from mmp_assets.cli.materialize import materialize_selection
-
     return materialize_selection(args.select)
 
 
 def run_dev(args: argparse.Namespace) -> int:
+    from mmp_assets.cli.instance import use_instance_home
+    from mmp_resources import project_root
+
     root = project_root()
     use_instance_home(root)
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(root / "workspace.yaml"), "-p", str(args.port)]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # DuckDB and the catalog load when a command reads it, not when `mmp --help` builds the parser
+    import duckdb
 
-from mmp_assets.feature_store import catalog
-from mmp_assets.feature_store.catalog_report import list_table, markdown, show_card
-from mmp_assets.recipes import load_recipes
-from mmp_resources import load_config, project_root
+    from mmp_assets.feature_store.catalog import CatalogEntry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _open() -> tuple[duckdb.DuckDBPyConnection, Path]:
     """A read-only connection (an in-memory one when nothing was materialized yet, so no file is created)."""
+    import duckdb
+
+    from mmp_resources import load_config, project_root
+
     root = project_root()
     path = Path(load_config(root).duckdb_path)
     if not path.is_file():
@@ -39,7 +42,9 @@ def _open() -> tuple[duckdb.DuckDBPyConnection, Path]:
         raise SystemExit(f"mmp features: {path} is busy (a run is writing to it?); retry when it is done. ({str(exc).splitlines()[0]})") from None
 
 
-def _current(conn) -> tuple[dict[str, catalog.CatalogEntry], dict[str, int]]:
+def _current(conn) -> tuple[dict[str, CatalogEntry], dict[str, int]]:
+    from mmp_assets.feature_store import catalog
+
     every = catalog.entries(conn, "view")
     counts = Counter(e.name for e in every if e.retired_at is None)
     current = {}
@@ -50,6 +55,9 @@ def _current(conn) -> tuple[dict[str, catalog.CatalogEntry], dict[str, int]]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from mmp_assets.feature_store.catalog_report import list_table
+    from mmp_assets.recipes import load_recipes
+
     conn, root = _open()
     with conn:
         print(list_table(*_current(conn), load_recipes(root)))
@@ -57,6 +65,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from mmp_assets.feature_store import catalog
+    from mmp_assets.feature_store.catalog_report import show_card
+
     conn, _ = _open()
     with conn:
         entry = catalog.find_entry(conn, "view", args.view, args.version)
@@ -73,6 +84,9 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from mmp_assets.feature_store.catalog_report import markdown
+    from mmp_assets.recipes import load_recipes
+
     conn, root = _open()
     with conn:
         text = markdown(*_current(conn), load_recipes(root))

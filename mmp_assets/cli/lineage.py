@@ -29,7 +29,7 @@ def run_audit(args: argparse.Namespace) -> int:
 
     from mmp_assets.audit.lineage import audit_model_version
     from mmp_assets.audit.lineage_render import to_json, to_markdown
-    from mmp_assets.cli.demo import use_instance_home
+    from mmp_assets.cli.instance import use_instance_home
     from mmp_assets.recipes import load_recipes
     from mmp_resources import build_resources, load_config, project_root
 

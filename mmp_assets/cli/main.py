@@ -1,13 +1,14 @@
-"""`mmp <command>`: each command group lives in its own module with a `register(subparsers)`."""
+"""`mmp <command>`: each command group lives in its own module with a `register(subparsers)`.
+
+Building the parser imports only those modules, which import nothing at their top but argparse:
+each handler imports what its command uses when it runs, so `mmp --help` starts instantly.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
-
-from mmp_assets.audit.log import Refused
-from mmp_resources.errors import MmpValidationError
 
 # command modules, in the order `mmp --help` lists them; each defines register(subparsers)
 COMMAND_MODULES = [
@@ -48,13 +49,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except MmpValidationError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    except Refused as exc:  # a governance refusal is an answer, not a crash: one line, exit 1
-        print(f"refused: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        from mmp_resources.audit_log import Refused
+        from mmp_resources.errors import MmpValidationError
+
+        if isinstance(exc, MmpValidationError):
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            return 1
+        if isinstance(exc, Refused):  # a governance refusal is an answer, not a crash: one line, exit 1
+            print(f"refused: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
-import dagster as dg
-
+if TYPE_CHECKING:  # Dagster loads when a selection runs, not when `mmp --help` builds the parser
+    import dagster as dg
 
 # Dagster's console logger prints every engine event at DEBUG; the UI keeps the full log anyway.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -17,6 +18,8 @@ def materialize_selection(
 ) -> int:
     """Run the selected assets (and their checks) as one Dagster run; print one line per step. Exit code.
     `params` go to every selected asset that takes template values; `partition` picks a partition."""
+    import dagster as dg
+
     from mmp_assets.definitions import build_definitions
 
     defs = build_definitions()
@@ -65,6 +68,8 @@ def run_params_config(defs: dg.Definitions, keys: list[dg.AssetKey], params: dic
 
 
 def _print_steps(result) -> None:
+    import dagster as dg
+
     for event in result.all_events:
         if event.event_type_value in {"STEP_SUCCESS", "STEP_FAILURE"}:
             mark = "ok  " if event.event_type_value == "STEP_SUCCESS" else "FAIL"
@@ -97,6 +102,8 @@ def _error_text(error) -> str:
 def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
     """(sources to observe, assets to materialize). The sources are those selected plus every one
     upstream of a selected asset: `*` in Dagster's syntax leaves observable sources out."""
+    import dagster as dg
+
     graph = defs.resolve_asset_graph()
     keys = [k for k in dg.AssetSelection.from_string(selection).resolve(graph) if graph.get(k).is_executable]
     materialize = sorted(k for k in keys if graph.get(k).is_materializable)
@@ -120,7 +127,7 @@ def register(sub) -> None:
 
 
 def _run(selection: str, raw_params: list[str], partition: str | None) -> int:
-    from mmp_assets.cli.demo import use_instance_home
+    from mmp_assets.cli.instance import use_instance_home
     from mmp_assets.cli.run_params import check_params_used, parse_params
     from mmp_assets.recipes import load_recipes
     from mmp_resources import project_root

@@ -1,4 +1,4 @@
-"""`mmp models list|promote|rollback`: thin wrappers over mmp_assets.evaluation.lifecycle."""
+"""`mmp models list|promote|rollback`: thin wrappers over mmp_assets.registry."""
 
 from __future__ import annotations
 
@@ -25,21 +25,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _stores():
-    # imported here so `mmp --help` does not pay for MLflow
-    from mmp_assets.audit import AuditLog
+    # imported here so `mmp --help` pays for neither MLflow nor Dagster (not needed for a client)
     from mmp_resources import load_config, project_root
-    from mmp_resources.tracking import MlflowResource
+    from mmp_resources.audit_log import AuditLog
+    from mmp_resources.mlflow_stores import mlflow_client
 
-    root = project_root()
-    config = load_config(root)
-    client = MlflowResource(project_dir=str(root), env=config.env).client()
-    return client, AuditLog.for_data_dir(config.data_dir)
+    config = load_config(project_root())
+    return mlflow_client(config), AuditLog.for_data_dir(config.data_dir)
 
 
 def _list(args: argparse.Namespace) -> int:
     from mlflow.exceptions import MlflowException
 
-    from mmp_assets.evaluation.lifecycle import versions
+    from mmp_assets.registry.versions import versions
 
     client, _ = _stores()
     try:
@@ -49,26 +47,25 @@ def _list(args: argparse.Namespace) -> int:
         return 1
     print(f"{'version':>7}  {'aliases':<28} {'gate':<14} {'trainer':<20} approved")
     for r in rows:
-        approved = f"{r['approved_by']} at {r['approved_at']}: {r['reason']}" if r["approved_by"] else "-"
-        print(f"{r['version']:>7}  {','.join(r['aliases']) or '-':<28} {r['gate']:<14} {r['trainer']:<20} {approved}")
+        approved = f"{r.approved_by} at {r.approved_at}: {r.reason}" if r.approved_by else "-"
+        print(f"{r.version:>7}  {','.join(r.aliases) or '-':<28} {r.gate:<14} {r.trainer:<20} {approved}")
     return 0
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from mmp_assets.evaluation.lifecycle import promote
+    from mmp_assets.registry.lifecycle import promote
 
     client, audit = _stores()
-    entry = promote(client, audit, args.recipe, args.version, approver=args.approver, reason=args.reason)
-    details = entry["details"]
-    before = f"v{details['from_version']}" if details["from_version"] else "(none)"
-    print(f"{args.recipe}: champion {before} -> v{details['to_version']} (approved by {args.approver})")
+    moved = promote(client, audit, args.recipe, args.version, approver=args.approver, reason=args.reason)
+    before = f"v{moved.from_version}" if moved.from_version else "(none)"
+    print(f"{args.recipe}: champion {before} -> v{moved.to_version} (approved by {args.approver})")
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from mmp_assets.evaluation.lifecycle import rollback
+    from mmp_assets.registry.lifecycle import rollback
 
     client, audit = _stores()
-    entry = rollback(client, audit, args.recipe, reason=args.reason)
-    print(f"{args.recipe}: champion v{entry['details']['from_version']} -> v{entry['details']['to_version']}")
+    moved = rollback(client, audit, args.recipe, reason=args.reason)
+    print(f"{args.recipe}: champion v{moved.from_version} -> v{moved.to_version}")
     return 0

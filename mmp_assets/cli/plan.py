@@ -31,7 +31,7 @@ def run_plan(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from mmp_assets.audit.plan import plan, plan_dicts
-    from mmp_assets.cli.demo import use_instance_home
+    from mmp_assets.cli.instance import use_instance_home
     from mmp_assets.definitions import build_definitions
     from mmp_resources import project_root
 

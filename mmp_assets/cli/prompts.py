@@ -5,14 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
-from mmp_resources import load_config, project_root
-
 if TYPE_CHECKING:  # the prompt modules pull in MLflow: imported when a command runs, not for --help
-    from mmp_assets.audit import AuditLog
     from mmp_assets.prompts.registry import PromptRegistry
+    from mmp_resources.audit_log import AuditLog
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,14 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _stores() -> tuple[PromptRegistry, AuditLog]:
-    from mmp_assets.audit import AuditLog
     from mmp_assets.prompts.registry import PromptRegistry
-    from mmp_resources.tracking import MlflowResource
+    from mmp_resources import load_config, project_root
+    from mmp_resources.audit_log import AuditLog
+    from mmp_resources.mlflow_stores import mlflow_client
 
-    root = project_root()
-    config = load_config(root)
-    client = MlflowResource(project_dir=str(root), env=config.env).client()
-    return PromptRegistry(client), AuditLog.for_data_dir(config.data_dir)
+    config = load_config(project_root())
+    return PromptRegistry(mlflow_client(config)), AuditLog.for_data_dir(config.data_dir)
 
 
 def _names(registry: PromptRegistry) -> list[str]:
@@ -60,8 +56,8 @@ def _names(registry: PromptRegistry) -> list[str]:
 def _list(args: argparse.Namespace) -> int:
     registry, _ = _stores()
     for name in _names(registry):
-        versions = registry.versions(name)
-        aliases = ", ".join(f"{a}=v{v}" for a, v in sorted(registry.aliases(name).items()))
+        versions = registry.versions(name)  # read once: aliases come with each version
+        aliases = ", ".join(f"{a}=v{v}" for a, v in sorted((a, v.version) for v in versions for a in v.aliases))
         verdicts = " ".join(f"v{v.version}:{v.verdict}" for v in versions)
         print(f"{name}  [{aliases or 'no aliases'}]  {verdicts}")
     return 0
@@ -102,10 +98,11 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _approve(args: argparse.Namespace) -> int:
     from mmp_assets.prompts.governance import approve
+    from mmp_assets.tags import APPROVED_BY
 
     registry, audit = _stores()
     approved = approve(registry, audit, args.name, args.version, args.approver)
-    print(f"{args.name} v{approved.version} is now production (approved by {approved.tags.get('mmp.approved_by')})")
+    print(f"{args.name} v{approved.version} is now production (approved by {approved.tags.get(APPROVED_BY)})")
     return 0
 
 

@@ -21,11 +21,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mmp_assets.serving.build import build_serving_app
+    from mmp_assets.tags import CANDIDATE, CHAMPION
     from mmp_resources import load_config, project_root
 
     root = project_root()
     config = load_config(root)
-    aliases = (args.alias,) if args.alias else ("champion", "candidate")
+    aliases = (args.alias,) if args.alias else (CHAMPION, CANDIDATE)
     try:
         app, served = build_serving_app(root, args.recipe, config.env, aliases)
     except LookupError as exc:

@@ -6,12 +6,6 @@ import argparse
 import json
 import sys
 
-from mmp_resources import OnlineStoreResource, load_config, project_root
-from mmp_resources.instance import ensure_instance_home
-from mmp_resources.online_store import OnlineStoreNotConfigured
-from mmp_resources.postgres import database_exists, ensure_databases, postgres_urls, safe_url
-from mmp_resources.services import MlflowServer
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     services = subparsers.add_parser("services", help="start, stop or inspect the dev services (MLflow server, databases)")
@@ -31,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from mmp_resources import load_config, project_root
+    from mmp_resources.instance import ensure_instance_home
+    from mmp_resources.postgres import ensure_databases, safe_url
+    from mmp_resources.services import MlflowServer
+
     root = project_root()
     config = load_config(root)
     created = ensure_databases(config)
@@ -47,12 +46,19 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
+    from mmp_resources import load_config, project_root
+    from mmp_resources.services import MlflowServer
+
     config = load_config(project_root())
     print(f"mlflow: {MlflowServer(config).stop()}")
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
+    from mmp_resources import OnlineStoreResource, load_config, project_root
+    from mmp_resources.postgres import database_exists, postgres_urls, safe_url
+    from mmp_resources.services import MlflowServer
+
     config = load_config(project_root())
     ok = True
     print(f"env: {config.env}")
@@ -82,6 +88,8 @@ def _status(args: argparse.Namespace) -> int:
 def _online_get(args: argparse.Namespace) -> int:
     from mmp_assets.online.read import current_version, get_latest
     from mmp_assets.recipes import load_recipes
+    from mmp_resources import OnlineStoreResource, load_config, project_root
+    from mmp_resources.online_store import OnlineStoreNotConfigured
 
     root = project_root()
     config = load_config(root)

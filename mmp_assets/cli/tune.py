@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from mmp_resources.errors import MmpValidationError, Problem
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("tune", help="tune a recipe's model outside Dagster, or join its study as a worker")
@@ -23,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _recipe(recipes, name: str):
+    from mmp_resources.errors import MmpValidationError, Problem
+
     if name in recipes.models:
         return recipes.models[name]
     own = [p for p in recipes.problems if p.file.endswith(f"{name}.yaml")]
@@ -32,14 +32,20 @@ def _recipe(recipes, name: str):
 def run_tune(args: argparse.Namespace) -> int:
     from mmp_assets.feature_store import load_training_set
     from mmp_assets.feature_store.partitions import newest_partition_version
+    from mmp_assets.recipes.estimators import estimator_problems
     from mmp_assets.recipes.loader import load_recipes
     from mmp_resources import build_resources, load_config, project_root
+    from mmp_resources.errors import MmpValidationError, Problem
 
     if args.trials is not None and args.trials < 1:
         raise MmpValidationError([Problem("--trials", "", f"{args.trials} is not a number of trials; give 1 or more")])
     root = project_root()
     config = load_config(root)
-    recipe = _recipe(load_recipes(root), args.recipe)
+    recipes = load_recipes(root)
+    recipe = _recipe(recipes, args.recipe)
+    problems = estimator_problems(recipe, recipes.file_of("model", recipe.name))
+    if problems:
+        raise MmpValidationError(problems)
     resources = build_resources(config, root)
     with resources["feature_store"].connect() as conn:
         training_set = load_training_set(conn, recipe, newest_partition_version(conn, recipe))
@@ -54,13 +60,13 @@ def run_tune(args: argparse.Namespace) -> int:
         progress_bar=not args.no_progress,
     )
     if not outcome.registered:
-        print(f"{recipe.name}: {outcome.details['unchanged']}")
+        print(f"{recipe.name}: {outcome.unchanged}")
         return 0
-    details = outcome.details
+    search = outcome.search
     print(
         f"{recipe.name}: registered {outcome.model_uri} (alias candidate); best {recipe.tuning.metric} {outcome.best_score:.5g}; "
-        f"{details['trials_complete']} complete, {details['trials_pruned']} pruned, {details['trials_failed']} failed; "
-        f"stopped by {details['stopped_by']}; run {details['mlflow_run_url']}"
+        f"{search.trials_complete} complete, {search.trials_pruned} pruned, {search.trials_failed} failed; "
+        f"stopped by {search.stopped_by}; run {search.mlflow_run_url}"
     )
     return 0
 
@@ -83,6 +89,7 @@ def _shared_storage(study_storage, attempts: int = 4):
 def _work(recipe, training_set, config, study_storage, trials: int | None, log) -> int:
     from mmp_assets.training.budget import resolve_budget
     from mmp_assets.training.search import run_search
+    from mmp_resources.errors import MmpValidationError, Problem
 
     if study_storage.kind == "memory":
         raise MmpValidationError(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from mmp_assets.recipes import RecipeSet, load_recipes
-from mmp_resources import MmpValidationError, load_config, project_root
+if TYPE_CHECKING:  # the recipe formats load when a command validates, not when `mmp --help` builds the parser
+    from mmp_assets.recipes import RecipeSet
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,15 +17,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def collect_problems(env: str | None = None) -> tuple[list, RecipeSet]:
-    """Config problems, then recipe problems (one never hides the other), and the recipes as loaded."""
+    """Config problems, then recipe problems, then estimator problems (one never hides the other), and the
+    recipes as loaded. Estimator answers are cached under the data dir when the config is valid."""
+    from mmp_assets.recipes import load_recipes
+    from mmp_assets.recipes.estimators import check_estimators
+    from mmp_resources import MmpValidationError, load_config, project_root
+
     root = project_root()
-    problems = []
+    problems, cache = [], None
     try:
-        load_config(root, env)
+        cache = load_config(root, env).data_dir / "cache" / "estimator_checks.json"
     except MmpValidationError as exc:
         problems += exc.problems
     recipes = load_recipes(root)
-    return problems + recipes.problems, recipes
+    return problems + recipes.problems + check_estimators(recipes, cache), recipes
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.evaluation.metrics import compute
 from mmp_assets.evaluation.scores import Scores
-from mmp_assets.training.metrics import get_metric
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Test-split metrics: the recipe's list plus the task's standard set, and the diagnostics behind them.
 
-Every number comes from `mmp_assets.training.metrics`, so tuning, the gate and the report can never
+Every number comes from `mmp_assets.catalog.metrics`, so tuning, the gate and the report can never
 disagree about what `roc_auc` means. The headline metric also gets a seeded bootstrap interval.
 """
 
@@ -12,8 +12,8 @@ import numpy as np
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import confusion_matrix
 
+from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.evaluation.scores import Scores
-from mmp_assets.training.metrics import get_metric
 
 STANDARD = {
     "classification": ["roc_auc", "pr_auc", "log_loss", "brier", "f1", "precision", "recall"],

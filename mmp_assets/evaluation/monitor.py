@@ -7,7 +7,6 @@ version pinned, so the comparison is between what the model learned from and wha
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,21 +24,21 @@ class ScoringDrift:
 
 def measure_scoring_drift(recipe, recipes, root: Path, *, client, connect, data_dir: Path) -> ScoringDrift:
     from mmp_assets.feature_store import load_training_set, point_in_time_features, read_source_frame
-    from mmp_assets.training.registry import version_for_alias
+    from mmp_assets.registry.versions import first_version
+    from mmp_assets.tags import VersionTags
 
     name = recipe.name
-    serving = version_for_alias(client, name, "champion") or version_for_alias(client, name, "candidate")
-    if serving is None:
+    found = first_version(client, name)
+    if found is None:
         raise ValueError(f"registered model {name!r} has no champion or candidate version; materialize {name}/model first")
-    tags = serving.tags
-    ts_version = int(tags["mmp.training_set_version"]) if tags.get("mmp.training_set_version") else None
-    pinned = json.loads(tags["mmp.pinned_views"]) if tags.get("mmp.pinned_views") else None
+    serving = found[1]
+    tags = VersionTags.of(serving)
     with connect() as conn:
-        training_set = load_training_set(conn, recipe, ts_version)
+        training_set = load_training_set(conn, recipe, tags.training_set_version)
         spine = read_source_frame(conn, recipe.monitoring.scoring_source, recipes, root)
         if len(spine) == 0:
             raise ValueError(f"scoring source {recipe.monitoring.scoring_source!r} has no rows; nothing to compare")
-        current = point_in_time_features(conn, recipe, recipes, spine, view_versions=pinned)
+        current = point_in_time_features(conn, recipe, recipes, spine, view_versions=tags.pinned_views)
     thresholds = recipe.monitoring.drift
     result = detect_drift(training_set.X("train"), current[training_set.feature_columns],
                           numeric=training_set.numeric_columns, categorical=training_set.categorical_columns,

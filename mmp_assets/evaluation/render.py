@@ -5,6 +5,7 @@ All three are rendered from one plain `view` of the report, so they can never di
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import jinja2
@@ -40,7 +41,7 @@ def view(report: EvaluationReport) -> dict:
     drift = report.drift
     return {
         "recipe": recipe.name, "description": recipe.description, "owner": recipe.owner, "task": recipe.task,
-        "class_path": recipe.model.class_path, "context": report.context, "test_rows": report.test_rows,
+        "class_path": recipe.model.class_path, "context": dataclasses.asdict(report.context), "test_rows": report.test_rows,
         "headline": metrics.headline, "headline_value": metrics.values.get(metrics.headline),
         "interval": metrics.interval, "bootstrap": recipe.evaluation.bootstrap,
         "metrics": metrics.values, "diagnostics": metrics.diagnostics,

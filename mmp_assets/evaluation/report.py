@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.evaluation import plots
 from mmp_assets.evaluation.backtest import FitFunction, replay
 from mmp_assets.evaluation.compare import Comparison, baseline_scores, paired_comparison
@@ -19,15 +20,29 @@ from mmp_assets.evaluation.explain import Explanation, explain, sample_rows
 from mmp_assets.evaluation.gate import GateResult, evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, evaluate_scores, metric_names
 from mmp_assets.evaluation.scores import Predictor, score
-from mmp_assets.training.metrics import get_metric
 
 LOCAL_EXPLANATIONS = 3
+
+
+@dataclass(frozen=True)
+class ModelUnderTest:
+    """The version evaluated and what it was trained on, as the report and the model card state them."""
+
+    model_version: str
+    run_id: str
+    trainer: str
+    code_version: str
+    training_set_version: int
+    training_set_hash: str
+    pinned_views: dict[str, int]
+    dagster_run_id: str = ""
+    best_params: dict = field(default_factory=dict)
 
 
 @dataclass
 class EvaluationReport:
     recipe: object
-    context: dict  # model version, training-set version and hash, pinned views, trainer, ...
+    context: ModelUnderTest
     test_rows: int
     metrics: MetricReport
     comparisons: list[Comparison]
@@ -40,7 +55,7 @@ class EvaluationReport:
     notes: list[str] = field(default_factory=list)
 
 
-def build_report(recipe, training_set, predict: Predictor, *, context: dict, explainable=None,
+def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnderTest, explainable=None,
                  champion: Predictor | None = None, champion_version: str | None = None,
                  fit: FitFunction | None = None) -> EvaluationReport:
     """Evaluate the candidate on the untouched test split, and everything the report sets beside it."""

@@ -13,10 +13,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from mmp_assets.evaluation.lifecycle import record_gate
 from mmp_assets.evaluation.render import render_card, render_html
-from mmp_assets.evaluation.report import EvaluationReport, build_report
+from mmp_assets.evaluation.report import EvaluationReport, ModelUnderTest, build_report
 from mmp_assets.evaluation.scores import estimator_predictor
+from mmp_assets.registry.lifecycle import record_gate
+from mmp_assets.tags import CANDIDATE, CHAMPION, VersionTags
 
 VALIDATION_SHARE = 0.15  # newest share of each backtest window's past that picks its threshold / calibration
 
@@ -34,40 +35,39 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
     import mlflow
 
     from mmp_assets.feature_store import load_training_set
-    from mmp_assets.training.registry import best_params, version_for_alias
+    from mmp_assets.registry.versions import version_for_alias
 
     name = recipe.name
-    candidate = version_for_alias(client, name, "candidate")
+    candidate = version_for_alias(client, name, CANDIDATE)
     if candidate is None:
         raise ValueError(f"registered model {name!r} has no candidate version; materialize {name}/model first")
-    tags = candidate.tags
-    ts_version = int(tags["mmp.training_set_version"]) if tags.get("mmp.training_set_version") else None
+    tags = VersionTags.of(candidate)
     with connect() as conn:
-        training_set = load_training_set(conn, recipe, ts_version)
+        training_set = load_training_set(conn, recipe, tags.training_set_version)
     log(f"evaluating {name} v{candidate.version} on training set v{training_set.version} ({len(training_set.X('test'))} test rows)")
     model = mlflow.pyfunc.load_model(f"models:/{name}/{candidate.version}")
     pipeline = getattr(model.unwrap_python_model(), "pipeline", None)
 
     champion, champion_version = None, None
-    found = version_for_alias(client, name, "champion")
+    found = version_for_alias(client, name, CHAMPION)
     if found is not None and str(found.version) != str(candidate.version):
         champion_model = mlflow.pyfunc.load_model(f"models:/{name}/{found.version}")
         champion, champion_version = champion_model.predict, str(found.version)
 
     notes = []
-    if champion is not None and found.tags.get("mmp.training_set_version") != tags.get("mmp.training_set_version"):
-        notes.append(f"champion v{found.version} was trained on training set v{found.tags.get('mmp.training_set_version', '?')}; "
+    champion_set = VersionTags.of(found).training_set_version if champion is not None else None
+    if champion is not None and champion_set != tags.training_set_version:
+        notes.append(f"champion v{found.version} was trained on training set v{'?' if champion_set is None else champion_set}; "
                      "some of these test rows may have been in its training data, which favours the champion")
-    params = best_params(client, name, candidate.version)
-    context = {
-        "model_version": str(candidate.version), "run_id": candidate.run_id, "trainer": tags.get("mmp.trainer", "unknown"),
-        "code_version": tags.get("mmp.code_version", ""), "training_set_version": training_set.version,
-        "training_set_hash": training_set.content_hash, "pinned_views": training_set.pinned_views,
-        "dagster_run_id": tags.get("mmp.dagster_run_id", ""), "best_params": params,
-    }
+    context = ModelUnderTest(
+        model_version=str(candidate.version), run_id=candidate.run_id, trainer=tags.claims.trainer or "unknown",
+        code_version=tags.code_version or "", training_set_version=training_set.version,
+        training_set_hash=training_set.content_hash, pinned_views=training_set.pinned_views,
+        dagster_run_id=tags.dagster_run_id or "", best_params=tags.best_params,
+    )
     report = build_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
                           champion=champion, champion_version=champion_version,
-                          fit=_window_fit(recipe, training_set, params))
+                          fit=_window_fit(recipe, training_set, tags.best_params))
     report.notes.extend(notes)
     report_dir = write_report(report, data_dir / "reports" / name / f"v{candidate.version}")
     client.log_artifacts(candidate.run_id, str(report_dir), artifact_path="evaluation")
@@ -79,7 +79,7 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
 
 def _window_fit(recipe, training_set, params):
     """Backtest re-fit exactly as the shipped model is fitted, on one window's past rows only."""
-    from mmp_assets.training.registry import fit_final
+    from mmp_assets.training.final import fit_final
 
     def fit(X, y):
         past = training_set.frame.loc[X.index].sort_values(training_set.timestamp, kind="stable").copy()

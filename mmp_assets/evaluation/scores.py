@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mmp_assets.training.metrics import Metric
+from mmp_assets.catalog.metrics import Metric
 
 # rows in, the pyfunc's output frame out
 Predictor = Callable[[pd.DataFrame], pd.DataFrame]

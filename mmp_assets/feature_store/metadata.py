@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from mmp_assets.feature_store.catalog import CatalogEntry
+if TYPE_CHECKING:
+    from mmp_assets.feature_store.catalog import CatalogEntry
 
 
 def one_line(description: str) -> str:

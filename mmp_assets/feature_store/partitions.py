@@ -12,13 +12,17 @@ the next model trains on.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import duckdb
 
-from mmp_assets.feature_store import catalog
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.source_checks import WINDOW_PARAMS
+
+if TYPE_CHECKING:  # the catalog reads DuckDB when a run needs it; drawing the partitioned asset does not
+    import duckdb
+
+    from mmp_assets.feature_store import catalog
 
 _SCHEDULES = {
     "daily": dg.DailyPartitionsDefinition,
@@ -62,6 +66,8 @@ def run_window(context: dg.AssetExecutionContext, run_params: dict) -> tuple[str
 
 def partition_entry(conn: duckdb.DuckDBPyConnection, recipe: str, partition: str) -> catalog.CatalogEntry | None:
     """The newest live training-set version stored for one partition."""
+    from mmp_assets.feature_store import catalog
+
     found = [e for e in catalog.entries(conn, "training_set", recipe, retired=False) if e.details.get("partition") == partition]
     return found[-1] if found else None
 

@@ -4,14 +4,9 @@ import warnings
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from mmp_assets import keys
-from mmp_assets.feature_store.databases import DatabaseError
 from mmp_assets.feature_store.metadata import column_schema, one_line
-from mmp_assets.feature_store.observation import observe_source
-from mmp_assets.feature_store.sources import SourceError
-from mmp_assets.feature_store.templates import TemplateError
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.source import SourceRecipe
 from mmp_assets.recipes.versions import source_code_version
@@ -32,6 +27,13 @@ def build_source_asset(source: SourceRecipe, recipes: RecipeSet, root: Path) -> 
     )
 
     def _observe(context: dg.AssetExecutionContext):
+        import duckdb
+
+        from mmp_assets.feature_store.databases import DatabaseError
+        from mmp_assets.feature_store.observation import observe_source
+        from mmp_assets.feature_store.sources import SourceError
+        from mmp_assets.feature_store.templates import TemplateError
+
         try:
             with duckdb.connect() as conn:
                 seen = observe_source(conn, source.name, recipes, root)

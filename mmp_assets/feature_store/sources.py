@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
@@ -10,6 +9,7 @@ import fsspec
 import pandas as pd
 
 from mmp_assets.feature_store.databases import read_database, table_query
+from mmp_assets.feature_store.reads import referenced_sources
 from mmp_assets.feature_store.sql import canonical_type, columns_of, ident, literal, table_exists
 from mmp_assets.feature_store.templates import RenderedSql, render_sql
 from mmp_assets.recipes import RecipeSet
@@ -35,11 +35,6 @@ def source_query(source: SourceRecipe, root: Path) -> str:
     if source.file_format() == "csv":
         return f"SELECT * FROM read_csv({literal(path)}, auto_detect = true, union_by_name = true)"
     return f"SELECT * FROM read_parquet({literal(path)}, union_by_name = true)"
-
-
-def referenced_sources(sql: str, recipes: RecipeSet) -> list[str]:
-    """Source names a query mentions as whole words."""
-    return [name for name in recipes.sources if re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", sql)]
 
 
 def source_sql(source: SourceRecipe, shown: str, params: dict | None = None) -> RenderedSql:

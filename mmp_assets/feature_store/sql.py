@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # quoting helpers are used when the definitions load; DuckDB itself only when a run connects
+    import duckdb
 
 _TYPE_TEXT = re.compile(r"^[A-Za-z][A-Za-z0-9_ ,()\[\]]*$")
 
@@ -27,6 +29,8 @@ def columns_of(conn: duckdb.DuckDBPyConnection, query: str, params: dict | None 
 
 def canonical_type(conn: duckdb.DuckDBPyConnection, declared: str) -> str:
     """DuckDB's own spelling of a type (`int` → INTEGER, `text` → VARCHAR); ValueError if unknown."""
+    import duckdb
+
     if not _TYPE_TEXT.match(declared):
         raise ValueError(f"{declared!r} is not a DuckDB type name; write one such as VARCHAR, BIGINT, DOUBLE, TIMESTAMP")
     try:

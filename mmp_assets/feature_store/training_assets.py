@@ -1,7 +1,7 @@
 """`<recipe>/training_set`: a versioned point-in-time training set with a blocking leakage check."""
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from pydantic import Field
@@ -9,12 +9,14 @@ from pydantic import Field
 from mmp_assets import keys
 from mmp_assets.feature_store.metadata import as_json, entry_metadata, one_line
 from mmp_assets.feature_store.partitions import run_window, spine_partitions
-from mmp_assets.feature_store.training_build import TrainingSetOutcome, materialize_training_set
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.versions import model_code_version
 from mmp_resources.feature_store import FeatureStoreResource
 from mmp_resources.settings import PlatformConfig
+
+if TYPE_CHECKING:  # building a training set needs DuckDB and pandas; drawing its asset does not
+    from mmp_assets.feature_store.training_build import TrainingSetOutcome
 
 LEAKAGE_CHECK = "no_leakage"
 
@@ -45,6 +47,8 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
                                        description="No joined feature is from after its spine row; splits do not overlap.")],
     )
     def _training_set(context: dg.AssetExecutionContext, config: TrainingSetRunConfig, feature_store: FeatureStoreResource):
+        from mmp_assets.feature_store.training_build import materialize_training_set
+
         partition, params = run_window(context, config.params)
         with feature_store.connect() as conn:
             outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
@@ -62,7 +66,7 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
     return _training_set
 
 
-def _summary(name: str, outcome: TrainingSetOutcome) -> str:
+def _summary(name: str, outcome: "TrainingSetOutcome") -> str:
     what = f"{name}/training_set" + (f" partition {outcome.partition}" if outcome.partition else "")
     if outcome.status == "published":
         return f"{what}: published version {outcome.entry.version} ({outcome.entry.row_count} rows)"
@@ -71,7 +75,7 @@ def _summary(name: str, outcome: TrainingSetOutcome) -> str:
     return f"{what}: version {outcome.staged.version} rejected: " + "; ".join(outcome.violations)
 
 
-def column_lineage(outcome: TrainingSetOutcome) -> dg.TableColumnLineage:
+def column_lineage(outcome: "TrainingSetOutcome") -> dg.TableColumnLineage:
     """training-set column → the source or view column it came from."""
     deps: dict[str, list[dg.TableColumnDep]] = {}
     for column, (origin, upstream_column) in outcome.lineage.items():
@@ -81,7 +85,7 @@ def column_lineage(outcome: TrainingSetOutcome) -> dg.TableColumnLineage:
     return dg.TableColumnLineage(deps_by_column=deps)
 
 
-def _metadata(outcome: TrainingSetOutcome) -> dict[str, Any]:
+def _metadata(outcome: "TrainingSetOutcome") -> dict[str, Any]:
     meta = entry_metadata(outcome.entry, outcome.status) | {
         "mmp/summary": _summary(outcome.staged.name, outcome),
         "mmp/unlabelled_rows_dropped": outcome.unlabelled,

@@ -1,19 +1,22 @@
 """`features/<view>`: a versioned feature view asset with a blocking schema-contract check."""
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from pydantic import Field
 
 from mmp_assets import keys
 from mmp_assets.feature_store.metadata import as_json, changes_markdown, column_schema, entry_metadata, one_line
-from mmp_assets.feature_store.views import ViewOutcome, materialize_view, view_sources
+from mmp_assets.feature_store.reads import view_sources
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.versions import view_code_version
 from mmp_resources.feature_store import FeatureStoreResource
 from mmp_resources.settings import PlatformConfig
+
+if TYPE_CHECKING:  # computing a view needs DuckDB and pandas; drawing its asset does not
+    from mmp_assets.feature_store.views import ViewOutcome
 
 CONTRACT_CHECK = "schema_contract"
 
@@ -44,6 +47,8 @@ def build_view_asset(view: FeatureViewRecipe, recipes: RecipeSet, config: Platfo
                                        description="Declared or frozen schema holds; entity and timestamp are non-null and unique together.")],
     )
     def _view(context: dg.AssetExecutionContext, config: FeatureViewRunConfig, feature_store: FeatureStoreResource):
+        from mmp_assets.feature_store.views import materialize_view
+
         with feature_store.connect() as conn:
             outcome = materialize_view(conn, view, recipes, root, keep=feature_store.config.feature_store.retention_versions,
                                        run_id=context.run_id, params=config.params)
@@ -57,7 +62,7 @@ def build_view_asset(view: FeatureViewRecipe, recipes: RecipeSet, config: Platfo
     return _view
 
 
-def _summary(name: str, outcome: ViewOutcome) -> str:
+def _summary(name: str, outcome: "ViewOutcome") -> str:
     if outcome.status == "published":
         return f"{name}: published version {outcome.entry.version} ({outcome.entry.row_count} rows)"
     if outcome.status == "unchanged":
@@ -65,7 +70,7 @@ def _summary(name: str, outcome: ViewOutcome) -> str:
     return f"{name}: version {outcome.staged.version} rejected by its contract: " + "; ".join(outcome.report.violations)
 
 
-def _metadata(outcome: ViewOutcome) -> dict[str, Any]:
+def _metadata(outcome: "ViewOutcome") -> dict[str, Any]:
     meta = entry_metadata(outcome.entry, outcome.status) | {
         "mmp/summary": _summary(outcome.entry.name if outcome.entry else outcome.staged.name, outcome),
         "mmp/schema_changes": changes_markdown(outcome.report.changes),
@@ -78,7 +83,7 @@ def _metadata(outcome: ViewOutcome) -> dict[str, Any]:
     return meta
 
 
-def _check_result(outcome: ViewOutcome) -> dg.AssetCheckResult:
+def _check_result(outcome: "ViewOutcome") -> dg.AssetCheckResult:
     report = outcome.report
     return dg.AssetCheckResult(
         check_name=CONTRACT_CHECK,

@@ -11,12 +11,12 @@ import pandas as pd
 from mmp_assets.feature_store import catalog, publish
 from mmp_assets.feature_store.contract import ContractReport, check_contract, declared_schema
 from mmp_assets.feature_store.observation import observe_source
-from mmp_assets.feature_store.sources import referenced_sources, register_sources
+from mmp_assets.feature_store.reads import view_sources, view_template
+from mmp_assets.feature_store.sources import register_sources
 from mmp_assets.feature_store.sql import ident
 from mmp_assets.feature_store.templates import RenderedSql, render_sql
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
-from mmp_resources.errors import display_path
 
 
 @dataclass(frozen=True)
@@ -30,24 +30,6 @@ class ViewOutcome:
     retired: list[int]
     params: dict = field(default_factory=dict)
     """The values this run bound: `view` (the view's template) and `sources` (each templated source)."""
-
-
-def view_template(view: FeatureViewRecipe, recipes: RecipeSet) -> tuple[str, str]:
-    """(SQL template text, name to show in errors) of a view's query."""
-    recipe_file = recipes.files[("view", view.name)]
-    if view.source_name:
-        return f"SELECT * FROM {ident(view.source_name)}", display_path(recipe_file, recipes.root)
-    if view.source.sql_file:
-        path = recipe_file.parent / view.source.sql_file
-        return path.read_text(encoding="utf-8"), display_path(path, recipes.root)
-    return view.source.sql, f"{display_path(recipe_file, recipes.root)}: source.sql"
-
-
-def view_sources(view: FeatureViewRecipe, recipes: RecipeSet) -> list[str]:
-    """Sources a view reads (from its recipe and template text; reads no data)."""
-    if view.source_name:
-        return [view.source_name]
-    return referenced_sources(view_template(view, recipes)[0], recipes)
 
 
 def view_query(

@@ -7,14 +7,10 @@ from pathlib import Path
 import dagster as dg
 
 from mmp_assets import keys
-from mmp_assets.audit import AuditLog
-from mmp_assets.prompts import registry as reg
-from mmp_assets.prompts.content import content_hash
-from mmp_assets.prompts.evaluation_run import evaluate_registered
-from mmp_assets.prompts.publish import publish_prompt
-from mmp_assets.prompts.registry import PromptRegistry
 from mmp_assets.recipes import PromptRecipe, RecipeSet
 from mmp_assets.recipes.versions import prompt_code_version
+from mmp_assets.tags import AUTHOR, EVALUATION_SUMMARY
+from mmp_resources.audit_log import AuditLog
 from mmp_resources.errors import display_path
 from mmp_resources.settings import PlatformConfig
 from mmp_resources.tracking import MlflowResource
@@ -31,13 +27,16 @@ def build_prompt_assets(prompt: PromptRecipe, recipes: RecipeSet, config: Platfo
     @dg.asset(key=keys.prompt_key(name), description=f"Prompt {name} as a version in MLflow's prompt registry.",
               tags=keys.mmp_tags(prompt=name, stage="registry"), **common)
     def _prompt(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
+        from mmp_assets.prompts.publish import publish_prompt
+        from mmp_assets.prompts.registry import PromptRegistry
+
         published = publish_prompt(PromptRegistry(mlflow.client()), prompt, dagster_run_id=context.run_id,
                                    audit=AuditLog.for_data_dir(mlflow.config.data_dir))
         v = published.version
         return dg.MaterializeResult(
             data_version=dg.DataVersion(v.content_hash),
             metadata={"version": v.version, "new_version": published.created, "content_hash": v.content_hash,
-                      "aliases": ", ".join(v.aliases), "author": v.tags.get(reg.AUTHOR, ""), "verdict": v.verdict,
+                      "aliases": ", ".join(v.aliases), "author": v.tags.get(AUTHOR, ""), "verdict": v.verdict,
                       "uri": f"prompts:/{name}/{v.version}"},
         )
 
@@ -45,6 +44,9 @@ def build_prompt_assets(prompt: PromptRecipe, recipes: RecipeSet, config: Platfo
               description=f"Offline evaluation of prompt {name}: toxicity, groundedness, PII, length.",
               tags=keys.mmp_tags(prompt=name, stage="evaluation"), **common)
     def _evaluation(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
+        from mmp_assets.prompts.evaluation_run import evaluate_registered
+        from mmp_assets.prompts.registry import PromptRegistry
+
         outcome = evaluate_registered(
             prompt, dataset, shown_dataset, registry=PromptRegistry(mlflow.client()), client=mlflow.client(),
             experiment_id=mlflow.experiment_id(f"prompts/{name}"), audit=AuditLog.for_data_dir(mlflow.config.data_dir),
@@ -66,10 +68,13 @@ def build_prompt_assets(prompt: PromptRecipe, recipes: RecipeSet, config: Platfo
     @dg.asset_check(asset=keys.prompt_evaluation_key(name), name="thresholds_met", blocking=True,
                     description=f"Fails when prompt {name}'s current version breaches its evaluation thresholds.")
     def _gate(mlflow: MlflowResource) -> dg.AssetCheckResult:
+        from mmp_assets.prompts.content import content_hash
+        from mmp_assets.prompts.registry import PromptRegistry
+
         version = PromptRegistry(mlflow.client()).for_content(name, content_hash(prompt))
         if version is None or version.verdict == "unevaluated":
             return dg.AssetCheckResult(passed=False, metadata={"reason": "the current version has not been evaluated"})
-        summary = json.loads(version.tags.get(reg.EVALUATION_SUMMARY, "{}") or "{}")
+        summary = json.loads(version.tags.get(EVALUATION_SUMMARY, "{}") or "{}")
         breaches = summary.get("breaches", []) if isinstance(summary, dict) else []
         return dg.AssetCheckResult(
             passed=version.verdict == "passed",

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from markdown_it import MarkdownIt
 
-from mmp_assets.audit import AuditLog
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.history import production_periods, version_diff
 from mmp_assets.prompts.registry import PromptRegistry
+from mmp_resources.audit_log import AuditLog
 
 
 def audit_markdown(registry: PromptRegistry, audit: AuditLog, name: str) -> str:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from mlflow import MlflowClient
 
-from mmp_assets.audit import AuditLog
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.cases import load_cases
 from mmp_assets.prompts.content import content_hash
@@ -23,6 +22,7 @@ from mmp_assets.prompts.responders import Responder, responder_from_env
 from mmp_assets.prompts.tracking import log_evaluation
 from mmp_assets.recipes.common import digest
 from mmp_assets.recipes.prompt import PromptRecipe
+from mmp_resources.audit_log import AuditLog
 
 # MLflow caps tag values, so the tag keeps the first breaches, shortened; the run's case table has them all
 _MAX_BREACHES, _MAX_BREACH_CHARS = 12, 240

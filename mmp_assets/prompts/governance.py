@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mmp_assets.audit import AuditLog, Refused, current_user, same_identity
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.history import production_stack
 from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
+from mmp_assets.tags import APPROVED_AT, APPROVED_BY
+from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
 
 
 class ApprovalRefused(Refused):
@@ -34,7 +35,7 @@ def approve(registry: PromptRegistry, audit: AuditLog, name: str, version: int, 
     audit.append(kind="prompt", subject=name, action="approve", actor=actor, version=version, approver=approver,
                  author=found.tags.get(reg.AUTHOR), owner=found.tags.get(reg.OWNER),
                  evaluation_run_id=found.tags.get(reg.EVALUATION_RUN))
-    registry.tag(name, version, {"mmp.approved_by": approver, "mmp.approved_at": datetime.now(UTC).isoformat(timespec="seconds")})
+    registry.tag(name, version, {APPROVED_BY: approver, APPROVED_AT: datetime.now(UTC).isoformat(timespec="seconds")})
     _move_production(registry, audit, name, version, actor, reason="approve")
     return registry.version(name, version)
 

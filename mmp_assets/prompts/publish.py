@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mmp_assets.audit import AuditLog, current_user
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.content import content_hash
 from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
 from mmp_assets.recipes.prompt import PromptRecipe
+from mmp_resources.audit_log import AuditLog, current_user
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from typing import Any
 
 from mlflow import MlflowClient
 
-OWNER, AUTHOR, CONTENT_HASH, DAGSTER_RUN = "mmp.owner", "mmp.author", "mmp.content_hash", "mmp.dagster_run_id"
-COMMIT_MESSAGE = "mmp.commit_message"
-VERDICT, EVALUATION_RUN, EVALUATION_SUMMARY = "mmp.evaluation", "mmp.evaluation_run_id", "mmp.evaluation_summary"
-CANDIDATE, PRODUCTION = "candidate", "production"
+from mmp_assets.tags import (AUTHOR, CANDIDATE, COMMIT_MESSAGE, CONTENT_HASH, EVALUATION_RUN, EVALUATION_SUMMARY, OWNER,
+                             PRODUCTION, VERDICT)
+from mmp_assets.tags import DAGSTER_RUN_ID as DAGSTER_RUN
+
+__all__ = ["AUTHOR", "CANDIDATE", "COMMIT_MESSAGE", "CONTENT_HASH", "DAGSTER_RUN", "EVALUATION_RUN", "EVALUATION_SUMMARY",
+           "OWNER", "PRODUCTION", "VERDICT", "PromptRegistry", "VersionInfo"]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import time
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
+from mmp_assets import tags as tag
 from mmp_assets.prompts.evaluate import EvaluationResult
 from mmp_assets.prompts.registry import VersionInfo
 
@@ -15,12 +16,12 @@ def log_evaluation(client: MlflowClient, experiment_id: str, version: VersionInf
                    *, dagster_run_id: str, dataset_hash: str) -> str:
     """The id of a finished MLflow run tagged with prompt name and version and linked to that version."""
     tags = {
-        "mmp.prompt_name": version.name,
-        "mmp.prompt_version": str(version.version),
-        "mmp.content_hash": version.content_hash or "",
-        "mmp.verdict": result.verdict,
-        "mmp.dagster_run_id": dagster_run_id,
-        "mmp.responder": result.responder,
+        tag.PROMPT_NAME: version.name,
+        tag.PROMPT_VERSION: str(version.version),
+        tag.CONTENT_HASH: version.content_hash or "",
+        tag.PROMPT_VERDICT: result.verdict,
+        tag.DAGSTER_RUN_ID: dagster_run_id,
+        tag.RESPONDER: result.responder,
     }
     run = client.create_run(experiment_id, run_name=f"{version.name}-v{version.version}-evaluation", tags=tags)
     run_id, now_ms = run.info.run_id, int(time.time() * 1000)

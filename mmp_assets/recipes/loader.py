@@ -2,25 +2,24 @@
 
 A broken recipe never hides the others: the loader returns the valid ones together with one
 Problem per thing wrong, and the definitions show the problems instead of failing to load.
+It reads YAML and nothing else: whether an estimator class imports and takes the recipe's
+parameters is asked by `mmp validate` and the model asset (recipes/estimators.py).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mmp_assets.catalog.metrics import METRICS, metrics_for
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
 from mmp_assets.recipes.source import SourceRecipe
 from mmp_assets.recipes.source_checks import partition_problems, source_problems
-from mmp_assets.training.metrics import METRICS, metrics_for
 from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
 from mmp_resources.loader import read_yaml
 from mmp_resources.secrets import credential_fields
@@ -105,7 +104,7 @@ def _parse_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseMod
 
 
 def _check_references(result: RecipeSet) -> None:
-    """Cross-file checks: names that must exist, columns that must be there, classes that must import."""
+    """Cross-file checks: names that must exist, columns that must be there."""
     for name, source in list(result.sources.items()):
         problems = source_problems(source, result.file_of("source", name))
         if problems:
@@ -192,43 +191,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                     problems.append(
                         Problem(shown, f"features[{i}].columns", f"{column!r} is not a column of view {ref.view!r}; its columns: {', '.join(view.schema_)}")
                     )
-    problems.extend(_check_estimator(recipe, shown))
     return problems
-
-
-def _check_estimator(recipe: ModelRecipe, shown: str) -> list[Problem]:
-    try:
-        accepted = estimator_params(recipe.model.class_path)
-    except ValueError as exc:
-        return [Problem(shown, "model.class_path", str(exc))]
-    if accepted is None:  # takes **kwargs: nothing to check against
-        return []
-    problems = []
-    for section, names in (("model.params", recipe.model.params), ("model.search_space", recipe.model.search_space)):
-        for name in names:
-            if name not in accepted:
-                problems.append(
-                    Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
-                )
-    return problems
-
-
-@cache
-def estimator_params(class_path: str) -> frozenset[str] | None:
-    """Constructor parameter names of `class_path`; ValueError if it cannot be imported or is no estimator."""
-    module_name, _, attr = class_path.rpartition(".")
-    if not module_name:
-        raise ValueError(f"{class_path!r} is not an import path; write module.Class, such as sklearn.ensemble.RandomForestClassifier")
-    try:
-        cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import {class_path!r} ({type(exc).__name__}: {exc}); install its package or fix the path") from None
-    if not inspect.isclass(cls) or not hasattr(cls, "fit"):
-        raise ValueError(f"{class_path!r} is not an estimator class with fit(); use a scikit-learn-style estimator")
-    params = inspect.signature(cls.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return None
-    return frozenset(n for n in params if n != "self")
 
 
 def _missing(result: RecipeSet, kind: str, name: str, registry: dict[str, Any]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 
@@ -10,9 +9,10 @@ import mlflow
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
+from mmp_assets.tags import CANDIDATE, CHAMPION, VersionTags
+
 log = logging.getLogger("mmp.serving")
 
-CHAMPION, CANDIDATE = "champion", "candidate"
 _FLOATS = {"double": "float64", "float": "float32"}
 
 
@@ -49,17 +49,15 @@ class ServedModel:
 
 def load_served_model(client: MlflowClient, name: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE)) -> ServedModel:
     """Load the first version found behind `aliases`, in order; LookupError naming what to do when none exists."""
-    from mmp_assets.training.registry import version_for_alias
+    from mmp_assets.registry.versions import first_version
 
-    for alias in aliases:
-        found = version_for_alias(client, name, alias)
-        if found is not None:
-            break
-    else:
+    served = first_version(client, name, aliases)
+    if served is None:
         raise LookupError(
             f"registered model {name!r} has no version with alias {' or '.join(aliases)}; "
             f"materialize {name}/model (and promote it with `mmp models promote`) first"
         )
+    alias, found = served
     if alias != aliases[0]:
         log.warning("mmp serve: %s has no %s version yet; serving %s version %s", name, aliases[0], alias, found.version)
     model = mlflow.pyfunc.load_model(f"models:/{name}/{found.version}")  # the caller activated the registry
@@ -73,5 +71,5 @@ def load_served_model(client: MlflowClient, name: str, aliases: tuple[str, ...] 
         run_id=found.run_id,
         model=model,
         input_types={spec.name: spec.type.name for spec in schema.inputs},
-        pinned_views=json.loads(found.tags.get("mmp.pinned_views", "{}")),
+        pinned_views=VersionTags.of(found).pinned_views or {},
     )

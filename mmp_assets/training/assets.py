@@ -4,12 +4,13 @@ Construction reads no data and contacts no server; heavy libraries load inside t
 """
 
 
-import json
+import dataclasses
 from pathlib import Path
 
 import dagster as dg
 
 from mmp_assets import keys
+from mmp_assets.catalog.estimators import estimator_kind
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.versions import model_code_version
@@ -24,7 +25,6 @@ def _link(url: str) -> dg.MetadataValue:
 
 
 def model_metadata(outcome) -> dict:
-    details = dict(outcome.details)
     meta = {
         "model_uri": outcome.model_uri,
         "model_version": outcome.version,
@@ -33,16 +33,18 @@ def model_metadata(outcome) -> dict:
         "best_score": outcome.best_score,
         "best_params": dg.MetadataValue.json(outcome.best_params),
     }
-    if "mlflow_run_url" in details:
-        meta["mlflow_run_url"] = _link(details.pop("mlflow_run_url"))
-    if "budget" in details:
-        meta["budget"] = dg.MetadataValue.json(details.pop("budget"))
-    meta.update({k: v for k, v in details.items() if v is not None})
+    if outcome.unchanged:
+        meta["unchanged"] = outcome.unchanged
+    if outcome.search is not None:
+        search = dataclasses.asdict(outcome.search)
+        meta["mlflow_run_url"] = _link(search.pop("mlflow_run_url"))
+        meta["budget"] = dg.MetadataValue.json(search.pop("budget"))
+        meta.update({k: v for k, v in search.items() if v is not None})
     return meta
 
 
-def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
-    kind = "catboost" if recipe.model.class_path.startswith("catboost.") else "sklearn"
+def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
+    kind = estimator_kind(recipe.model.class_path)
 
     @dg.asset(
         key=keys.recipe_key(recipe.name, "model"),
@@ -59,6 +61,11 @@ def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
     def model(
         context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource, study_storage: StudyStorageResource
     ) -> dg.MaterializeResult:
+        from mmp_assets.recipes.estimators import estimator_problems
+
+        problems = estimator_problems(recipe, recipe_file)  # the definitions did not import the estimator; now it is needed
+        if problems:
+            raise dg.Failure(description="\n".join(str(p) for p in problems))
         from mmp_assets.feature_store import load_training_set
         from mmp_assets.feature_store.partitions import newest_partition_version
         from mmp_assets.training.tuning import tune_model
@@ -70,7 +77,7 @@ def _model_asset(recipe: ModelRecipe) -> dg.AssetsDefinition:
             recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
             dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=context.log.info,
         )
-        context.log.info(outcome.details.get("unchanged") or f"registered {outcome.model_uri} (alias candidate)")
+        context.log.info(outcome.unchanged or f"registered {outcome.model_uri} (alias candidate)")
         return dg.MaterializeResult(metadata=model_metadata(outcome), data_version=dg.DataVersion(outcome.inputs_digest))
 
     return model
@@ -94,15 +101,14 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
         import mlflow as mlflow_lib
 
         from mmp_assets.feature_store import point_in_time_features, read_source_frame
+        from mmp_assets.registry.versions import first_version
+        from mmp_assets.tags import VersionTags
         from mmp_assets.training.predictions import score_rows, write_predictions
-        from mmp_assets.training.registry import version_for_alias
 
-        client = mlflow.client()
-        alias, version = "champion", version_for_alias(client, recipe.name, "champion")
-        if version is None:
-            alias, version = "candidate", version_for_alias(client, recipe.name, "candidate")
-        if version is None:
+        served = first_version(mlflow.client(), recipe.name)
+        if served is None:
             raise dg.Failure(f"registered model {recipe.name!r} has no champion or candidate version; materialize {recipe.name}/model first")
+        alias, version = served
         model = mlflow_lib.pyfunc.load_model(f"models:/{recipe.name}/{version.version}")
         feature_columns = [c.name for c in model.metadata.get_input_schema().inputs]
         with feature_store.connect() as conn:
@@ -119,7 +125,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
                 "model_version": str(version.version),
                 "model_alias": alias,
                 "model_uri": f"models:/{recipe.name}/{version.version}",
-                "pinned_views_at_training": dg.MetadataValue.json(json.loads(version.tags.get("mmp.pinned_views", "{}"))),
+                "pinned_views_at_training": dg.MetadataValue.json(VersionTags.of(version).pinned_views or {}),
             },
             data_version=dg.DataVersion(f"{table}"),
         )
@@ -129,7 +135,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
 
 def build_model_assets(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> list:
     """`<recipe>/model`, plus `<recipe>/predictions` when the recipe names a scoring source."""
-    assets = [_model_asset(recipe)]
+    assets = [_model_asset(recipe, recipes.file_of("model", recipe.name))]
     if recipe.monitoring.scoring_source:
         assets.append(_predictions_asset(recipe, recipes, config, root))
     return assets

@@ -14,9 +14,9 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.pipeline import Pipeline
 
+from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
-from mmp_assets.training.metrics import get_metric
 from mmp_assets.training.pipeline import build_pipeline
 from mmp_assets.training.scoring import best_threshold, class_codes, threshold_metric
 

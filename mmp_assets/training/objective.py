@@ -13,9 +13,9 @@ import optuna
 import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
+from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
-from mmp_assets.training.metrics import get_metric
 from mmp_assets.training.pipeline import build_pipeline, is_catboost
 from mmp_assets.training.pruning import fit_with_round_reports
 from mmp_assets.training.scoring import best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric

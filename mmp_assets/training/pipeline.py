@@ -17,7 +17,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder, OrdinalEncoder, RobustScaler, StandardScaler
 
-from mmp_assets.recipes.loader import estimator_params
+from mmp_assets.catalog.estimators import estimator_params
 from mmp_assets.recipes.model import ModelRecipe
 
 MISSING_CATEGORY = "__missing__"

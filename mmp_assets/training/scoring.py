@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from mmp_assets.training.metrics import Metric
+from mmp_assets.catalog.metrics import Metric
 
 
 def threshold_metric(metric: Metric) -> str:

@@ -15,6 +15,7 @@ import mlflow  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from mmp_assets.recipes.model import ModelRecipe  # noqa: E402
+from mmp_assets.tags import BEST_PARAMS  # noqa: E402
 from mmp_assets.training.budget import Budget  # noqa: E402
 from mmp_assets.training.search import SearchResult  # noqa: E402
 
@@ -80,4 +81,4 @@ def log_search(recipe: ModelRecipe, budget: Budget, result: SearchResult) -> Non
     plt.close(fig)
     if result.threshold is not None:
         mlflow.log_param("decision_threshold", round(result.threshold, 6))
-    mlflow.set_tag("mmp.best_params", json.dumps(result.best_params, sort_keys=True, default=str))
+    mlflow.set_tag(BEST_PARAMS, json.dumps(result.best_params, sort_keys=True, default=str))

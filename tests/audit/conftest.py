@@ -18,7 +18,7 @@ ENV = ("MMP_PROJECT_DIR", "MMP_DATA_DIR", "MMP_ENV", "MMP_USER", "DAGSTER_HOME",
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory):
     """(project root, instance): alpha v1 trained by alice, gate passed, promoted by bob with carol approving."""
-    from mmp_assets.cli.demo import use_instance_home
+    from mmp_assets.cli.instance import use_instance_home
 
     root = build_project(tmp_path_factory.mktemp("audit") / "project")
     saved = {k: os.environ.get(k) for k in ENV}
@@ -39,9 +39,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _gate_and_promote(root: Path) -> None:
-    from mmp_assets.audit import AuditLog
-    from mmp_assets.evaluation.lifecycle import promote, record_gate
+    from mmp_assets.registry.lifecycle import promote, record_gate
     from mmp_resources import build_resources, load_config
+    from mmp_resources.audit_log import AuditLog
 
     config = load_config(root)
     client = build_resources(config, root)["mlflow"].client()

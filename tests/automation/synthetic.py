@@ -113,6 +113,7 @@ def feature_store_definitions(root: Path):
     with mmp's automation applied: the graph the automation tests reason about."""
     import dagster as dg
 
+    from mmp_assets.audit.job import build_audit_job
     from mmp_assets.automation import build_automation
     from mmp_assets.automation.conditions import apply_automation
     from mmp_assets.feature_store import build_feature_store_assets, build_training_set_assets
@@ -132,6 +133,7 @@ def project_definitions(root: Path):
     """Every stage's real factory (the lead's `build_recipe_assets`) with mmp's automation applied."""
     import dagster as dg
 
+    from mmp_assets.audit.job import build_audit_job
     from mmp_assets.automation import build_automation
     from mmp_assets.automation.conditions import apply_automation
     from mmp_assets.recipes import load_recipes
@@ -150,7 +152,8 @@ def project_definitions(root: Path):
         for recipe in recipes.models.values():
             assets += build_training_set_assets(recipe, recipes, config, root) + build_model_assets(recipe, recipes, config, root)
     sensors, schedules, jobs = build_automation(recipes, config, root)
-    return dg.Definitions(assets=apply_automation(assets, recipes, config), sensors=sensors, schedules=schedules, jobs=jobs,
+    return dg.Definitions(assets=apply_automation(assets, recipes, config), sensors=sensors, schedules=schedules,
+                          jobs=[*jobs, build_audit_job()],
                           resources=build_resources(config, root))
 
 

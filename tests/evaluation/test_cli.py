@@ -4,9 +4,9 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
-from mmp_assets.audit import AuditLog
 from mmp_assets.cli.main import main
 from mmp_resources import load_config
+from mmp_resources.audit_log import AuditLog
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,8 @@
 import pytest
 
-from mmp_assets.audit import AuditLog
-from mmp_assets.evaluation.lifecycle import PromotionRefused, promote, rollback, versions
+from mmp_assets.registry.lifecycle import PromotionRefused, promote, rollback
+from mmp_assets.registry.versions import versions
+from mmp_resources.audit_log import AuditLog
 
 
 @pytest.fixture
@@ -62,6 +63,6 @@ def test_promote_rollback_promote_restores_aliases_exactly_and_audits_every_step
         ("approve", None, None), ("promote", v1, v2),
     ]
     assert audit.verify() == []
-    listed = {row["version"]: row for row in versions(registry, registry.model_name)}
-    assert listed[v2]["aliases"] == ["champion"] and listed[v2]["approved_by"] == "dave"
-    assert listed[v1]["gate"] == "passed" and listed[v1]["trainer"] == "alice"
+    listed = {row.version: row for row in versions(registry, registry.model_name)}
+    assert listed[v2].aliases == ["champion"] and listed[v2].approved_by == "dave"
+    assert listed[v1].gate == "passed" and listed[v1].trainer == "alice"

@@ -1,10 +1,10 @@
 from mmp_assets.evaluation.render import dagster_markdown, render_card, render_html, view
-from mmp_assets.evaluation.report import build_report
+from mmp_assets.evaluation.report import ModelUnderTest, build_report
 from mmp_assets.evaluation.scores import estimator_predictor
 from tests.evaluation.conftest import make_pipeline, recipe_for
 
-CONTEXT = {"model_version": "2", "trainer": "alice", "run_id": "r1", "code_version": "c1",
-           "training_set_version": 1, "training_set_hash": "abc123", "pinned_views": {"profile": 3}}
+CONTEXT = ModelUnderTest(model_version="2", trainer="alice", run_id="r1", code_version="c1",
+                         training_set_version=1, training_set_hash="abc123", pinned_views={"profile": 3})
 
 
 def test_report_has_every_section_and_embeds_its_images(toy_classification):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from mmp_assets.audit import AuditLog
 from mmp_assets.prompts.registry import PromptRegistry
 from mmp_assets.recipes import RecipeSet, load_recipes
+from mmp_resources.audit_log import AuditLog
 from mmp_resources.tracking import MlflowResource
 
 REPO = Path(__file__).resolve().parents[2]

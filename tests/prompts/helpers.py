@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from mmp_assets.audit import AuditLog
 from mmp_assets.prompts.evaluation_run import EvaluationOutcome, evaluate_registered
 from mmp_assets.prompts.governance import approve
 from mmp_assets.prompts.publish import Published, publish_prompt
 from mmp_assets.prompts.registry import PromptRegistry
 from mmp_assets.recipes import PromptRecipe, RecipeSet
+from mmp_resources.audit_log import AuditLog
 from mmp_resources.tracking import MlflowResource
 
 

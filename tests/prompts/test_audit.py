@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 
-from mmp_assets.audit import AuditLog
 from mmp_assets.cli.main import main
 from mmp_assets.prompts.governance import rollback
+from mmp_resources.audit_log import AuditLog
 from tests.prompts.helpers import two_approved_versions
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmp_assets.audit import same_identity
 from mmp_assets.prompts.governance import ApprovalRefused, approve, rollback
+from mmp_resources.audit_log import same_identity
 from tests.prompts.helpers import edited, publish, publish_and_evaluate, two_approved_versions
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mmp_assets.cli.validate import collect_problems
 from mmp_assets.recipes import load_recipes
 from mmp_resources.loader import read_yaml
 
@@ -214,7 +215,7 @@ CASES = {
 def test_broken_recipe_gives_one_clear_line(project: Path, case: str) -> None:
     rel, change, expected = CASES[case]
     _edit(project, rel, change)
-    problems = [str(p) for p in load_recipes(project).problems]
+    problems = [str(p) for p in collect_problems()[0]]  # what `mmp validate` prints, estimator checks included
     assert problems[0].startswith(expected), f"\n got: {problems[0]}\nwant: {expected}"
     assert not [line for line in problems if "hunter2x" in line]  # a secret is never echoed
     # recipes that use a broken one say so, pointing at the file to fix, instead of a second error

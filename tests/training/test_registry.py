@@ -17,12 +17,14 @@ import mlflow
 import pandas as pd
 import pytest
 
-from mmp_assets.audit import AuditLog, current_user
+from mmp_assets.registry.versions import load_pipeline, version_for_alias
+from mmp_assets.tags import VersionTags
 from mmp_assets.training.final import fit_final
+from mmp_assets.training.lineage import inputs_digest
 from mmp_assets.training.predictions import score_rows, write_predictions
 from mmp_assets.training.pyfunc import PipelineModel
-from mmp_assets.training.registry import best_params, inputs_digest, load_pipeline, version_for_alias
 from mmp_assets.training.tuning import tune_model
+from mmp_resources.audit_log import AuditLog, current_user
 from mmp_resources.loader import load_config
 from mmp_resources.studies import StudyStorageResource
 from mmp_resources.tracking import MlflowResource
@@ -75,20 +77,20 @@ def test_first_materialization_registers_version_1_as_candidate_with_lineage(tun
     assert first.registered and first.version == "1" and first.model_uri == "models:/toy/1"
     version = version_for_alias(client, "toy", "candidate")
     assert str(version.version) == "1"
-    assert version.run_id == first.details["mlflow_run_id"]  # evaluation logs its report into this run
+    assert version.run_id == first.search.mlflow_run_id  # evaluation logs its report into this run
     tags = version.tags
     assert tags["mmp.training_set_version"] == "1" and tags["mmp.training_set_hash"] == ts.content_hash
     assert tags["mmp.dagster_run_id"] == "run-123" and tags["mmp.trainer"] == current_user()
     assert tags["mmp.inputs_digest"] == inputs_digest(RECIPE, ts)
     assert json.loads(tags["mmp.pinned_views"]) == {"user_profile": 1}
-    assert best_params(client, "toy", 1) == first.best_params
+    assert VersionTags.of(client.get_model_version("toy", "1")).best_params == first.best_params
     assert version_for_alias(client, "toy", "champion") is None
     assert AuditLog.for_data_dir(tuned["config"].data_dir).entries(kind="model", subject="toy")[-1]["action"] == "register"
 
 
 def test_one_run_holds_the_whole_search(tuned):
     client, first = tuned["client"], tuned["first"]
-    run = client.get_run(first.details["mlflow_run_id"])
+    run = client.get_run(first.search.mlflow_run_id)
     assert run.data.tags["mmp.asset_key"] == "toy/model" and run.data.tags["mmp.dagster_run_id"] == "run-123"
     assert run.data.metrics["trials_complete"] + run.data.metrics["trials_pruned"] == 2
     assert run.data.metrics["best_score"] == pytest.approx(first.best_score)
@@ -97,13 +99,13 @@ def test_one_run_holds_the_whole_search(tuned):
     assert {"trials.json", "optimization_history.png", "search_space.json"} <= artifacts
     runs = client.search_runs([run.info.experiment_id])
     assert len(runs) == 1  # trials are a table, not runs
-    assert first.details["stopped_by"] == "n_trials (tuning.n_trials)"
+    assert first.search.stopped_by == "n_trials (tuning.n_trials)"
 
 
 def test_unchanged_inputs_register_nothing_and_say_so(tuned):
     again = tuned["tune"]()
     assert not again.registered and again.version == "1"
-    assert "match version 1" in again.details["unchanged"]
+    assert "match version 1" in again.unchanged
     assert len(tuned["client"].search_model_versions("name = 'toy'")) == 1
 
 

@@ -5,23 +5,23 @@ An unknown name is a validation error when a recipe loads, never a score of 0 at
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
+
+class _Lazy:
+    """A module imported on first use: recipes validate metric names without loading numpy or sklearn."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
 
 
-class _LazySklearnMetrics:
-    """`sklearn.metrics`, imported on first use: recipes validate metric names without loading sklearn."""
-
-    def __getattr__(self, name: str):
-        from sklearn import metrics
-
-        return getattr(metrics, name)
-
-
-skm = _LazySklearnMetrics()
+np, skm = _Lazy("numpy"), _Lazy("sklearn.metrics")
 
 Task = Literal["classification", "regression"]
 Direction = Literal["maximize", "minimize"]

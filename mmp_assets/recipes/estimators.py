@@ -1,0 +1,98 @@
+"""The estimator half of checking a model recipe: does `model.class_path` import, and does it take
+every parameter the recipe fixes or tunes?
+
+Answering imports the estimator's package (CatBoost, scikit-learn: seconds), so loading the
+definitions never asks. `mmp validate` asks, through a small JSON cache under the data dir keyed by
+a digest of class path, params, search space and the installed files of the estimator's package,
+so an unchanged recipe costs nothing the second time; the model asset asks again, uncached, before
+any tuning.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+from mmp_assets.catalog.estimators import estimator_params
+from mmp_assets.recipes.common import digest
+from mmp_assets.recipes.loader import RecipeSet
+from mmp_assets.recipes.model import ModelRecipe
+from mmp_resources.errors import Problem
+
+CACHE_FORMAT = 1
+
+
+def estimator_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
+    """One Problem per thing wrong with the estimator: a class that does not import, a parameter it does not take."""
+    try:
+        accepted = estimator_params(recipe.model.class_path)
+    except ValueError as exc:
+        return [Problem(shown, "model.class_path", str(exc))]
+    if accepted is None:  # takes **kwargs: nothing to check against
+        return []
+    problems = []
+    for section, names in (("model.params", recipe.model.params), ("model.search_space", recipe.model.search_space)):
+        for name in names:
+            if name not in accepted:
+                problems.append(
+                    Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
+                )
+    return problems
+
+
+def check_estimators(recipes: RecipeSet, cache_file: Path | None) -> list[Problem]:
+    """`estimator_problems` for every valid model recipe, answered from `cache_file` when nothing it depends on changed."""
+    cache = _read(cache_file)
+    fresh: dict[str, list[list[str]]] = {}
+    problems: list[Problem] = []
+    for name, recipe in sorted(recipes.models.items()):
+        shown, key = recipes.file_of("model", name), _cache_key(recipe)
+        found = cache.get(key)
+        if found is None:
+            found = [[p.field, p.message] for p in estimator_problems(recipe, shown)]
+        fresh[key] = found
+        problems += [Problem(shown, field, message) for field, message in found]
+    if cache_file is not None and fresh.keys() != cache.keys():  # only this recipe set's answers are kept
+        _write(cache_file, fresh)
+    return problems
+
+
+def _cache_key(recipe: ModelRecipe) -> str:
+    model = recipe.model.model_dump(mode="json", include={"class_path", "params", "search_space"})
+    return digest("estimator-check", CACHE_FORMAT, model, _installed(recipe.model.class_path))
+
+
+def _installed(class_path: str) -> str:
+    """The installed files of the class's top-level package, found without importing it: any install,
+    upgrade or edit rewrites them, so a changed package is checked again."""
+    top = class_path.split(".", 1)[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin or not os.path.exists(spec.origin):
+        return "not installed"
+    stat = os.stat(spec.origin)
+    return f"{spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _read(cache_file: Path | None) -> dict[str, list[list[str]]]:
+    try:
+        found = json.loads(cache_file.read_text(encoding="utf-8")) if cache_file else {}
+    except (OSError, ValueError):  # missing or damaged: it is only a cache
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _write(cache_file: Path, entries: dict[str, list[list[str]]]) -> None:
+    """Written whole to a temporary file and renamed, so a reader never sees half a cache; a data dir that
+    cannot be written costs the next run the check again, nothing more."""
+    partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.partial")
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(entries, sort_keys=True, indent=1), encoding="utf-8")
+        os.replace(partial, cache_file)
+    except OSError:
+        partial.unlink(missing_ok=True)

@@ -1,0 +1,33 @@
+"""MLflow pointed at one environment's tracking and registry stores, without Dagster.
+
+`MlflowResource` uses these inside runs; read-only commands (`mmp models list`, `mmp prompts list`)
+call them directly, so they start without importing Dagster.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+    from mmp_resources.settings import PlatformConfig
+
+
+def activate(config: PlatformConfig) -> None:
+    """Make this environment's stores the process-wide MLflow defaults."""
+    import mlflow
+
+    if config.tracking_uri.startswith("sqlite:///"):
+        Path(config.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(config.tracking_uri)
+    mlflow.set_registry_uri(config.registry_uri)
+
+
+def mlflow_client(config: PlatformConfig) -> MlflowClient:
+    """A client of this environment's stores, which are also made the process-wide defaults."""
+    from mlflow.tracking import MlflowClient
+
+    activate(config)
+    return MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.registry_uri)

@@ -1,0 +1,60 @@
+"""`mmp validate` checks each estimator once: the answer is cached under the data dir until the recipe's
+model section or the installed package changes, so a second validate imports no estimator package."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PROBE = """import sys
+from mmp_assets.cli.validate import collect_problems
+problems, _ = collect_problems()
+print(json.dumps({"problems": [str(p) for p in problems], "imported": [m for m in ("catboost", "sklearn") if m in sys.modules]}))"""
+
+
+def _validate(project: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", "import json\n" + PROBE], capture_output=True, text=True, cwd=project)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_second_validate_answers_from_the_cache(project: Path) -> None:
+    first = _validate(project)
+    assert first == {"problems": [], "imported": ["catboost", "sklearn"]}
+    assert (project / ".mmp" / "cache" / "estimator_checks.json").is_file()
+    assert _validate(project) == {"problems": [], "imported": []}
+
+
+def test_an_edited_model_section_is_checked_again(project: Path) -> None:
+    _validate(project)
+    path = project / "recipes" / "fraud.yaml"
+    path.write_text(path.read_text().replace("verbose: 0", "verbsoe: 0"))
+    found = _validate(project)
+    assert found["imported"] == ["catboost"]  # spend's answer still comes from the cache
+    assert found["problems"] == ["recipes/fraud.yaml: model.params.verbsoe: catboost.CatBoostClassifier has no parameter "
+                                 "'verbsoe'; see its documentation for the allowed ones"]
+    assert _validate(project)["problems"] == found["problems"]  # a cached problem is still reported
+
+
+def test_a_damaged_cache_is_ignored_and_rewritten(project: Path) -> None:
+    cache = project / ".mmp" / "cache" / "estimator_checks.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text("{not json")
+    assert _validate(project) == {"problems": [], "imported": ["catboost", "sklearn"]}
+    assert len(json.loads(cache.read_text())) == 2
+
+
+def test_a_changed_estimator_package_is_checked_again(project: Path) -> None:
+    """The key includes the installed files of the estimator's package: here a module of the project itself."""
+    module = project / "house_models.py"
+    module.write_text("class Ridge:\n    def __init__(self, alpha=1.0):\n        self.alpha = alpha\n\n    def fit(self, X, y):\n        return self\n")
+    path = project / "recipes" / "spend.yaml"
+    text = path.read_text()
+    start, end = text.index("model:"), text.index("tuning:")
+    path.write_text(text[:start] + "model:\n  class_path: house_models.Ridge\n  params: {alpha: 0.5}\n" + text[end:])
+    assert _validate(project)["problems"] == []
+    module.write_text(module.read_text().replace("alpha", "strength"))
+    assert _validate(project)["problems"] == [
+        "recipes/spend.yaml: model.params.alpha: house_models.Ridge has no parameter 'alpha'; see its documentation for the allowed ones"]
