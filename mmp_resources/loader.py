@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
 from mmp_resources.project import project_root
-from mmp_resources.settings import PlatformConfig
+from mmp_resources.settings import PlatformConfig, secret_fields
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -86,18 +86,25 @@ def deep_merge(base: dict, overlay: dict) -> dict:
     return merged
 
 
-def interpolate(value: Any, file: str, field: str = "") -> Any:
-    """Replace `${VAR}` / `${VAR:-default}` in every string; an unset variable without default is an error."""
+def interpolate(value: Any, file: str, field: str = "", from_env: set[str] | None = None) -> Any:
+    """Replace `${VAR}` / `${VAR:-default}` in every string; an unset variable without default is an error,
+    and so is a `${` left unterminated (it would otherwise become part of a path or URL silently).
+
+    The dotted path of every field that took a value from the environment is added to `from_env`, so a
+    later problem with that field never echoes the value.
+    """
     if isinstance(value, dict):
-        return {k: interpolate(v, file, f"{field}.{k}" if field else str(k)) for k, v in value.items()}
+        return {k: interpolate(v, file, f"{field}.{k}" if field else str(k), from_env) for k, v in value.items()}
     if isinstance(value, list):
-        return [interpolate(v, file, f"{field}[{i}]") for i, v in enumerate(value)]
+        return [interpolate(v, file, f"{field}[{i}]", from_env) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def substitute(match: re.Match) -> str:
         name, default = match.group(1), match.group(2)
         if name in os.environ and os.environ[name] != "":
+            if from_env is not None:
+                from_env.add(field)
             return os.environ[name]
         if default is not None:
             return default
@@ -105,6 +112,13 @@ def interpolate(value: Any, file: str, field: str = "") -> Any:
             [Problem(file, field, f"environment variable {name} is not set and has no default; export it or write ${{{name}:-default}}")]
         )
 
+    def unterminated(text: str) -> None:
+        if "${" in text:
+            fragment = text[text.index("${"):][:40]
+            raise MmpValidationError([Problem(
+                file, field, f"{fragment!r} is not a complete variable reference; write ${{NAME}} or ${{NAME:-default}}")])
+
+    unterminated(_VAR.sub("", value))
     return _VAR.sub(substitute, value)
 
 
@@ -119,7 +133,6 @@ def load_config(root: Path | None = None, env: str | None = None) -> PlatformCon
     config_dir = root / "config"
     base_file = config_dir / "base.yaml"
     raw = read_yaml(base_file, root) or {}
-    files = [base_file]
     if env != "base":
         overlay_file = config_dir / f"{env}.yaml"
         if not overlay_file.is_file():
@@ -130,17 +143,31 @@ def load_config(root: Path | None = None, env: str | None = None) -> PlatformCon
         overlay = read_yaml(overlay_file, root) or {}
         _require_mapping(overlay, overlay_file, root)
         raw = deep_merge(raw, overlay)
-        files.append(overlay_file)
     _require_mapping(raw, base_file, root)
-    shown = " + ".join(display_path(f, root) for f in files)
-    raw = interpolate(raw, shown)
+    shown = config_files(env)
+    from_env: set[str] = set()
+    raw = interpolate(raw, shown, from_env=from_env)
     raw["env"] = env
     try:
         config = PlatformConfig.model_validate(raw)
     except ValidationError as exc:
-        raise MmpValidationError(problems_from_validation_error(shown, exc)) from None
+        secret = secret_fields(PlatformConfig)
+        def hidden(field: str) -> bool:  # a secret field, or a section holding one, or a value from the environment
+            return field in from_env or any(name == field or name.startswith(field + ".") for name in secret)
+
+        raise MmpValidationError(problems_from_validation_error(shown, exc, hidden=hidden)) from None
     data_dir = config.data_dir if config.data_dir.is_absolute() else root / config.data_dir
     return config.model_copy(update={"data_dir": data_dir.resolve()})
+
+
+def config_files(env: str) -> str:
+    """How problems name the config of one environment: `config/base.yaml + config/dev.yaml`."""
+    return "config/base.yaml" + ("" if env == "base" else f" + config/{env}.yaml")
+
+
+def cron_problems(config: PlatformConfig) -> list[Problem]:
+    """The config's automation crons that Dagster would refuse, as problems (imports Dagster)."""
+    return [Problem(config_files(config.env), field, message) for field, message in config.cron_problems()]
 
 
 def _require_mapping(raw: Any, path: Path, root: Path) -> None:
