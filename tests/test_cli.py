@@ -47,3 +47,18 @@ def test_help_imports_nothing_but_the_command_modules(argv: list[str]) -> None:
     assert done.returncode == 0, done.stderr
     assert "usage: mmp" in done.stdout
     assert done.stderr.strip() == "", f"mmp {' '.join(argv)} imported: {done.stderr.strip()}"
+
+
+@pytest.mark.parametrize(
+    ("selection", "line"),
+    [
+        ("features/*", """--select: 'features/*': no such asset; for every asset under 'features/' write key:"features/*\""""),
+        ("fraud/modle", "--select: 'fraud/modle': no such asset; did you mean 'fraud/model' or 'fraud/drift'"),
+    ],
+)
+def test_a_bad_selection_is_one_line_with_a_suggestion(selection: str, line: str, capsys) -> None:
+    """Before any run starts: nothing observed, nothing materialized, no Dagster traceback."""
+    from mmp_assets.cli.main import main
+
+    assert main(["materialize", "--select", selection]) == 1
+    assert capsys.readouterr().err.strip() == line
