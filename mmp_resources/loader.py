@@ -54,6 +54,34 @@ _UniqueKeyLoader.add_implicit_resolver(
 )
 
 
+# Aliases make a YAML document a graph; every consumer walks it as a tree. A recipe or config whose tree
+# would exceed this many nodes (a "billion laughs" document expands to 10^9) is refused before any walk.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _load(text: str) -> Any:
+    """yaml.load with the expanded size checked between composing and constructing."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and (size := _expanded_size(node, {})) > MAX_EXPANDED_NODES:
+            raise yaml.YAMLError(f"aliases expand to {size:,} nodes; at most {MAX_EXPANDED_NODES:,} are allowed")
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes in the tree the document expands to, each shared (aliased) node counted at every use."""
+    if id(node) not in memo:
+        memo[id(node)] = 1  # a recursive alias counts once rather than looping
+        if isinstance(node, yaml.MappingNode):
+            memo[id(node)] += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            memo[id(node)] += sum(_expanded_size(item, memo) for item in node.value)
+    return memo[id(node)]
+
+
 def read_yaml(path: Path, root: Path | None = None) -> Any:
     """Parse one YAML file strictly; a syntax error or duplicate key becomes a one-line Problem."""
     shown = display_path(path, root)
@@ -62,17 +90,17 @@ def read_yaml(path: Path, root: Path | None = None) -> Any:
     except OSError as exc:
         raise MmpValidationError([Problem(shown, "", f"cannot be read: {exc.strerror}")]) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return _load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise MmpValidationError([Problem(shown, "", f"malformed YAML at {where}: {what}")]) from None
+        raise MmpValidationError([Problem(shown, "", f"malformed YAML{where}: {what}")]) from None
 
 
 def yaml_value(text: str) -> Any:
     """One value read by the recipes' YAML rules (YAML 1.2 booleans); yaml.YAMLError if it does not parse."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    return _load(text)
 
 
 def deep_merge(base: dict, overlay: dict) -> dict:

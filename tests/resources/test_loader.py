@@ -166,3 +166,17 @@ def test_an_invalid_cron_is_one_line_in_validate_and_at_load(project: Path, monk
         "config/base.yaml + config/staging.yaml: automation.drift_cron: '0 25 * * *' is not a valid cron schedule; "
         "write five fields, e.g. '0 6 * * *'"
     ]
+
+
+def test_yaml_aliases_cannot_expand_without_bound(tmp_path: Path) -> None:
+    """A "billion laughs" file is refused in milliseconds, before anything walks the expanded tree."""
+    from mmp_resources.loader import read_yaml
+
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    (tmp_path / "laughs.yaml").write_text("\n".join(lines) + "\n")
+    with pytest.raises(MmpValidationError) as caught:
+        read_yaml(tmp_path / "laughs.yaml", tmp_path)
+    assert str(caught.value) == "laughs.yaml: malformed YAML: aliases expand to 490,329,064 nodes; at most 100,000 are allowed"
+    (tmp_path / "shared.yaml").write_text("base: &space {low: 1, high: 3}\ndepth: *space\nwidth: *space\n")
+    assert read_yaml(tmp_path / "shared.yaml")["width"] == {"low": 1, "high": 3}  # ordinary reuse still reads
