@@ -72,6 +72,11 @@ class HpoConfig(_Strict):
 
 class FeatureStoreConfig(_Strict):
     retention_versions: int = Field(10, ge=1, description="Keep the last N versions per feature view (pinned versions are always kept).")
+    allowed_directories: list[str] = Field(
+        default_factory=list,
+        description="Folders (or URI prefixes such as s3://bucket/) recipe SQL and source paths may read besides the project "
+        "and data_dir; relative paths are under the project. DuckDB refuses every other file.",
+    )
 
 
 class OnlineStoreConfig(_Strict):
