@@ -12,6 +12,7 @@ import sys
 
 # command modules, in the order `mmp --help` lists them; each defines register(subparsers)
 COMMAND_MODULES = [
+    "scaffold",
     "validate",
     "demo",
     "materialize",
