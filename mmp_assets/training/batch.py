@@ -82,17 +82,32 @@ def with_features(
         if missing:
             raise ScoringInputError(f"{shown}: missing column(s) {', '.join(missing)}: rows with {timestamp!r} are joined "
                                     f"to {recipe.name}'s feature views on {', '.join(dict.fromkeys(keys))}")
+        rows = rows.assign(**{timestamp: event_times(rows[timestamp], f"{shown}: column {timestamp!r}")})
         versions = {join.view.name: join.version for join in pinned_joins(conn, recipe, recipes)}
         try:
             rows = point_in_time_features(conn, recipe, recipes, rows, view_versions=versions)
         except duckdb.Error as exc:  # a timestamp or key column of a type the join cannot compare
-            raise ScoringInputError(f"{shown}: cannot join {recipe.name}'s features on {timestamp!r}: {str(exc).splitlines()[0]}") from None
+            on = ", ".join(dict.fromkeys([*keys, timestamp]))
+            raise ScoringInputError(f"{shown}: cannot join {recipe.name}'s feature views on {on}: {str(exc).splitlines()[0]}") from None
     missing = [c for c in inputs if c not in rows.columns]
     if missing:
         hint = (f"; give the spine timestamp {timestamp!r} and {', '.join(recipe.spine.entity)} to join the feature views point-in-time"
                 if recipe.features and timestamp not in rows.columns else "")
         raise ScoringInputError(f"{shown}: missing column(s) {', '.join(missing)} that {recipe.name} scores{hint}")
     return rows, versions
+
+
+def event_times(values: pd.Series, shown: str) -> pd.Series:
+    """The spine timestamps as naive datetimes (UTC, as views store them): text parsed, time zones converted."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        try:
+            values = pd.to_datetime(values, utc=True, format="mixed")
+        except (ValueError, TypeError):
+            bad = next((v for v in values.dropna() if pd.isna(pd.to_datetime(v, errors="coerce", utc=True))), values.dropna().iloc[0])
+            raise ScoringInputError(f"{shown}: {bad!r} is not a timestamp; write times such as 2024-03-01 12:00:00") from None
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values
 
 
 def input_columns(model) -> dict[str, str]:

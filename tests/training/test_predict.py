@@ -122,6 +122,8 @@ def test_predict_scores_a_source_to_csv_and_rows_with_their_features_to_a_table(
         (["alpha", "--input", "{tmp}/rows.json"], "--input: {tmp}/rows.json: unknown extension '.json'; use .parquet, .pq or .csv"),
         (["alpha", "--input", "{tmp}/no_user.csv"],
          "--input: {tmp}/no_user.csv: missing column(s) user_id: rows with 'event_time' are joined to alpha's feature views on user_id"),
+        (["alpha", "--input", "{tmp}/text_time.csv"],
+         "--input: {tmp}/text_time.csv: column 'event_time': 'last tuesday' is not a timestamp; write times such as 2024-03-01 12:00:00"),
         (["alpha", "--input", "{tmp}/no_time.csv"],
          "--input: {tmp}/no_time.csv: missing column(s) p1, p2 that alpha scores; give the spine timestamp 'event_time' and user_id "
          "to join the feature views point-in-time"),
@@ -130,6 +132,7 @@ def test_predict_scores_a_source_to_csv_and_rows_with_their_features_to_a_table(
 def test_bad_input_is_one_line_and_writes_nothing(scored_project, tmp_path, capsys, argv, message):
     pd.DataFrame({"event_time": pd.to_datetime(["2024-02-01"]), "x": [0.5]}).to_csv(tmp_path / "no_user.csv", index=False)
     pd.DataFrame({"user_id": ["u1"], "x": [0.5]}).to_csv(tmp_path / "no_time.csv", index=False)
+    pd.DataFrame({"user_id": ["u1"], "event_time": ["last tuesday"], "x": [0.5]}).to_csv(tmp_path / "text_time.csv", index=False)
     (tmp_path / "rows.json").write_text("{}")
     out = tmp_path / "scores.parquet"
     argv = [a.format(tmp=tmp_path) for a in argv]
