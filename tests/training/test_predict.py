@@ -162,3 +162,18 @@ def test_a_failed_write_keeps_the_previous_output(scored_project, tmp_path):
     assert main(["predict", "alpha", "--input", str(tmp_path / "bad.csv"), "--output", str(out)]) == 1
     assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert json.loads(pd.read_csv(out)["feature_view_versions"].iloc[0]) == {"user_view": 1}
+
+
+def test_the_predictions_section_enters_the_code_version_only_when_set():
+    """Adding the section left every existing recipe's `<recipe>/predictions` code version (so its staleness) as it was."""
+    from pathlib import Path
+
+    from mmp_assets.recipes import load_recipes
+    from mmp_assets.recipes.common import digest
+    from mmp_assets.recipes.model import Predictions
+    from mmp_assets.recipes.versions import model_code_version
+
+    fraud = load_recipes(Path(__file__).resolve().parents[2]).models["fraud"]
+    before = digest("predictions", {"monitoring": fraud.model_dump(mode="json", by_alias=True)["monitoring"]})
+    assert model_code_version(fraud, "predictions") == before
+    assert model_code_version(fraud.model_copy(update={"predictions": Predictions(source="transactions")}), "predictions") != before
