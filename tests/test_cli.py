@@ -22,7 +22,8 @@ def test_help_lists_every_command(capsys) -> None:
         build_parser().parse_args(["--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    for command in ("validate", "demo", "materialize", "features", "tune", "models", "prompts", "lineage", "plan", "audit", "serve"):
+    for command in ("init", "new", "validate", "demo", "materialize", "features", "tune", "models", "predict", "prompts", "lineage",
+                    "plan", "audit", "serve"):
         assert f"    {command}" in out, command
 
 
@@ -38,7 +39,8 @@ print(" ".join(sorted(loaded - {{"mmp_assets"}})), file=sys.stderr)"""
 
 
 @pytest.mark.parametrize("argv", [["--help"]] + [[command, "--help"] for command in
-                                                ("validate", "demo", "materialize", "features", "tune", "models", "prompts",
+                                                ("init", "new", "validate", "demo", "materialize", "features", "tune", "models",
+                                                 "predict", "prompts",
                                                  "lineage", "plan", "audit", "services", "online", "serve")])
 def test_help_imports_nothing_but_the_command_modules(argv: list[str]) -> None:
     """`mmp --help` and every `mmp <command> --help` build the parser from the light command modules alone:

@@ -12,12 +12,14 @@ import sys
 
 # command modules, in the order `mmp --help` lists them; each defines register(subparsers)
 COMMAND_MODULES = [
+    "scaffold",
     "validate",
     "demo",
     "materialize",
     "features",
     "tune",
     "models",
+    "predict",
     "prompts",
     "lineage",
     "plan",
