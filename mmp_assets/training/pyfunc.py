@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from importlib.metadata import version
+from importlib.metadata import packages_distributions, version
 
 import cloudpickle
 import mlflow
@@ -57,7 +57,8 @@ def requirements(class_path: str) -> list[str]:
     packages = ["mlflow", "scikit-learn", "pandas", "numpy", "cloudpickle"]
     top = class_path.split(".")[0]
     if top not in ("sklearn", "mmp_assets"):
-        packages.append({"catboost": "catboost", "lightgbm": "lightgbm", "xgboost": "xgboost"}.get(top, top))
+        # the distribution that installed the module: xgboost comes from xgboost-cpu here
+        packages.append(packages_distributions().get(top, [top])[0])
     return [f"{p}=={version(p)}" for p in packages]
 
 

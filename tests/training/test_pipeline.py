@@ -22,12 +22,23 @@ def test_each_encoding_fits_raw_rows_with_missing_values(encode):
     assert native == (["colour"] if encode == "native" else None)
 
 
-def test_native_encoding_needs_catboost():
+def test_native_encoding_needs_a_boosting_library():
     recipe = make_recipe(
         model={"class_path": "sklearn.linear_model.LogisticRegression", "params": {}, "search_space": {}},
     )
-    with pytest.raises(ValueError, match="preprocessing.categorical.encode: 'native' needs a CatBoost model"):
+    with pytest.raises(ValueError, match="preprocessing.categorical.encode: 'native' needs a CatBoost, XGBoost or LightGBM model; use onehot or ordinal"):
         build_pipeline(recipe, {}, ["x1"], ["colour"])
+
+
+@pytest.mark.parametrize("class_path", ["xgboost.XGBClassifier", "lightgbm.LGBMClassifier"])
+def test_xgboost_and_lightgbm_take_categories_natively_and_survive_unseen_ones(class_path):
+    ts = make_training_set()
+    recipe = make_recipe(model={"class_path": class_path, "params": {"n_estimators": 10, "n_jobs": 1}, "search_space": {}})
+    pipe = build_pipeline(recipe, {}, ts.numeric_columns, ts.categorical_columns).fit(ts.X("train"), ts.y("train"))
+    assert str(pipe[:-1].transform(ts.X("test"))["colour"].dtype) == "category"
+    rows = ts.X("test").head(3).assign(colour=["red", "purple", None])  # purple never seen in training: treated as missing
+    proba = pipe.predict_proba(rows)
+    assert proba.shape == (3, 2) and np.isfinite(proba).all()
 
 
 def test_unknown_trial_parameter_names_the_recipe_field():
