@@ -44,6 +44,7 @@ LIBRARIES: tuple[Library, ...] = (
     ),
 )
 SKLEARN = Library("sklearn", {}, None, None, "none: use onehot or ordinal")
+NATIVE_CATEGORICAL = tuple(lib.kind for lib in LIBRARIES)  # libraries `preprocessing.categorical.encode: native` works with
 
 
 def library_of(class_path: str) -> Library:
