@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "features",
     "tune",
     "models",
+    "catalog",
     "prompts",
     "lineage",
     "plan",
