@@ -32,6 +32,10 @@ def estimator_class(recipe: ModelRecipe) -> type:
         estimator_params(path)
     except ValueError as exc:
         raise ValueError(f"recipe {recipe.name}: model.class_path: {exc}") from None
+    if path == "xgboost.XGBClassifier":
+        from mmp_assets.training.labels import XGBClassifier  # the same model, for text and any integer labels
+
+        return XGBClassifier
     module, _, attr = path.rpartition(".")
     return getattr(importlib.import_module(module), attr)
 

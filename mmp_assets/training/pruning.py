@@ -115,7 +115,7 @@ def _fit_xgboost(model, X_fit, y_fit, X_valid, reporter: RoundReporter) -> None:
         model.set_params(callbacks=callbacks)
 
 
-def _fit_lightgbm(model, X_fit, y_fit, X_valid, y_valid, reporter: RoundReporter) -> None:
+def _fit_lightgbm(model, X_fit, y_fit, X_valid, y_valid, classes, reporter: RoundReporter) -> None:
     # LightGBM keeps the validation predictions up to date round by round when they are an eval set;
     # Booster.predict between rounds would slow every later round tenfold
     latest = {}
@@ -129,6 +129,9 @@ def _fit_lightgbm(model, X_fit, y_fit, X_valid, y_valid, reporter: RoundReporter
         if reporter.due(done):
             reporter.report(done, latest["outputs"])
 
+    if classes is not None:  # LightGBM encodes eval_y only through the deprecated eval_set; its own metric is unused here
+        code = {label: i for i, label in enumerate(classes.tolist())}
+        y_valid = np.array([code.get(label, 0) for label in np.asarray(y_valid).tolist()])
     model.fit(X_fit, y_fit, eval_X=(X_valid,), eval_y=(y_valid,), eval_metric=keep, callbacks=[reports])
 
 
@@ -164,7 +167,9 @@ def fit_with_round_reports(pipe: Pipeline, X_fit, y_fit, X_valid, y_valid, trial
     def score(outputs: np.ndarray) -> float:
         return score_outputs(metric, task, classes, y_valid, outputs)
 
-    class_path = f"{type(model).__module__}.{type(model).__name__}"
+    # the library class itself, also under mmp's label-encoding subclass of XGBClassifier
+    library_class = next(k for k in type(model).__mro__ if library_of(k.__module__).kind != "sklearn" or k is object)
+    class_path = f"{library_class.__module__}.{library_class.__name__}"
     kind = library_of(class_path).kind
     if kind == "catboost":
         _fit_catboost(model, X_fit_t, y_fit, X_valid_t, y_valid, trial, metric, task, score)
@@ -174,7 +179,7 @@ def fit_with_round_reports(pipe: Pipeline, X_fit, y_fit, X_valid, y_valid, trial
     if kind == "xgboost":
         _fit_xgboost(model, X_fit_t, y_fit, X_valid_t, reporter)
     else:
-        _fit_lightgbm(model, X_fit_t, y_fit, X_valid_t, y_valid, reporter)
+        _fit_lightgbm(model, X_fit_t, y_fit, X_valid_t, y_valid, classes, reporter)
 
 
 def subsample_positions(y_fit: pd.Series, ninths: int, seed: int, task: str) -> np.ndarray | None:

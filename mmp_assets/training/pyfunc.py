@@ -66,7 +66,8 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     """Log into the active run; returns MLflow's ModelInfo."""
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = X_example.head(5)
-    by_value = (sys.modules[__name__], pipeline_module)
+    # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
+    by_value = (sys.modules[__name__], pipeline_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:

@@ -64,3 +64,14 @@ def test_scaling_and_onehot_for_sklearn_models():
     pipe = build_pipeline(recipe, {"alpha": 1.0}, ts.numeric_columns, ts.categorical_columns).fit(ts.X("train"), ts.y("train"))
     transformed = pipe[:-1].transform(ts.X("validation"))
     assert abs(transformed["x1"].mean()) < 0.5 and {"colour_red", "colour_blue"} <= set(transformed.columns)
+
+
+@pytest.mark.parametrize("labels", [{0: "good", 1: "bad"}, {0: 1, 1: 3}])
+def test_xgboost_classifier_answers_in_the_recipes_own_labels(labels):
+    """XGBoost's classifier takes 0..k-1 only; mmp's subclass encodes text or any integers and answers in them."""
+    ts = make_training_set(n=300)
+    ts.frame["is_bad"] = ts.frame["is_bad"].map(labels)
+    recipe = make_recipe(model={"class_path": "xgboost.XGBClassifier", "params": {"n_estimators": 5, "n_jobs": 1}, "search_space": {}})
+    pipe = build_pipeline(recipe, {}, ts.numeric_columns, ts.categorical_columns).fit(ts.X("train"), ts.y("train"))
+    assert list(pipe.classes_) == sorted(labels.values())
+    assert set(pipe.predict(ts.X("test"))) <= set(labels.values()) and pipe.predict_proba(ts.X("test")).shape[1] == 2
