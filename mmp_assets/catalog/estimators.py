@@ -12,6 +12,24 @@ def estimator_kind(class_path: str) -> str:
     return "catboost" if class_path.startswith("catboost.") else "sklearn"
 
 
+def unwrap_fitted(model):
+    """The fitted model under scikit-learn's threshold and frozen wrappers, stopping at anything else.
+
+    Only those wrappers are opened: on an ensemble (forest, bagging, AdaBoost) `estimator_` is the
+    unfitted template tree, not the model. A calibration wrapper is returned as it is.
+    """
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
+
+    while True:
+        if isinstance(model, (FixedThresholdClassifier, TunedThresholdClassifierCV)):
+            model = model.estimator_
+        elif isinstance(model, FrozenEstimator):
+            model = model.estimator
+        else:
+            return model
+
+
 @cache
 def estimator_params(class_path: str) -> frozenset[str] | None:
     """Constructor parameter names of `class_path`; ValueError if it cannot be imported or is no estimator."""

@@ -122,6 +122,8 @@ def _add_explanation(report: EvaluationReport, recipe, training_set, explainable
     explanation = explain(explainable, sample, recipe.task, categorical=training_set.categorical_columns,
                           seed=recipe.split.seed)
     report.explanation = explanation
+    if explanation.note:
+        report.notes.append(explanation.note)
     ranking = pd.Series(ours.positive_proba if ours.positive_proba is not None else ours.prediction.astype(float),
                         index=X_test.index).loc[sample.index]
     report.local = explanation.local(ranking.sort_values(ascending=False).index[:LOCAL_EXPLANATIONS])
