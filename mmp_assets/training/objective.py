@@ -18,7 +18,7 @@ from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.training.pipeline import build_pipeline, is_catboost
 from mmp_assets.training.pruning import fit_with_round_reports
-from mmp_assets.training.scoring import best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric
+from mmp_assets.training.scoring import align_outputs, best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric
 from mmp_assets.training.space import suggest
 
 PipelineFactory = Callable[..., object]
@@ -71,6 +71,7 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
     metric, task = get_metric(recipe.tuning.metric, recipe.task), recipe.task
     round_reports = is_catboost(recipe) and recipe.tuning.pruner != "none" and len(data.folds) == 1
     folds = data.fold_frames()
+    labels = np.unique(data.y).tolist() if task == "classification" else None
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, recipe)
@@ -83,6 +84,8 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
                 pipe.fit(X_fit, y_fit)
             outputs = held_out_outputs(pipe, X_score, task)
             classes = getattr(pipe, "classes_", None)
+            if labels is not None and np.asarray(classes).tolist() != labels:
+                outputs, classes = align_outputs(outputs, classes, labels)
             scores.append(score_outputs(metric, task, classes, y_score, outputs))
             pooled_y.append(class_codes(classes, y_score) if task == "classification" else y_score)
             pooled_out.append(outputs)
