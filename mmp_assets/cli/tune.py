@@ -57,7 +57,7 @@ def run_tune(args: argparse.Namespace) -> int:
     outcome = tune_model(
         recipe, training_set, config=config, study_storage=resources["study_storage"], mlflow_resource=resources["mlflow"],
         dagster_run_id="none (mmp tune)", asset_key=f"{recipe.name}/model", log=log, trials_override=args.trials,
-        progress_bar=not args.no_progress,
+        progress_bar=not args.no_progress, recipe_file=recipes.file_of("model", recipe.name),
     )
     if not outcome.registered:
         print(f"{recipe.name}: {outcome.unchanged}")

@@ -9,6 +9,22 @@ import pandas as pd
 SPLITS = ("train", "validation", "test")
 
 
+def model_input(X: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
+    """Feature rows in the types a logged model declares: categories as text (None when missing), other
+    numbers and flags as float64. DuckDB hands an integer column over as int64, or as Int64 when it has
+    NULLs, and MLflow's signature check takes neither as a double; dates and times are left as they are."""
+    cats, out = set(categorical), {}
+    for column in X.columns:
+        values = X[column]
+        if column in cats:
+            out[column] = values.astype("string").astype(object).where(values.notna(), None)
+        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            out[column] = pd.to_numeric(values).astype("float64")
+        else:
+            out[column] = values
+    return pd.DataFrame(out, index=X.index)
+
+
 @dataclass(frozen=True)
 class TrainingSet:
     """One version of `<recipe>/training_set`: spine rows joined point-in-time, with their split.

@@ -12,12 +12,15 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from mmp_assets.feature_store.contracts import model_input
 from mmp_assets.feature_store.sql import ident as _ident
 
 
 def score_rows(model, rows: pd.DataFrame, feature_columns: list[str], model_name: str, model_version: str) -> pd.DataFrame:
     """`rows` (spine columns + features) with the pyfunc's outputs and the model version on every row."""
-    outputs = model.predict(rows[feature_columns])
+    schema = model.metadata.get_input_schema()
+    text = [spec.name for spec in schema.inputs if spec.type.name == "string"] if schema is not None else []
+    outputs = model.predict(model_input(rows[feature_columns], text))
     scored = rows.reset_index(drop=True).copy()
     for column in outputs.columns:
         scored[column] = outputs[column].to_numpy()

@@ -16,12 +16,14 @@ from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.registry.versions import latest_version
 from mmp_assets.tags import CANDIDATE, VersionTags
 from mmp_assets.training.budget import resolve_budget
+from mmp_assets.training.checks import problems_before_tuning
 from mmp_assets.training.final import fit_final
 from mmp_assets.training.lineage import inputs_digest, lineage_tags, search_tags
 from mmp_assets.training.pyfunc import log_pipeline_model
 from mmp_assets.training.search import run_search
 from mmp_assets.training.tracking import log_search
 from mmp_resources.audit_log import AuditLog, current_user
+from mmp_resources.errors import MmpValidationError
 from mmp_resources.settings import PlatformConfig
 from mmp_resources.studies import StudyStorageResource
 from mmp_resources.tracking import MlflowResource
@@ -80,13 +82,18 @@ def tune_model(
     log: Callable[[str], None] | None = None,
     trials_override: int | None = None,
     progress_bar: bool = False,
+    recipe_file: str | None = None,
 ) -> TuneOutcome:
+    """Search, refit, log and register; MmpValidationError, before any trial, for what would fail only after."""
     client = mlflow_resource.client()
     digest = inputs_digest(recipe, training_set)
     latest = latest_version(client, recipe.name)
     recorded = VersionTags.of(latest) if latest is not None else None
     if recorded is not None and recorded.inputs_digest == digest:
         return _unchanged(recorded, digest)
+    problems = problems_before_tuning(recipe, training_set, recipe_file or f"recipes/{recipe.name}.yaml")
+    if problems:
+        raise MmpValidationError(problems)
     budget = resolve_budget(recipe, config.hpo, trials_override)
     result = run_search(recipe, training_set, budget, study_storage.storage(), log=log, progress_bar=progress_bar)
     pipeline = fit_final(recipe, training_set, result.best_params, result.threshold)
