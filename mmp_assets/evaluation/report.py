@@ -89,8 +89,8 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
                                    resamples=ev.bootstrap, seed=seed, labels=labels)
         comparisons.append(versus)
         champion_value = versus.theirs
-    gate = evaluate_gate(ev.gate, metrics.values, headline=headline,
-                         headline_direction=get_metric(headline, task).direction, champion_value=champion_value)
+    gate = evaluate_gate(ev.gate, metrics.values, headline=headline, headline_direction=get_metric(headline, task).direction,
+                         champion_value=champion_value, baseline_value=comparisons[0].theirs if ev.beat_baseline else None)
 
     report = EvaluationReport(recipe, context, len(y_test), metrics, comparisons, gate, figures=figures, notes=notes)
     _add_backtest(report, recipe, training_set, fit)

@@ -9,6 +9,16 @@ import pandas as pd
 SPLITS = ("train", "validation", "test")
 
 
+def empty_columns(*frames: pd.DataFrame) -> list[str]:
+    """Columns NULL in every row of at least one of `frames` (rows some model is fitted on): it could
+    learn nothing from them, and an imputer would silently drop them from that fit alone."""
+    empty = set()
+    for frame in frames:
+        if len(frame):
+            empty |= set(frame.columns[frame.isna().all().to_numpy()])
+    return [c for c in frames[0].columns if c in empty] if frames else []
+
+
 def model_input(X: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
     """Feature rows in the types a logged model declares: categories as text (None when missing), other
     numbers and flags as float64. DuckDB hands an integer column over as int64, or as Int64 when it has
@@ -49,6 +59,12 @@ class TrainingSet:
     @property
     def numeric_columns(self) -> list[str]:
         return [c for c in self.feature_columns if c not in set(self.categorical_columns)]
+
+    def model_columns(self, *splits: str) -> tuple[list[str], list[str]]:
+        """(numeric, categorical) feature columns a model fitted on these splits uses: all but the ones
+        NULL in every row of them (see `empty_columns`), so every step agrees on one column list."""
+        empty = set(empty_columns(self.X(*splits)))
+        return [c for c in self.numeric_columns if c not in empty], [c for c in self.categorical_columns if c not in empty]
 
     def part(self, *splits: str) -> pd.DataFrame:
         """Rows of the given split(s), in stored order."""

@@ -35,12 +35,22 @@ def model_metadata(outcome) -> dict:
     }
     if outcome.unchanged:
         meta["unchanged"] = outcome.unchanged
+    if outcome.warnings:
+        meta["warnings"] = dg.MetadataValue.json(outcome.warnings)
     if outcome.search is not None:
         search = dataclasses.asdict(outcome.search)
         meta["mlflow_run_url"] = _link(search.pop("mlflow_run_url"))
         meta["budget"] = dg.MetadataValue.json(search.pop("budget"))
         meta.update({k: v for k, v in search.items() if v is not None})
     return meta
+
+
+def _logger(context: dg.AssetExecutionContext):
+    """Progress lines at info level; lines that start with "warning: " at warning level."""
+    def log(line: str) -> None:
+        (context.log.warning if line.startswith("warning: ") else context.log.info)(line)
+
+    return log
 
 
 def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
@@ -78,7 +88,7 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
         try:
             outcome = tune_model(
                 recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
-                dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=context.log.info,
+                dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=_logger(context),
                 recipe_file=recipe_file,
             )
         except (MmpValidationError, TuningFailed) as exc:  # the cause, as the run's one failure line

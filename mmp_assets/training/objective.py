@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
 from mmp_assets.catalog.metrics import get_metric
-from mmp_assets.feature_store.contracts import TrainingSet
+from mmp_assets.feature_store.contracts import TrainingSet, empty_columns
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.training.pipeline import build_pipeline, is_catboost
 from mmp_assets.training.pruning import fit_with_round_reports
@@ -33,6 +33,7 @@ class SearchData:
     folds: list[tuple[np.ndarray, np.ndarray]]  # positions into X: (fit rows, scored rows)
     numeric: list[str]
     categorical: list[str]
+    empty: list[str]  # feature columns left out: NULL in every fit row of some fold
 
     def fold_frames(self) -> list[tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.Series]]:
         """(X_fit, y_fit, X_score, y_score) per fold, sliced once per search rather than per trial."""
@@ -61,8 +62,11 @@ def search_data(recipe: ModelRecipe, training_set: TrainingSet) -> SearchData:
             dev = dev.sort_values(training_set.timestamp, kind="stable")
         groups = dev[recipe.split.group or training_set.entity[0]] if recipe.split.strategy == "group" else None
         folds = list(_cv_splitter(recipe, k).split(dev, dev[training_set.label], groups))
+    X = dev[training_set.feature_columns]
+    empty = empty_columns(*(X.iloc[fit] for fit, _ in folds))
     return SearchData(
-        dev[training_set.feature_columns], dev[training_set.label], folds, training_set.numeric_columns, list(training_set.categorical_columns)
+        X, dev[training_set.label], folds, [c for c in training_set.numeric_columns if c not in empty],
+        [c for c in training_set.categorical_columns if c not in empty], empty,
     )
 
 

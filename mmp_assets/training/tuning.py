@@ -7,7 +7,7 @@ content) differ from the latest version's; otherwise nothing is searched, logged
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mlflow
 
@@ -56,6 +56,7 @@ class TuneOutcome:
     best_params: dict
     search: SearchSummary | None = None  # None when nothing was searched
     unchanged: str | None = None  # why nothing was searched
+    warnings: list[str] = field(default_factory=list)  # shown as warnings and kept on the MLflow run
 
 
 def _unchanged(latest: VersionTags, digest: str) -> TuneOutcome:
@@ -68,6 +69,16 @@ def _unchanged(latest: VersionTags, digest: str) -> TuneOutcome:
         best_params=latest.best_params,
         unchanged=f"inputs {digest} match version {latest.version}; nothing tuned or registered",
     )
+
+
+def _empty_column_warnings(recipe: ModelRecipe, training_set: TrainingSet) -> list[str]:
+    """One line per feature column left out because it is NULL in every row some fit would train on."""
+    from mmp_assets.training.objective import search_data
+
+    final = set(training_set.feature_columns) - {c for group in training_set.model_columns("train") for c in group}
+    empty = [c for c in training_set.feature_columns if c in final or c in search_data(recipe, training_set).empty]
+    return [f"feature column {c!r} is NULL in every training row (or every row of a tuning fold); the model leaves it out "
+            "until it has values there" for c in empty]
 
 
 def tune_model(
@@ -94,6 +105,9 @@ def tune_model(
     problems = problems_before_tuning(recipe, training_set, recipe_file or f"recipes/{recipe.name}.yaml")
     if problems:
         raise MmpValidationError(problems)
+    warnings = _empty_column_warnings(recipe, training_set)
+    for line in warnings:
+        (log or print)(f"warning: {line}")
     budget = resolve_budget(recipe, config.hpo, trials_override)
     result = run_search(recipe, training_set, budget, study_storage.storage(), log=log, progress_bar=progress_bar)
     pipeline = fit_final(recipe, training_set, result.best_params, result.threshold)
@@ -101,6 +115,8 @@ def tune_model(
     experiment_id = mlflow_resource.experiment_id(recipe.name)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{recipe.name}-tune", tags=lineage) as run:
         log_search(recipe, budget, result)
+        if warnings:
+            mlflow.set_tag("mmp.warnings", "\n".join(warnings))
         info = log_pipeline_model(
             pipeline, training_set.X("train").head(5), list(training_set.categorical_columns), recipe.task, recipe.model.class_path
         )
@@ -120,6 +136,7 @@ def tune_model(
         inputs_digest=digest,
         best_score=result.best_value,
         best_params=result.best_params,
+        warnings=warnings,
         search=SearchSummary(
             mlflow_run_url=mlflow_resource.run_url(experiment_id, run.info.run_id),
             mlflow_run_id=run.info.run_id,
