@@ -27,4 +27,7 @@ class FeatureStoreResource(PlatformResource):
 
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with DuckDBResource(database=self.database).get_connection() as conn:
-            yield conn
+            try:
+                yield conn
+            finally:  # dagster-duckdb closes only on success; a failed step must not keep the file open
+                conn.close()
