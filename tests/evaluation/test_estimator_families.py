@@ -1,6 +1,7 @@
 """Evaluation of ordinary models end to end: the shipped pipeline (threshold wrapper included), its pyfunc
 answer, the report with baseline, bootstrap, backtest and SHAP, for model families beyond the demo's."""
 
+import mlflow
 import numpy as np
 import pytest
 from sklearn.ensemble import AdaBoostClassifier, ExtraTreesClassifier, RandomForestClassifier
@@ -11,7 +12,7 @@ from mmp_assets.evaluation.explain import explain
 from mmp_assets.evaluation.report import ModelUnderTest, build_report
 from mmp_assets.evaluation.run import _window_fit
 from mmp_assets.training.final import fit_final
-from mmp_assets.training.pyfunc import PipelineModel
+from mmp_assets.training.pyfunc import PipelineModel, log_pipeline_model
 from tests.evaluation.conftest import FEATURES, recipe_for, synthetic_frame, training_set
 
 CONTEXT = ModelUnderTest(model_version="1", trainer="alice", run_id="r1", code_version="c1",
@@ -39,14 +40,22 @@ def pyfunc(pipeline):
 
 
 @pytest.mark.parametrize("classes", [2, 3])
-def test_random_forest_is_evaluated_end_to_end(classes):
+def test_random_forest_is_evaluated_end_to_end(classes, mlflow_store):
     frame = synthetic_frame(500, seed=4)
     if classes == 3:
         frame = multiclass(frame)
     ts = training_set(frame)
     recipe = with_model(recipe_for(backtest={"windows": 2}, bootstrap=30, shap_sample=40), **FOREST)
-    model = fit_final(recipe, ts, {})
-    report = build_report(recipe, ts, pyfunc(model), context=CONTEXT, explainable=model, fit=_window_fit(recipe, ts, {}))
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(mlflow_store.uri)
+    try:  # logged and loaded back as the evaluation asset does
+        with mlflow.start_run(experiment_id=mlflow_store.experiment):
+            info = log_pipeline_model(fit_final(recipe, ts, {}), ts.X("train"), ["channel"], "classification", recipe.model.class_path)
+        logged = mlflow.pyfunc.load_model(info.model_uri)
+    finally:
+        mlflow.set_tracking_uri(previous)
+    model = logged.unwrap_python_model().pipeline
+    report = build_report(recipe, ts, logged.predict, context=CONTEXT, explainable=model, fit=_window_fit(recipe, ts, {}))
     assert report.explanation.method == "tree" and report.explanation.importance["feature"].iloc[0] == "strong"
     assert report.metrics.values["roc_auc"] > 0.8 and report.metrics.interval is not None
     assert len(report.backtest) == 2 and np.isfinite(report.backtest["roc_auc"]).all()
