@@ -53,16 +53,25 @@ def _columns(proba: np.ndarray) -> np.ndarray:
     return np.arange(proba.shape[1] if proba.ndim == 2 else 2)
 
 
+def _per_present_class(score, y, proba):
+    """Macro average of a one-vs-rest `score` over the classes these rows hold. A class with no row
+    here has no ranking to judge, so it is left out of the average rather than making it undefined
+    (roc_auc) or counting a meaningless value (pr_auc); with every class present this is sklearn's macro."""
+    present = np.unique(y)
+    if len(present) < 2:
+        return float("nan")
+    return float(np.mean([score((y == c).astype(int), proba[:, c]) for c in present]))
+
+
 def _roc_auc(y, proba, labels=None):
     if proba.ndim == 2 and proba.shape[1] > 2:
-        return skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=_columns(proba))
+        return _per_present_class(skm.roc_auc_score, y, proba)
     return skm.roc_auc_score(y, _positive_proba(proba))
 
 
 def _pr_auc(y, proba, labels=None):
     if proba.ndim == 2 and proba.shape[1] > 2:
-        onehot = (y[:, None] == _columns(proba)[None, :]).astype(int)
-        return skm.average_precision_score(onehot, proba, average="macro")
+        return _per_present_class(skm.average_precision_score, y, proba)
     return skm.average_precision_score(y, _positive_proba(proba))
 
 

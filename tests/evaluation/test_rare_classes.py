@@ -62,3 +62,14 @@ def test_a_tuning_fold_whose_model_never_saw_a_class_still_scores():
     assert outputs.shape == (3, 3) and list(classes) == [0, 1, 2]
     for name in ("roc_auc", "log_loss", "f1_macro"):
         assert np.isfinite(score_outputs(get_metric(name, "classification"), "classification", classes, [0, 2, 1], outputs))
+
+
+def test_a_class_absent_from_every_test_row_leaves_the_one_vs_rest_averages_defined():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(["a", "b"], 80)  # class "c" exists in training but not among these rows
+    scores = Scores(np.where(rng.random(80) < .5, "a", "b"), rng.dirichlet([1, 1, 1], 80), ("a", "b", "c"))
+    values = compute("classification", ["roc_auc", "pr_auc"], y, scores, ["a", "b", "c"])
+    by_class = [roc_auc_score(y == c, scores.proba[:, i]) for i, c in enumerate("ab")]
+    assert values["roc_auc"] == pytest.approx(np.mean(by_class)) and 0 < values["pr_auc"] < 1
