@@ -28,7 +28,10 @@ class FeatureStoreResource(PlatformResource):
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with DuckDBResource(database=self.database).get_connection() as conn:
             conn.execute(f"SET allowed_directories = [{', '.join(_quoted(d) for d in self.allowed_directories)}]")
-            yield conn
+            try:
+                yield conn
+            finally:  # dagster-duckdb closes only on success; a failed step must not keep the file open
+                conn.close()
 
     @property
     def allowed_directories(self) -> list[str]:

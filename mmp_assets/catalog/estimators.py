@@ -66,6 +66,24 @@ def boosting_rounds(class_path: str, params: dict) -> int | None:
     return int(params.get(library.rounds_param) or library.rounds_default)
 
 
+def unwrap_fitted(model):
+    """The fitted model under scikit-learn's threshold and frozen wrappers, stopping at anything else.
+
+    Only those wrappers are opened: on an ensemble (forest, bagging, AdaBoost) `estimator_` is the
+    unfitted template tree, not the model. A calibration wrapper is returned as it is.
+    """
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
+
+    while True:
+        if isinstance(model, (FixedThresholdClassifier, TunedThresholdClassifierCV)):
+            model = model.estimator_
+        elif isinstance(model, FrozenEstimator):
+            model = model.estimator
+        else:
+            return model
+
+
 @cache
 def estimator_params(class_path: str) -> frozenset[str] | None:
     """Constructor parameter names of `class_path` (None: it takes any); ValueError if it cannot be imported or is no estimator."""

@@ -1,6 +1,9 @@
 """Task metrics by name: what each computes, which way is better, and whether it needs probabilities.
 
 An unknown name is a validation error when a recipe loads, never a score of 0 at run time.
+Probability metrics read labels as column positions (0..k-1) and tell scikit-learn every column is a
+class, so rows that miss a rare class (a bootstrap resample, a fold) still score; label metrics are
+told the task's classes, so a binary task with text labels knows its positive class.
 """
 
 from __future__ import annotations
@@ -36,47 +39,63 @@ class Metric:
     fn: Callable[..., float]
     description: str
 
-    def __call__(self, y_true, y_pred_or_proba) -> float:
-        return float(self.fn(np.asarray(y_true), np.asarray(y_pred_or_proba)))
+    def __call__(self, y_true, y_pred_or_proba, labels=None) -> float:
+        """Probability metrics read `y_true` as column positions; label metrics read labels, and `labels` lists
+        the task's classes (binary: [negative, positive]; None infers them from these rows)."""
+        return float(self.fn(np.asarray(y_true), np.asarray(y_pred_or_proba), labels))
 
 
 def _positive_proba(proba: np.ndarray) -> np.ndarray:
     return proba[:, 1] if proba.ndim == 2 and proba.shape[1] == 2 else proba
 
 
-def _roc_auc(y, proba):
+def _columns(proba: np.ndarray) -> np.ndarray:
+    return np.arange(proba.shape[1] if proba.ndim == 2 else 2)
+
+
+def _per_present_class(score, y, proba):
+    """Macro average of a one-vs-rest `score` over the classes these rows hold. A class with no row
+    here has no ranking to judge, so it is left out of the average rather than making it undefined
+    (roc_auc) or counting a meaningless value (pr_auc); with every class present this is sklearn's macro."""
+    present = np.unique(y)
+    if len(present) < 2:
+        return float("nan")
+    return float(np.mean([score((y == c).astype(int), proba[:, c]) for c in present]))
+
+
+def _roc_auc(y, proba, labels=None):
     if proba.ndim == 2 and proba.shape[1] > 2:
-        return skm.roc_auc_score(y, proba, multi_class="ovr", average="macro")
+        return _per_present_class(skm.roc_auc_score, y, proba)
     return skm.roc_auc_score(y, _positive_proba(proba))
 
 
-def _pr_auc(y, proba):
+def _pr_auc(y, proba, labels=None):
     if proba.ndim == 2 and proba.shape[1] > 2:
-        onehot = (y[:, None] == np.arange(proba.shape[1])[None, :]).astype(int)
-        return skm.average_precision_score(onehot, proba, average="macro")
+        return _per_present_class(skm.average_precision_score, y, proba)
     return skm.average_precision_score(y, _positive_proba(proba))
 
 
-def _brier(y, proba):
+def _brier(y, proba, labels=None):
     if proba.ndim == 2 and proba.shape[1] > 2:
-        onehot = (y[:, None] == np.arange(proba.shape[1])[None, :]).astype(float)
-        return float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
-    return skm.brier_score_loss(y, _positive_proba(proba))
+        return skm.brier_score_loss(y, proba, labels=_columns(proba))
+    return skm.brier_score_loss(y, _positive_proba(proba), pos_label=1)
 
 
-def _log_loss(y, proba):
-    return skm.log_loss(y, proba if proba.ndim == 2 else np.column_stack([1 - proba, proba]))
+def _log_loss(y, proba, labels=None):
+    return skm.log_loss(y, proba if proba.ndim == 2 else np.column_stack([1 - proba, proba]), labels=_columns(proba))
 
 
 def _label_metric(name: str, average: str | None):
-    def compute(y, pred):
-        avg = average or ("binary" if len(np.unique(y)) <= 2 else "macro")
-        return getattr(skm, name)(y, pred, average=avg, zero_division=0)
+    def compute(y, pred, labels=None):
+        classes = np.unique(np.concatenate([y, pred])) if labels is None else np.asarray(labels)
+        if average is None and len(classes) <= 2:
+            return getattr(skm, name)(y, pred, average="binary", pos_label=classes[-1], zero_division=0)
+        return getattr(skm, name)(y, pred, labels=classes, average=average or "macro", zero_division=0)
 
     return compute
 
 
-def _rmse(y, pred):
+def _rmse(y, pred, labels=None):
     return float(np.sqrt(skm.mean_squared_error(y, pred)))
 
 
@@ -85,7 +104,7 @@ _ALL = [
     Metric("pr_auc", "classification", "maximize", True, _pr_auc, "average precision (area under precision-recall)"),
     Metric("log_loss", "classification", "minimize", True, _log_loss, "cross-entropy of predicted probabilities"),
     Metric("brier", "classification", "minimize", True, _brier, "mean squared error of predicted probabilities"),
-    Metric("accuracy", "classification", "maximize", False, lambda y, p: skm.accuracy_score(y, p), "share of correct labels"),
+    Metric("accuracy", "classification", "maximize", False, lambda y, p, labels=None: skm.accuracy_score(y, p), "share of correct labels"),
     Metric("f1", "classification", "maximize", False, _label_metric("f1_score", None), "F1 (binary, or macro for multiclass)"),
     Metric("f1_macro", "classification", "maximize", False, _label_metric("f1_score", "macro"), "macro-averaged F1"),
     Metric("f1_weighted", "classification", "maximize", False, _label_metric("f1_score", "weighted"), "support-weighted F1"),
@@ -96,9 +115,9 @@ _ALL = [
     Metric("recall_macro", "classification", "maximize", False, _label_metric("recall_score", "macro"), "macro recall"),
     Metric("recall_weighted", "classification", "maximize", False, _label_metric("recall_score", "weighted"), "weighted recall"),
     Metric("rmse", "regression", "minimize", False, _rmse, "root mean squared error"),
-    Metric("mae", "regression", "minimize", False, lambda y, p: skm.mean_absolute_error(y, p), "mean absolute error"),
-    Metric("r2", "regression", "maximize", False, lambda y, p: skm.r2_score(y, p), "coefficient of determination"),
-    Metric("mape", "regression", "minimize", False, lambda y, p: skm.mean_absolute_percentage_error(y, p), "mean absolute percentage error"),
+    Metric("mae", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_error(y, p), "mean absolute error"),
+    Metric("r2", "regression", "maximize", False, lambda y, p, labels=None: skm.r2_score(y, p), "coefficient of determination"),
+    Metric("mape", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_percentage_error(y, p), "mean absolute percentage error"),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}

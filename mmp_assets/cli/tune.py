@@ -7,6 +7,7 @@ configured RDB storage and takes trials until the study holds its n finished tri
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,13 +53,18 @@ def run_tune(args: argparse.Namespace) -> int:
     log = print if args.no_progress else None
     if args.worker:
         return _work(recipe, training_set, config, resources["study_storage"], args.trials, log)
+    from mmp_assets.training.search import TuningFailed
     from mmp_assets.training.tuning import tune_model
 
-    outcome = tune_model(
-        recipe, training_set, config=config, study_storage=resources["study_storage"], mlflow_resource=resources["mlflow"],
-        dagster_run_id="none (mmp tune)", asset_key=f"{recipe.name}/model", log=log, trials_override=args.trials,
-        progress_bar=not args.no_progress,
-    )
+    try:
+        outcome = tune_model(
+            recipe, training_set, config=config, study_storage=resources["study_storage"], mlflow_resource=resources["mlflow"],
+            dagster_run_id="none (mmp tune)", asset_key=f"{recipe.name}/model", log=log, trials_override=args.trials,
+            progress_bar=not args.no_progress, recipe_file=recipes.file_of("model", recipe.name),
+        )
+    except TuningFailed as exc:  # the cause in one line; each trial already printed its own
+        print(f"{recipe.name}: {exc}", file=sys.stderr)
+        return 1
     if not outcome.registered:
         print(f"{recipe.name}: {outcome.unchanged}")
         return 0

@@ -48,7 +48,7 @@ def rolling_origin(timestamps: pd.Series, windows: int) -> list[Window]:
 
 
 def replay(frame: pd.DataFrame, *, task: str, timestamp: str, label: str, features: list[str], windows: int,
-           metric: str, fit: FitFunction) -> pd.DataFrame:
+           metric: str, fit: FitFunction, labels: list | None = None) -> pd.DataFrame:
     """One row per window: its periods, row counts, the re-fitted model's and the baseline's `metric`."""
     rows = []  # positions select rows; the frame's index labels pass through to `fit`
     for window in rolling_origin(frame[timestamp], windows):
@@ -58,9 +58,9 @@ def replay(frame: pd.DataFrame, *, task: str, timestamp: str, label: str, featur
             model_value = baseline_value = float("nan")  # one class: the metric is undefined, not zero
         else:
             predictor = fit(past[features], past[label])
-            model_value = compute(task, [metric], y_future, score(predictor, future[features]))[metric]
-            base = baseline_scores(task, past[label].to_numpy(), len(future))
-            baseline_value = compute(task, [metric], y_future, base)[metric]
+            model_value = compute(task, [metric], y_future, score(predictor, future[features]), labels).get(metric, np.nan)
+            base = baseline_scores(task, past[label].to_numpy(), len(future), labels)
+            baseline_value = compute(task, [metric], y_future, base, labels).get(metric, np.nan)
         rows.append({
             "window": window.index,
             "train_rows": len(window.train_idx),

@@ -40,12 +40,13 @@ class Comparison:
                 "p_value": self.p_value, "significant": self.significant}
 
 
-def baseline_scores(task: str, y_train, n_rows: int) -> Scores:
-    """The constant model: class priors of the training labels, or their mean."""
+def baseline_scores(task: str, y_train, n_rows: int, labels: list | None = None) -> Scores:
+    """The constant model: class priors of the training labels (0 for a class of `labels` they lack), or their mean."""
     y_train = np.asarray(y_train)
     if task == "regression":
         return Scores(np.full(n_rows, float(np.mean(y_train))))
-    classes, counts = np.unique(y_train, return_counts=True)
+    classes = np.asarray(labels if labels is not None else np.unique(y_train), dtype=y_train.dtype)
+    counts = np.array([np.sum(y_train == c) for c in classes])
     priors = counts / counts.sum()
     majority = np.full(n_rows, classes[np.argmax(counts)])
     if len(classes) == 2:
@@ -54,15 +55,16 @@ def baseline_scores(task: str, y_train, n_rows: int) -> Scores:
 
 
 def paired_comparison(task: str, metric_name: str, y_true, ours: Scores, theirs: Scores, *, against: str,
-                      resamples: int, seed: int, level: float = 0.95) -> Comparison:
-    """Difference of `metric_name` between two models on identical rows, with a paired bootstrap."""
+                      resamples: int, seed: int, level: float = 0.95, labels: list | None = None) -> Comparison:
+    """Difference of `metric_name` between two models on identical rows, with a paired bootstrap over
+    the resamples on which both values are defined."""
     y_true = np.asarray(y_true)
     metric = get_metric(metric_name, task)
     sign = 1.0 if metric.direction == "maximize" else -1.0
 
     def value(idx: np.ndarray | None, scores: Scores) -> float:
         rows = scores if idx is None else scores.take(idx)
-        return compute(task, [metric_name], y_true if idx is None else y_true[idx], rows)[metric_name]
+        return compute(task, [metric_name], y_true if idx is None else y_true[idx], rows, labels).get(metric_name, np.nan)
 
     a, b = value(None, ours), value(None, theirs)
     interval = p_value = None
@@ -73,7 +75,9 @@ def paired_comparison(task: str, metric_name: str, y_true, ours: Scores, theirs:
             idx = rng.integers(0, len(y_true), len(y_true))
             if task == "classification" and len(np.unique(y_true[idx])) < 2:
                 continue
-            diffs.append(sign * (value(idx, ours) - value(idx, theirs)))
+            diff = sign * (value(idx, ours) - value(idx, theirs))
+            if not np.isnan(diff):
+                diffs.append(diff)
         if diffs:
             diffs = np.asarray(diffs)
             tail = (1 - level) / 2 * 100

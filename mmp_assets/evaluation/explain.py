@@ -5,7 +5,9 @@ and the values are summed back onto the raw feature each encoded column came fro
 additive, so a one-hot feature's contribution is the sum of its columns'. Any other model is
 explained model-agnostically on raw rows (Kernel SHAP, categoricals handed over as integer codes):
 shap's permutation explainer JIT-compiles numba code for ~20 s in every new process, Kernel SHAP
-does not, and with a bounded sample and coalition budget it costs about the same.
+does not, and with a bounded sample and coalition budget it costs about the same. A tree model SHAP
+cannot read natively (AdaBoost, bagging, a multiclass GradientBoostingClassifier) is explained
+model-agnostically too, and the explanation says why.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from mmp_assets.catalog.estimators import unwrap_fitted
 
 TREE_MODULES = ("catboost", "sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm")
 BACKGROUND_ROWS = 50  # rows standing for "feature unknown" in the model-agnostic explainer
@@ -25,6 +29,7 @@ class Explanation:
     values: pd.DataFrame  # one row per explained row, one column per raw feature
     rows: pd.DataFrame  # the explained raw rows, same index
     method: str
+    note: str | None = None  # why a tree model was explained model-agnostically
 
     @property
     def importance(self) -> pd.DataFrame:
@@ -53,7 +58,11 @@ def explain(model, X: pd.DataFrame, task: str, *, categorical: list[str], seed: 
     if parts is not None:
         transform, estimator = parts
         Z = transform(X)
-        raw = _tree_values(estimator, Z)
+        try:
+            raw = _tree_values(estimator, Z)
+        except Exception as exc:  # noqa: BLE001 - shap reads only some tree models natively; the rest get Kernel SHAP
+            note = f"SHAP cannot read {type(estimator).__name__} natively ({type(exc).__name__}: {exc}); explained model-agnostically"
+            return Explanation(_permutation(model, X, task, categorical, seed), X, "kernel", note)
         return Explanation(_to_raw(raw, list(Z.columns), list(X.columns), X.index), X, "tree")
     return Explanation(_permutation(model, X, task, categorical, seed), X, "kernel")
 
@@ -83,15 +92,9 @@ def _tree_parts(model):
 
 
 def _unwrap(estimator):
-    """The estimator under threshold/frozen wrappers; None under a calibration wrapper."""
-    for _ in range(5):
-        if hasattr(estimator, "calibrated_classifiers_"):
-            return None
-        inner = getattr(estimator, "estimator_", None) or getattr(estimator, "estimator", None)
-        if inner is None or isinstance(inner, str):
-            return estimator
-        estimator = inner
-    return estimator
+    """The fitted estimator under threshold/frozen wrappers; None under a calibration wrapper."""
+    estimator = unwrap_fitted(estimator)
+    return None if hasattr(estimator, "calibrated_classifiers_") else estimator
 
 
 def _tree_values(estimator, Z: pd.DataFrame) -> np.ndarray:

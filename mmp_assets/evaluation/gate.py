@@ -1,8 +1,11 @@
-"""The quality gate: the recipe's absolute thresholds and the allowed regression versus the champion.
+"""The quality gate: beating the naive baseline, the recipe's absolute thresholds and the allowed
+regression versus the champion.
 
 `roc_auc: ">= 0.80"` compares the test-split value with the number. `max_regression: 0.01` bounds
 how much worse than the current champion the headline metric may be, on the same test rows, in
-the metric's own units and direction (for rmse "worse" means higher).
+the metric's own units and direction (for rmse "worse" means higher). Unless the recipe sets
+`beat_baseline: false`, the headline metric must also be strictly better than the naive baseline's
+(class priors or the training mean) on the same rows: a model that learned nothing never passes.
 """
 
 from __future__ import annotations
@@ -39,9 +42,17 @@ def parse_rule(rule: str) -> tuple[str, float]:
 
 
 def evaluate_gate(gate: dict[str, str | float], metrics: dict[str, float], *, headline: str,
-                  headline_direction: str, champion_value: float | None) -> GateResult:
-    """Apply each rule; a gated metric that was not computed fails the gate rather than passing silently."""
+                  headline_direction: str, champion_value: float | None, baseline_value: float | None = None) -> GateResult:
+    """Apply each rule (and, given `baseline_value`, the baseline rule); a gated metric that was not
+    computed fails the gate rather than passing silently."""
     checks = []
+    if baseline_value is not None:
+        actual = metrics.get(headline)
+        gain = None if actual is None else (actual - baseline_value if headline_direction == "maximize" else baseline_value - actual)
+        shown = "not computed" if actual is None else f"{actual:.4f}"
+        checks.append({"rule": f"{headline} better than the naive baseline", "actual": actual, "passed": gain is not None and gain > 0,
+                       "message": f"{headline} is {shown}, not better than the naive baseline's {baseline_value:.4f} "
+                                  "(set evaluation.beat_baseline: false to allow it)"})
     for name, rule in gate.items():
         if name == "max_regression":
             continue

@@ -2,10 +2,14 @@
 
 Every number comes from `mmp_assets.catalog.metrics`, so tuning, the gate and the report can never
 disagree about what `roc_auc` means. The headline metric also gets a seeded bootstrap interval.
+Every function takes the task's classes (`class_labels`): a test split or a resample that misses a
+rare class is still scored against all of them, and a model that never saw a class gives it zero
+probability rather than a column too few. A value a resample leaves undefined is skipped, not zeroed.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,38 +40,53 @@ def metric_names(task: str, recipe_metrics: list[str], headline: str) -> list[st
     return list(dict.fromkeys([headline, *recipe_metrics, *STANDARD[task]]))
 
 
-def compute(task: str, names: list[str], y_true: np.ndarray, scores: Scores) -> dict[str, float]:
-    """Each named metric on these rows; a metric the scores cannot support is left out, not zeroed."""
+def class_labels(task: str, y) -> list | None:
+    """The task's classes, sorted (the order of a scikit-learn model's probability columns); None for regression."""
+    return np.unique(np.asarray(y)).tolist() if task == "classification" else None
+
+
+def compute(task: str, names: list[str], y_true: np.ndarray, scores: Scores, labels: list | None = None) -> dict[str, float]:
+    """Each named metric on these rows; a metric the scores cannot support, or these rows leave
+    undefined (a class absent from them all), is left out, not zeroed."""
     y_true = np.asarray(y_true)
     values = {}
-    for name in names:
-        metric = get_metric(name, task)
-        if metric.needs_proba and scores.proba is None:
-            continue
-        values[name] = metric(_truth(metric, y_true, scores), scores.for_metric(metric))
+    with warnings.catch_warnings():  # undefined values come back as NaN and are left out below
+        warnings.simplefilter("ignore")
+        for name in names:
+            metric = get_metric(name, task)
+            if metric.needs_proba and scores.proba is None:
+                continue
+            if metric.needs_proba:
+                value = metric(*_positions(y_true, scores, labels))
+            else:
+                value = metric(y_true, scores.prediction, labels)
+            if not np.isnan(value):
+                values[name] = value
     return values
 
 
-def bootstrap_interval(task: str, name: str, y_true, scores: Scores, resamples: int, seed: int, level: float = 0.95):
+def bootstrap_interval(task: str, name: str, y_true, scores: Scores, resamples: int, seed: int, level: float = 0.95,
+                       labels: list | None = None):
     """Percentile interval of `name` over `resamples` seeded resamples of the rows (None when 0)."""
     if resamples <= 0:
         return None
     y_true = np.asarray(y_true)
     rng = np.random.default_rng(seed)
-    metric = get_metric(name, task)
     draws = []
     for _ in range(resamples):
         idx = rng.integers(0, len(y_true), len(y_true))
         if task == "classification" and len(np.unique(y_true[idx])) < 2:
             continue  # a resample with one class has no AUC; skipping is the standard remedy
-        draws.append(metric(_truth(metric, y_true[idx], scores), scores.take(idx).for_metric(metric)))
+        value = compute(task, [name], y_true[idx], scores.take(idx), labels).get(name)
+        if value is not None:
+            draws.append(value)
     if not draws:
         return None
     tail = (1 - level) / 2 * 100
     return float(np.percentile(draws, tail)), float(np.percentile(draws, 100 - tail))
 
 
-def diagnostics(task: str, y_true, scores: Scores, bins: int = 10) -> dict:
+def diagnostics(task: str, y_true, scores: Scores, bins: int = 10, labels: list | None = None) -> dict:
     """Confusion matrix and calibration curve (classification) or residual summary (regression)."""
     y_true = np.asarray(y_true)
     if task == "regression":
@@ -76,27 +95,42 @@ def diagnostics(task: str, y_true, scores: Scores, bins: int = 10) -> dict:
         return {"residuals": {"mean": float(residual.mean()), "std": float(residual.std()),
                               "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3], "p95": q[4],
                               "max_abs": float(np.abs(residual).max())}}
-    labels = sorted(set(np.unique(y_true)) | set(np.unique(scores.prediction)))
+    seen = np.unique(np.concatenate([y_true, scores.prediction])).tolist()
+    labels = list(labels or []) + [v for v in seen if v not in (labels or [])]
     out = {"confusion_matrix": {"labels": [str(v) for v in labels],
                                 "matrix": confusion_matrix(y_true, scores.prediction, labels=labels).tolist()}}
     if scores.proba is not None and scores.proba.ndim == 1:
-        frac_pos, mean_pred = calibration_curve(y_true, scores.proba, n_bins=bins, strategy="quantile")
+        positive = y_true == labels[-1] if len(labels) == 2 else y_true
+        frac_pos, mean_pred = calibration_curve(positive, scores.proba, n_bins=bins, strategy="quantile")
         out["calibration"] = {"mean_predicted": mean_pred.tolist(), "fraction_positive": frac_pos.tolist()}
     return out
 
 
-def evaluate_scores(task: str, names: list[str], headline: str, y_true, scores: Scores, resamples: int, seed: int) -> MetricReport:
+def evaluate_scores(task: str, names: list[str], headline: str, y_true, scores: Scores, resamples: int, seed: int,
+                    labels: list | None = None) -> MetricReport:
     return MetricReport(
-        values=compute(task, names, y_true, scores),
+        values=compute(task, names, y_true, scores, labels),
         headline=headline,
-        interval=bootstrap_interval(task, headline, y_true, scores, resamples, seed),
-        diagnostics=diagnostics(task, y_true, scores),
+        interval=bootstrap_interval(task, headline, y_true, scores, resamples, seed, labels=labels),
+        diagnostics=diagnostics(task, y_true, scores, labels=labels),
     )
 
 
-def _truth(metric, y_true: np.ndarray, scores: Scores) -> np.ndarray:
-    """Multiclass probabilities are ordered by `scores.classes`; probability metrics expect column indices."""
-    if not metric.needs_proba or scores.proba is None or scores.proba.ndim == 1 or not scores.classes:
-        return y_true
-    index = {c: i for i, c in enumerate(scores.classes)}
-    return np.array([index[str(v)] for v in y_true])
+def _positions(y_true: np.ndarray, scores: Scores, labels: list | None) -> tuple[np.ndarray, np.ndarray]:
+    """(labels as probability-column positions, probabilities with one column per class of `labels`).
+
+    A binary model's 1-D probability is the last class's; multiclass columns are matched by class
+    name, and a class the model never saw gets a column of zeros."""
+    proba = scores.proba
+    if proba.ndim == 1:
+        return (y_true == labels[-1]).astype(int) if labels is not None and len(labels) == 2 else y_true, proba
+    if labels is None and not scores.classes:
+        return y_true, proba
+    names = [str(c) for c in (labels if labels is not None else scores.classes)]
+    have = {str(c): i for i, c in enumerate(scores.classes or names)}
+    aligned = np.column_stack([proba[:, have[c]] if c in have else np.zeros(len(proba)) for c in names])
+    index = {c: i for i, c in enumerate(names)}
+    unknown = sorted({str(v) for v in y_true} - set(index))
+    if unknown:
+        raise ValueError(f"label(s) {', '.join(unknown)} are not among the task's classes {names}")
+    return np.array([index[str(v)] for v in y_true], dtype=int), aligned

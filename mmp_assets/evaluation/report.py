@@ -18,7 +18,7 @@ from mmp_assets.evaluation.compare import Comparison, baseline_scores, paired_co
 from mmp_assets.evaluation.drift import DriftResult, detect_drift
 from mmp_assets.evaluation.explain import Explanation, explain, sample_rows
 from mmp_assets.evaluation.gate import GateResult, evaluate_gate
-from mmp_assets.evaluation.metrics import MetricReport, evaluate_scores, metric_names
+from mmp_assets.evaluation.metrics import MetricReport, class_labels, evaluate_scores, metric_names
 from mmp_assets.evaluation.scores import Predictor, score
 
 LOCAL_EXPLANATIONS = 3
@@ -65,16 +65,17 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
     if len(X_test) == 0:
         raise ValueError(f"training set {training_set.recipe} v{training_set.version} has no test rows to evaluate on")
     ours = score(predict, X_test)
-    metrics = evaluate_scores(task, metric_names(task, ev.metrics, headline), headline, y_test, ours, ev.bootstrap, seed)
+    labels = class_labels(task, training_set.frame[training_set.label])
+    metrics = evaluate_scores(task, metric_names(task, ev.metrics, headline), headline, y_test, ours, ev.bootstrap, seed, labels)
     figures, notes = {}, []
     if "calibration" in metrics.diagnostics:
         figures["calibration"] = plots.calibration_plot(metrics.diagnostics["calibration"])
     if task == "regression":
         figures["residuals"] = plots.residual_plot(y_test, ours.prediction)
 
-    baseline = baseline_scores(task, training_set.y("train").to_numpy(), len(y_test))
+    baseline = baseline_scores(task, training_set.y("train").to_numpy(), len(y_test), labels)
     comparisons = [paired_comparison(task, headline, y_test, ours, baseline, against="baseline (prior/mean)",
-                                     resamples=ev.bootstrap, seed=seed)]
+                                     resamples=ev.bootstrap, seed=seed, labels=labels)]
     champion_value = None
     if champion is not None:
         try:
@@ -85,11 +86,11 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
             champion = None
     if champion is not None:
         versus = paired_comparison(task, headline, y_test, ours, theirs, against=f"champion v{champion_version}",
-                                   resamples=ev.bootstrap, seed=seed)
+                                   resamples=ev.bootstrap, seed=seed, labels=labels)
         comparisons.append(versus)
         champion_value = versus.theirs
-    gate = evaluate_gate(ev.gate, metrics.values, headline=headline,
-                         headline_direction=get_metric(headline, task).direction, champion_value=champion_value)
+    gate = evaluate_gate(ev.gate, metrics.values, headline=headline, headline_direction=get_metric(headline, task).direction,
+                         champion_value=champion_value, baseline_value=comparisons[0].theirs if ev.beat_baseline else None)
 
     report = EvaluationReport(recipe, context, len(y_test), metrics, comparisons, gate, figures=figures, notes=notes)
     _add_backtest(report, recipe, training_set, fit)
@@ -108,7 +109,8 @@ def _add_backtest(report: EvaluationReport, recipe, training_set, fit: FitFuncti
     frame = training_set.frame.sort_values(training_set.timestamp, kind="stable")
     table = replay(frame, task=recipe.task, timestamp=training_set.timestamp, label=training_set.label,
                    features=training_set.feature_columns, windows=backtest["windows"],
-                   metric=recipe.headline_metric, fit=fit)
+                   metric=recipe.headline_metric, fit=fit,
+                   labels=class_labels(recipe.task, training_set.frame[training_set.label]))
     report.backtest = table
     if len(table):
         report.figures["backtest"] = plots.backtest_plot(table, recipe.headline_metric)
@@ -122,6 +124,8 @@ def _add_explanation(report: EvaluationReport, recipe, training_set, explainable
     explanation = explain(explainable, sample, recipe.task, categorical=training_set.categorical_columns,
                           seed=recipe.split.seed)
     report.explanation = explanation
+    if explanation.note:
+        report.notes.append(explanation.note)
     ranking = pd.Series(ours.positive_proba if ours.positive_proba is not None else ours.prediction.astype(float),
                         index=X_test.index).loc[sample.index]
     report.local = explanation.local(ranking.sort_values(ascending=False).index[:LOCAL_EXPLANATIONS])

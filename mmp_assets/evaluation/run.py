@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from mmp_assets.evaluation.metrics import class_labels
 from mmp_assets.evaluation.render import render_card, render_html
 from mmp_assets.evaluation.report import EvaluationReport, ModelUnderTest, build_report
 from mmp_assets.evaluation.scores import estimator_predictor
@@ -81,12 +82,14 @@ def _window_fit(recipe, training_set, params):
     """Backtest re-fit exactly as the shipped model is fitted, on one window's past rows only."""
     from mmp_assets.training.final import fit_final
 
+    labels = class_labels(recipe.task, training_set.frame[training_set.label])
+
     def fit(X, y):
         past = training_set.frame.loc[X.index].sort_values(training_set.timestamp, kind="stable").copy()
         cut = int(len(past) * (1 - VALIDATION_SHARE))
         past[training_set.split_column] = ["train"] * cut + ["validation"] * (len(past) - cut)
         window = dataclasses.replace(training_set, frame=past)
-        return estimator_predictor(fit_final(recipe, window, params), recipe.task)
+        return estimator_predictor(fit_final(recipe, window, params), recipe.task, labels)
 
     return fit
 

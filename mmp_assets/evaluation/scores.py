@@ -63,14 +63,15 @@ def score(predict: Predictor, X: pd.DataFrame) -> Scores:
     return scores_from_frame(predict(X))
 
 
-def estimator_predictor(estimator, task: str) -> Predictor:
-    """A fitted scikit-learn-style estimator (or pipeline) answering in the pyfunc's frame shape."""
+def estimator_predictor(estimator, task: str, labels: list | None = None) -> Predictor:
+    """A fitted scikit-learn-style estimator (or pipeline) answering in the pyfunc's frame shape; with more
+    than two `labels` it answers per class even when it was fitted on rows that held only two of them."""
 
     def predict(X: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame({"prediction": estimator.predict(X).ravel()}, index=X.index)
         if task == "classification" and hasattr(estimator, "predict_proba"):
             proba = np.asarray(estimator.predict_proba(X))
-            if proba.shape[1] == 2:
+            if proba.shape[1] == 2 and (labels is None or len(labels) <= 2):
                 out["probability"] = proba[:, 1]
             else:
                 for i, cls in enumerate(estimator.classes_):

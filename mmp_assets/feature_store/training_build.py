@@ -14,10 +14,32 @@ from mmp_assets.feature_store.observation import observe_source
 from mmp_assets.feature_store.partitions import partition_entry
 from mmp_assets.feature_store.pit import JoinedView, asof_sql
 from mmp_assets.feature_store.sources import register_sources
+from mmp_assets.feature_store.sql import ident
 from mmp_assets.feature_store.splits import SPLIT_COLUMN, row_order, split_sql
 from mmp_assets.feature_store.training_sets import column_lineage, count_unlabelled, feature_columns, pinned_joins, spine_sql
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
+
+
+class UntrainableTrainingSet(ValueError):
+    """The staged version could train no model (no labelled rows, no train rows, one class); it was
+    discarded before publishing, so the current version stays current."""
+
+
+def untrainable_reason(conn: duckdb.DuckDBPyConnection, table: str, recipe: ModelRecipe, unlabelled: int) -> str | None:
+    """Why no model could be trained on `table`, or None when one can."""
+    counts = split_counts(conn, table)
+    label = recipe.spine.label
+    if not counts:
+        return f"it has no labelled rows ({unlabelled} spine row(s) have a NULL {label!r})"
+    if not counts.get("train"):
+        return f"its train split is empty (rows per split: {counts})"
+    if recipe.task == "classification":
+        classes = conn.execute(
+            f"SELECT DISTINCT {ident(label)} FROM {ident(table)} WHERE {ident(SPLIT_COLUMN)} = 'train' LIMIT 2").fetchall()
+        if len(classes) < 2:
+            return f"every train row has {label} = {classes[0][0]!r}; a classifier needs at least two classes"
+    return None
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,12 @@ def materialize_training_set(
     if violations:
         publish.discard(conn, staged)
         return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage, used, partition)
+    reason = untrainable_reason(conn, staged.table, recipe, unlabelled)
+    if reason is not None:
+        publish.discard(conn, staged)
+        kept = f"version {current.version} stays current" if current is not None else "no version is current yet"
+        raise UntrainableTrainingSet(f"{recipes.file_of('model', recipe.name)}: spine.label: training set {recipe.name} "
+                                     f"v{staged.version} not published, no model can be trained on it: {reason}; {kept}")
     same = publish.same_as_current(conn, staged) if partition is None else current is not None and current.content_hash == staged.profile.content_hash
     if same:
         publish.discard(conn, staged)

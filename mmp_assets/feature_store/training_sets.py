@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from mmp_assets.feature_store import catalog, publish
-from mmp_assets.feature_store.contracts import TrainingSet
+from mmp_assets.feature_store.contracts import TrainingSet, model_input
 from mmp_assets.feature_store.pit import JoinedView, asof_sql, is_categorical, plan_joins, spine_columns
 from mmp_assets.feature_store.sources import source_relation
 from mmp_assets.feature_store.sql import ident
@@ -59,6 +59,8 @@ def load_training_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, vers
     details = entry.details
     # stored unordered (the content hash does not care); readers always get the same order
     frame = conn.execute(f"SELECT * FROM {ident(entry.table_name)} ORDER BY {details['order_by']}").df()
+    features = list(details["feature_columns"])
+    frame[features] = model_input(frame[features], list(details["categorical_columns"]))
     return TrainingSet(
         recipe=recipe.name, version=entry.version, content_hash=entry.content_hash, frame=frame,
         entity=list(recipe.spine.entity), timestamp=recipe.spine.timestamp, label=recipe.spine.label,

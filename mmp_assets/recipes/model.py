@@ -189,6 +189,10 @@ class Evaluation(Strict):
         default_factory=dict,
         description='Thresholds such as roc_auc: ">= 0.75"; max_regression: 0.01 bounds the drop versus the champion.',
     )
+    beat_baseline: bool = Field(
+        True, description="The gate requires the headline metric on the test split to be better than the naive baseline's "
+                          "(training class priors, or the training mean); false opts out.",
+    )
     backtest: dict[str, int] | None = Field(None, description="{windows: N}: rolling-origin replay for time-ordered spines.")
     shap_sample: int = Field(500, ge=10, description="Rows explained with SHAP (bounded for speed).")
     bootstrap: int = Field(200, ge=0, description="Bootstrap resamples for confidence intervals (0 = none).")

@@ -35,12 +35,22 @@ def model_metadata(outcome) -> dict:
     }
     if outcome.unchanged:
         meta["unchanged"] = outcome.unchanged
+    if outcome.warnings:
+        meta["warnings"] = dg.MetadataValue.json(outcome.warnings)
     if outcome.search is not None:
         search = dataclasses.asdict(outcome.search)
         meta["mlflow_run_url"] = _link(search.pop("mlflow_run_url"))
         meta["budget"] = dg.MetadataValue.json(search.pop("budget"))
         meta.update({k: v for k, v in search.items() if v is not None})
     return meta
+
+
+def _logger(context: dg.AssetExecutionContext):
+    """Progress lines at info level; lines that start with "warning: " at warning level."""
+    def log(line: str) -> None:
+        (context.log.warning if line.startswith("warning: ") else context.log.info)(line)
+
+    return log
 
 
 def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
@@ -68,15 +78,21 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
             raise dg.Failure(description="\n".join(str(p) for p in problems))
         from mmp_assets.feature_store import load_training_set
         from mmp_assets.feature_store.partitions import newest_partition_version
+        from mmp_assets.training.search import TuningFailed
         from mmp_assets.training.tuning import tune_model
+        from mmp_resources.errors import MmpValidationError
 
         with feature_store.connect() as conn:
             training_set = load_training_set(conn, recipe, newest_partition_version(conn, recipe))
         context.log.info(f"tuning on training set v{training_set.version} ({len(training_set.frame)} rows)")
-        outcome = tune_model(
-            recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
-            dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=context.log.info,
-        )
+        try:
+            outcome = tune_model(
+                recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
+                dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=_logger(context),
+                recipe_file=recipe_file,
+            )
+        except (MmpValidationError, TuningFailed) as exc:  # the cause, as the run's one failure line
+            raise dg.Failure(description=str(exc)) from None
         context.log.info(outcome.unchanged or f"registered {outcome.model_uri} (alias candidate)")
         return dg.MaterializeResult(metadata=model_metadata(outcome), data_version=dg.DataVersion(outcome.inputs_digest))
 

@@ -22,7 +22,8 @@ from mmp_assets.training.scoring import best_threshold, class_codes, threshold_m
 
 
 def _fit(recipe: ModelRecipe, training_set: TrainingSet, params: dict[str, Any], *splits: str) -> Pipeline:
-    pipe = build_pipeline(recipe, params, training_set.numeric_columns, list(training_set.categorical_columns))
+    # columns NULL in every train row are left out of every fit here, train-only or train + validation alike
+    pipe = build_pipeline(recipe, params, *training_set.model_columns("train"))
     return pipe.fit(training_set.X(*splits), training_set.y(*splits))
 
 

@@ -14,11 +14,11 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
 from mmp_assets.catalog.metrics import get_metric
-from mmp_assets.feature_store.contracts import TrainingSet
+from mmp_assets.feature_store.contracts import TrainingSet, empty_columns
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.training.pipeline import build_pipeline
 from mmp_assets.training.pruning import FULL_FIT_STEP, fit_with_round_reports, report_growing_subsamples, reports_per_round
-from mmp_assets.training.scoring import best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric
+from mmp_assets.training.scoring import align_outputs, best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric
 from mmp_assets.training.space import suggest
 
 PipelineFactory = Callable[..., object]
@@ -33,6 +33,7 @@ class SearchData:
     folds: list[tuple[np.ndarray, np.ndarray]]  # positions into X: (fit rows, scored rows)
     numeric: list[str]
     categorical: list[str]
+    empty: list[str]  # feature columns left out: NULL in every fit row of some fold
 
     def fold_frames(self) -> list[tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.Series]]:
         """(X_fit, y_fit, X_score, y_score) per fold, sliced once per search rather than per trial."""
@@ -61,8 +62,11 @@ def search_data(recipe: ModelRecipe, training_set: TrainingSet) -> SearchData:
             dev = dev.sort_values(training_set.timestamp, kind="stable")
         groups = dev[recipe.split.group or training_set.entity[0]] if recipe.split.strategy == "group" else None
         folds = list(_cv_splitter(recipe, k).split(dev, dev[training_set.label], groups))
+    X = dev[training_set.feature_columns]
+    empty = empty_columns(*(X.iloc[fit] for fit, _ in folds))
     return SearchData(
-        dev[training_set.feature_columns], dev[training_set.label], folds, training_set.numeric_columns, list(training_set.categorical_columns)
+        X, dev[training_set.label], folds, [c for c in training_set.numeric_columns if c not in empty],
+        [c for c in training_set.categorical_columns if c not in empty], empty,
     )
 
 
@@ -78,6 +82,7 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
     round_reports = hold_out and reports_per_round(recipe.model.class_path)
     subsample_reports = hold_out and not round_reports
     folds = data.fold_frames()
+    labels = np.unique(data.y).tolist() if task == "classification" else None
 
     def score(pipe, X_score, y_score) -> float:
         return score_outputs(metric, task, getattr(pipe, "classes_", None), y_score, held_out_outputs(pipe, X_score, task))
@@ -99,6 +104,8 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
                 pipe.fit(X_fit, y_fit)
             outputs = held_out_outputs(pipe, X_score, task)
             classes = getattr(pipe, "classes_", None)
+            if labels is not None and np.asarray(classes).tolist() != labels:
+                outputs, classes = align_outputs(outputs, classes, labels)
             scores.append(score_outputs(metric, task, classes, y_score, outputs))
             if subsample_reports:
                 trial.report(scores[-1], FULL_FIT_STEP)

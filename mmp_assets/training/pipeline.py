@@ -17,7 +17,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder, OrdinalEncoder, RobustScaler, StandardScaler
 
-from mmp_assets.catalog.estimators import estimator_kind, estimator_params
+from mmp_assets.catalog.estimators import estimator_kind, estimator_params, unwrap_fitted
 from mmp_assets.recipes.model import ModelRecipe
 
 MISSING_CATEGORY = "__missing__"
@@ -137,12 +137,7 @@ def base_estimator(model):
     """The innermost fitted estimator under threshold and calibration wrappers (for SHAP and inspection)."""
     if isinstance(model, Pipeline):
         model = model[-1]
-    while True:
-        if hasattr(model, "calibrated_classifiers_"):
-            model = model.calibrated_classifiers_[0].estimator
-        elif hasattr(model, "estimator_"):
-            model = model.estimator_
-        elif hasattr(model, "estimator"):
-            model = model.estimator
-        else:
-            return model
+    model = unwrap_fitted(model)
+    while hasattr(model, "calibrated_classifiers_"):
+        model = unwrap_fitted(model.calibrated_classifiers_[0].estimator)
+    return model

@@ -18,6 +18,7 @@ from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
 
 import mmp_assets.training.pipeline as pipeline_module
+from mmp_assets.feature_store.contracts import model_input
 
 
 class PipelineModel(mlflow.pyfunc.PythonModel):
@@ -43,7 +44,7 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
 
 def signature(X: pd.DataFrame, categorical: list[str], output: pd.DataFrame) -> ModelSignature:
     """Every input optional (point-in-time features are null when no snapshot is fresh enough);
-    numbers as double so integer columns that arrive with nulls still pass."""
+    categories as string, numbers and flags as double (see `model_input`, which feeds every caller)."""
     cats = set(categorical)
     inputs = Schema([ColSpec("string" if c in cats else "double", c, required=False) for c in X.columns])
     with warnings.catch_warnings():  # an integer `prediction` is an output, never fed back with nulls
@@ -53,19 +54,24 @@ def signature(X: pd.DataFrame, categorical: list[str], output: pd.DataFrame) -> 
 
 
 def requirements(class_path: str) -> list[str]:
-    """Pinned to what trained the model; listing them avoids MLflow's slow inference subprocess."""
+    """Pinned to what trained the model; listing them avoids MLflow's slow inference subprocess.
+    ValueError when the class's top-level module belongs to no installed distribution."""
     packages = ["mlflow", "scikit-learn", "pandas", "numpy", "cloudpickle"]
     top = class_path.split(".")[0]
     if top not in ("sklearn", "mmp_assets"):
-        # the distribution that installed the module: xgboost comes from xgboost-cpu here
-        packages.append(packages_distributions().get(top, [top])[0])
-    return [f"{p}=={version(p)}" for p in packages]
+        found = packages_distributions().get(top)
+        if not found:
+            raise ValueError(f"module {top!r} of {class_path!r} belongs to no installed distribution, so the logged model "
+                             f"cannot name it as a requirement; install it as a package (pip install <package>, or "
+                             f"pip install -e <folder> for your own code)")
+        packages.append(found[0])
+    return [f"{p}=={version(p)}" for p in dict.fromkeys(packages)]
 
 
 def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str], task: str, class_path: str, name: str = "model"):
     """Log into the active run; returns MLflow's ModelInfo."""
     model = PipelineModel(pipeline, list(X_example.columns), task)
-    example = X_example.head(5)
+    example = model_input(X_example.head(5), categorical)
     # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
     by_value = (sys.modules[__name__], pipeline_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
     for module in by_value:

@@ -48,13 +48,21 @@ def class_codes(classes: np.ndarray, y) -> np.ndarray:
 def cross_fitted_label_score(metric: Metric, y01: np.ndarray, positive: np.ndarray, seed: int = 0) -> float:
     """Label metric with the threshold chosen on the other half of the held-out rows."""
     if min(np.bincount(y01, minlength=2)) < 2:
-        return metric(y01, (positive >= 0.5).astype(int))
+        return metric(y01, (positive >= 0.5).astype(int), [0, 1])
     scores = []
     halves = StratifiedKFold(n_splits=2, shuffle=True, random_state=seed).split(positive.reshape(-1, 1), y01)
     for choose, judge in halves:
         cut = best_threshold(y01[choose], positive[choose], threshold_metric(metric))
-        scores.append(metric(y01[judge], (positive[judge] >= cut).astype(int)))
+        scores.append(metric(y01[judge], (positive[judge] >= cut).astype(int), [0, 1]))
     return float(np.mean(scores))
+
+
+def align_outputs(outputs: np.ndarray, classes, labels) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities with one column per class of `labels`, `labels`): a fold whose model never saw a
+    rare class gives it probability 0 instead of a column too few."""
+    position = {label: i for i, label in enumerate(np.asarray(classes).tolist())}
+    columns = [outputs[:, position[c]] if c in position else np.zeros(len(outputs)) for c in labels]
+    return np.column_stack(columns), np.asarray(labels)
 
 
 def held_out_outputs(model, X, task: str) -> np.ndarray:
@@ -71,4 +79,4 @@ def score_outputs(metric: Metric, task: str, classes, y, outputs: np.ndarray) ->
         return metric(codes, outputs)
     if outputs.shape[1] == 2:
         return cross_fitted_label_score(metric, codes, outputs[:, 1])
-    return metric(codes, outputs.argmax(axis=1))
+    return metric(codes, outputs.argmax(axis=1), np.arange(outputs.shape[1]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from mmp_assets.training.study import DONE, open_study, release_interrupted, stu
 
 
 class TuningFailed(RuntimeError):
-    """Every trial of the search failed; carries the first error."""
+    """No trial of the search completed; the message leads with the first trial's error."""
 
 
 @dataclass
@@ -63,7 +64,8 @@ def _guarded(objective, target: int):
         except optuna.TrialPruned:
             raise
         except Exception as exc:
-            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:2000])
+            first_line = next(iter(str(exc).strip().splitlines()), "")
+            trial.set_user_attr("error", f"{type(exc).__name__}: {first_line}"[:2000])
             raise
 
     return run
@@ -77,6 +79,8 @@ def _progress(target: int, log: Callable[[str], None] | None, ran: list[int]):
         done = len(study.get_trials(deepcopy=False, states=DONE))
         if done >= target:
             study.stop()
+        if log is None and trial.state == TrialState.FAIL:  # a failure is always told, in one line
+            print(f"trial {trial.number} failed: {trial.user_attrs.get('error', '')}", file=sys.stderr)
         if log is not None:
             try:
                 best = f"{study.best_value:.5g} (trial {study.best_trial.number})"
@@ -100,7 +104,8 @@ def run_search(
     progress_bar: bool = False,
 ) -> SearchResult:
     """Bring the recipe's study to `budget.n_trials` finished trials (or stop at the timeout)."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # `log` gets one line per trial instead
+    # `_progress` tells one line per trial; Optuna would log a full traceback for every failed one
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     name = study_name(recipe, training_set)
     study = open_study(recipe, name, storage, budget.n_trials)
     release_interrupted(study, alone=not worker)
@@ -125,10 +130,8 @@ def _result(study: optuna.Study, budget: Budget, remaining: int, ran_here: int, 
     counts = trial_counts(study)
     if counts["complete"] == 0:
         errors = [t.user_attrs["error"] for t in study.trials if "error" in t.user_attrs]
-        raise TuningFailed(
-            f"study {study.study_name}: no trial completed ({counts['failed']} failed, {counts['pruned']} pruned); "
-            f"first error: {errors[0] if errors else 'none recorded'}"
-        )
+        cause = f"every trial failed; first error: {errors[0]}" if errors else "no trial completed"
+        raise TuningFailed(f"{cause} (study {study.study_name}: {counts['failed']} failed, {counts['pruned']} pruned)")
     if remaining <= 0:
         stopped, setting = "already_complete", None
     elif counts["complete"] + counts["pruned"] < budget.n_trials and budget.timeout_s and elapsed >= budget.timeout_s:

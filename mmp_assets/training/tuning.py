@@ -7,7 +7,7 @@ content) differ from the latest version's; otherwise nothing is searched, logged
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mlflow
 
@@ -16,12 +16,14 @@ from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.registry.versions import latest_version
 from mmp_assets.tags import CANDIDATE, VersionTags
 from mmp_assets.training.budget import resolve_budget
+from mmp_assets.training.checks import problems_before_tuning
 from mmp_assets.training.final import fit_final
 from mmp_assets.training.lineage import inputs_digest, lineage_tags, search_tags
 from mmp_assets.training.pyfunc import log_pipeline_model
 from mmp_assets.training.search import run_search
 from mmp_assets.training.tracking import log_search
 from mmp_resources.audit_log import AuditLog, current_user
+from mmp_resources.errors import MmpValidationError
 from mmp_resources.settings import PlatformConfig
 from mmp_resources.studies import StudyStorageResource
 from mmp_resources.tracking import MlflowResource
@@ -54,6 +56,7 @@ class TuneOutcome:
     best_params: dict
     search: SearchSummary | None = None  # None when nothing was searched
     unchanged: str | None = None  # why nothing was searched
+    warnings: list[str] = field(default_factory=list)  # shown as warnings and kept on the MLflow run
 
 
 def _unchanged(latest: VersionTags, digest: str) -> TuneOutcome:
@@ -68,6 +71,16 @@ def _unchanged(latest: VersionTags, digest: str) -> TuneOutcome:
     )
 
 
+def _empty_column_warnings(recipe: ModelRecipe, training_set: TrainingSet) -> list[str]:
+    """One line per feature column left out because it is NULL in every row some fit would train on."""
+    from mmp_assets.training.objective import search_data
+
+    final = set(training_set.feature_columns) - {c for group in training_set.model_columns("train") for c in group}
+    empty = [c for c in training_set.feature_columns if c in final or c in search_data(recipe, training_set).empty]
+    return [f"feature column {c!r} is NULL in every training row (or every row of a tuning fold); the model leaves it out "
+            "until it has values there" for c in empty]
+
+
 def tune_model(
     recipe: ModelRecipe,
     training_set: TrainingSet,
@@ -80,13 +93,21 @@ def tune_model(
     log: Callable[[str], None] | None = None,
     trials_override: int | None = None,
     progress_bar: bool = False,
+    recipe_file: str | None = None,
 ) -> TuneOutcome:
+    """Search, refit, log and register; MmpValidationError, before any trial, for what would fail only after."""
     client = mlflow_resource.client()
     digest = inputs_digest(recipe, training_set)
     latest = latest_version(client, recipe.name)
     recorded = VersionTags.of(latest) if latest is not None else None
     if recorded is not None and recorded.inputs_digest == digest:
         return _unchanged(recorded, digest)
+    problems = problems_before_tuning(recipe, training_set, recipe_file or f"recipes/{recipe.name}.yaml")
+    if problems:
+        raise MmpValidationError(problems)
+    warnings = _empty_column_warnings(recipe, training_set)
+    for line in warnings:
+        (log or print)(f"warning: {line}")
     budget = resolve_budget(recipe, config.hpo, trials_override)
     result = run_search(recipe, training_set, budget, study_storage.storage(), log=log, progress_bar=progress_bar)
     pipeline = fit_final(recipe, training_set, result.best_params, result.threshold)
@@ -94,6 +115,8 @@ def tune_model(
     experiment_id = mlflow_resource.experiment_id(recipe.name)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{recipe.name}-tune", tags=lineage) as run:
         log_search(recipe, budget, result)
+        if warnings:
+            mlflow.set_tag("mmp.warnings", "\n".join(warnings))
         info = log_pipeline_model(
             pipeline, training_set.X("train").head(5), list(training_set.categorical_columns), recipe.task, recipe.model.class_path
         )
@@ -113,6 +136,7 @@ def tune_model(
         inputs_digest=digest,
         best_score=result.best_value,
         best_params=result.best_params,
+        warnings=warnings,
         search=SearchSummary(
             mlflow_run_url=mlflow_resource.run_url(experiment_id, run.info.run_id),
             mlflow_run_id=run.info.run_id,

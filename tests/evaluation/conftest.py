@@ -99,6 +99,7 @@ def mlflow_store(tmp_path_factory):
     uri = f"sqlite:///{root / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     client.experiment = client.create_experiment("toy", artifact_location=(root / "artifacts").as_uri())
+    client.uri = uri
     return client
 
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 RECIPE = {
     "description": "Toy classifier whose gate is set out of reach.", "owner": "team:tests", "task": "classification",
     "spine": {"source": "events", "entity": "user_id", "timestamp": "event_time", "label": "label",
-              "columns": ["strong", "weak", "noise", "channel"]},
+              "columns": ["strong", "weak", "noise", "channel", "visits", "fresh", "is_new"]},
     "split": {"strategy": "temporal", "validation": 0.15, "test": 0.2, "seed": 1},
     "preprocessing": {"categorical": {"encode": "onehot"}},
     "model": {"class_path": "sklearn.ensemble.HistGradientBoostingClassifier", "params": {"max_iter": 20, "random_state": 0},
@@ -42,9 +42,15 @@ def toy_project(tmp_path, monkeypatch, webhook):
     (root / "data").mkdir()
     frame = synthetic_frame(900, seed=8).drop(columns="split")
     frame["user_id"] = frame["user_id"].astype(str)
+    # an integer column without NULLs (it used to fail registration after the search) and a column
+    # just added to the source, NULL in every row so far (it used to fail every trial)
+    frame["visits"] = np.arange(len(frame)) % 7
+    frame["fresh"] = np.nan
+    frame["is_new"] = np.arange(len(frame)) % 3 == 0  # BOOLEAN: a categorical the scoring rows share
     frame.to_parquet(root / "data" / "events.parquet")
     scoring = synthetic_frame(300, seed=9).drop(columns=["split", "label"])
     scoring["user_id"] = scoring["user_id"].astype(str)
+    scoring["visits"], scoring["fresh"], scoring["is_new"] = np.arange(len(scoring)) % 7, 1.0, np.arange(len(scoring)) % 3 == 0
     scoring["strong"] += 1.5  # the live data moved
     scoring["event_time"] += np.timedelta64(200, "D")
     scoring.to_parquet(root / "data" / "scoring.parquet")
@@ -82,13 +88,17 @@ def test_failing_gate_blocks_downstream_tags_the_version_and_alerts(toy_project,
         checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
         metadata = next(e.materialization.metadata for e in result.get_asset_materialization_events()
                         if e.asset_key == evaluation_key)
+        model_metadata = next(e.materialization.metadata for e in result.get_asset_materialization_events()
+                              if e.asset_key == keys.recipe_key("toy", "model"))
 
     assert evaluation_key in materialized and keys.recipe_key("toy", "drift") in materialized
+    assert [w for w in model_metadata["warnings"].value if "'fresh'" in w]  # left out of the model, and said so
     assert dg.AssetKey(["toy", "deployment"]) not in materialized  # the blocking gate stopped it
     assert isinstance(metadata["test_roc_auc"], dg.FloatMetadataValue)  # numeric, so Dagster charts it
     assert "data:image/png;base64," in metadata["model_card"].value and metadata["gate"].value == "failed"
     assert not checks["quality_gate"].passed and "roc_auc is" in checks["quality_gate"].description
     assert not checks["drift_within_thresholds"].passed and "PSI of strong" in checks["drift_within_thresholds"].description
+    assert "is_new" not in checks["drift_within_thresholds"].description  # same flags on both sides, same types
 
     client = build_resources(config, toy_project)["mlflow"].client()
     version = client.get_model_version_by_alias("toy", "candidate")

@@ -28,3 +28,15 @@ def test_relative_rule_follows_the_metric_direction():
     assert not evaluate_gate(gate, {"rmse": 1.05}, headline="rmse", headline_direction="minimize", champion_value=1.0).passed
     assert evaluate_gate(gate, {"rmse": 0.9}, headline="rmse", headline_direction="minimize", champion_value=1.0).passed
     assert evaluate_gate(gate, {"roc_auc": 0.5}, headline="roc_auc", headline_direction="maximize", champion_value=None).passed
+
+
+def test_the_baseline_rule_needs_a_strictly_better_headline_in_its_direction():
+    def gate(value, baseline, direction="minimize", metric="rmse"):
+        return evaluate_gate({}, {metric: value}, headline=metric, headline_direction=direction, champion_value=None, baseline_value=baseline)
+
+    assert gate(0.9, 1.0).passed and gate(0.8, 0.5, "maximize", "roc_auc").passed
+    worse = gate(1.2, 1.0)
+    assert not worse.passed and not gate(1.0, 1.0).passed and not gate(0.5, 0.5, "maximize", "roc_auc").passed
+    assert worse.message == ("quality gate failed: rmse is 1.2000, not better than the naive baseline's 1.0000 "
+                             "(set evaluation.beat_baseline: false to allow it)")
+    assert evaluate_gate({}, {"rmse": 9.0}, headline="rmse", headline_direction="minimize", champion_value=None).passed  # opted out

@@ -37,3 +37,12 @@ def test_regression_report_and_a_failing_gate(toy_regression):
     assert not report.gate.passed and "r2 is" in report.gate.message
     assert "residuals" in report.figures and "residuals" in report.metrics.diagnostics
     assert "Quality gate FAILED" in render_html(report)
+
+
+def test_a_regressor_worse_than_the_mean_fails_the_default_gate_unless_the_recipe_opts_out(toy_regression):
+    ts, _, _ = toy_regression
+    worse = estimator_predictor(make_pipeline("regression", max_iter=1, learning_rate=0.01).fit(ts.X("train"), ts.y("train") * -1), "regression")
+    report = build_report(recipe_for("regression", bootstrap=0), ts, worse, context=CONTEXT)
+    assert not report.gate.passed and report.gate.failures[0].startswith("rmse is ") and "not better than the naive baseline's" in report.gate.message
+    opted_out = build_report(recipe_for("regression", bootstrap=0, beat_baseline=False), ts, worse, context=CONTEXT)
+    assert opted_out.gate.passed and opted_out.gate.message == "no rules configured"

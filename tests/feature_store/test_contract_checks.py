@@ -11,11 +11,13 @@ from mmp_assets.feature_store import catalog
 T = pd.Timestamp
 GOOD = pd.DataFrame({"user_id": ["a", "b"], "t": [T("2024-01-01"), T("2024-01-02")], "spend": [1.5, 2.5]})
 SCHEMA = {"user_id": "VARCHAR", "t": "TIMESTAMP_NS", "spend": "DOUBLE"}
+# enough labelled rows of both classes for a training set a model can be trained on
+EVENTS = pd.DataFrame({"user_id": ["a", "b"] * 5, "t": pd.date_range("2024-02-01", periods=10, freq="D"), "y": [0, 1] * 5})
 
 
 def _setup(project, snapshots: pd.DataFrame, schema: dict | None) -> None:
     project.source("snaps", snapshots)
-    project.source("events", pd.DataFrame({"user_id": ["a"], "t": [T("2024-02-01")], "y": [1]}))
+    project.source("events", EVENTS)
     extra = {"schema": schema} if schema else {}
     project.view("spend", entity="user_id", timestamp="t", source="snaps", **extra)
     project.model("m", spine={"source": "events", "entity": "user_id", "timestamp": "t", "label": "y"}, features=[{"view": "spend"}])

@@ -78,7 +78,7 @@ def test_catalog_records_owner_schema_nulls_and_sources(store):
 
 
 def test_retention_keeps_last_n_and_every_pinned_version(store):
-    store.source("events", pd.DataFrame({"user_id": ["a"], "t": pd.to_datetime(["2024-01-06"]), "y": [1]}))
+    store.source("events", pd.DataFrame({"user_id": ["a", "b"] * 5, "t": pd.date_range("2024-01-06", periods=10, freq="D"), "y": [0, 1] * 5}))
     store.model("m", spine={"source": "events", "entity": "user_id", "timestamp": "t", "label": "y"}, features=[{"view": "spend"}])
     _publish(store)
     recipes = store.recipes()

@@ -87,12 +87,19 @@ def test_failing_trials_are_recorded_and_do_not_kill_the_study():
     assert (failed["user_attrs_error"] == "RuntimeError: disk on fire").all()
 
 
-def test_every_trial_failing_fails_the_search_with_the_error():
+def test_every_trial_failing_fails_the_search_with_the_error(capfd):
     def broken(*args):
-        raise RuntimeError("no such luck")
+        raise RuntimeError("no such luck\nwith a second line of detail")
 
-    with pytest.raises(TuningFailed, match="no trial completed .*RuntimeError: no such luck"):
-        run_search(make_recipe(tuning={"n_trials": 2}), make_training_set(n=200), budget(2), None, pipeline_factory=broken)
+    lines = []
+    with pytest.raises(TuningFailed) as failed:
+        run_search(make_recipe(tuning={"n_trials": 2}), make_training_set(n=200), budget(2), None, pipeline_factory=broken, log=lines.append)
+    assert str(failed.value).startswith("every trial failed; first error: RuntimeError: no such luck (study toy__")
+    assert [line.split(";")[0] for line in lines] == ["trial 0 fail RuntimeError: no such luck", "trial 1 fail RuntimeError: no such luck"]
+    with pytest.raises(TuningFailed):  # without a progress log, each failure is still one line
+        run_search(make_recipe(tuning={"n_trials": 2, "seed": 9}), make_training_set(n=200), budget(2), None, pipeline_factory=broken)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and err.splitlines() == [f"trial {n} failed: RuntimeError: no such luck" for n in (0, 1)]
 
 
 def test_regression_with_sklearn_estimator():
