@@ -5,7 +5,17 @@ the offline store of the embedded default (env `base`)."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -130,3 +140,43 @@ def serving_project(tmp_path_factory):
     keys = list(store.client().scan_iter(match=f"{prefix}:*"))
     if keys:
         store.client().delete(*keys)
+
+
+@contextmanager
+def running_serve(root: Path, env: str, *args: str) -> Iterator[int]:
+    """`mmp serve toy` as its own process on a free loopback port, healthy; yields the port, stops it afterwards."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mmp_assets.cli", "serve", "toy", "--port", str(port), *args],
+        env={**os.environ, "MMP_PROJECT_DIR": str(root), "MMP_ENV": env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "mmp serve did not become healthy within 90 s"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def call(port: int, path: str, body: dict | None = None) -> tuple[int, dict | str]:
+    """(status, JSON body or text) of one request to the server on `port`."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    return status, (text if path == "/metrics" else json.loads(text))
