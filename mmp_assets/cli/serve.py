@@ -20,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--reload-interval", type=float, default=None, metavar="SECONDS",
         help="how often to check whether the alias moved or the features changed (default: serving.reload_interval_s; 0: never)",
     )  # fmt: skip
+    serve.add_argument(
+        "--no-fast-path", action="store_true",
+        help="score through the pyfunc's plain predict (MLflow schema enforcement per call), e.g. to compare answers or timings",
+    )  # fmt: skip
     serve.set_defaults(func=_serve)
 
 
@@ -37,7 +41,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(root)
     aliases = (args.alias,) if args.alias else (CHAMPION, CANDIDATE)
     try:
-        app, state = build_serving_app(root, args.recipe, config.env, aliases, args.reload_interval)
+        app, state = build_serving_app(root, args.recipe, config.env, aliases, args.reload_interval, fast_path=not args.no_fast_path)
     except LookupError as exc:
         print(f"mmp serve: {exc}", file=sys.stderr)
         return 1
@@ -45,7 +49,8 @@ def _serve(args: argparse.Namespace) -> int:
     served = state.current
     print(
         f"mmp serve: {served.model.name} version {served.model.version} ({served.model.alias}) on http://{host}:{port} "
-        f"(env {config.env}, features from {served.features.kind}, reload check every {state.interval_s:g} s)",
+        f"(env {config.env}, features from {served.features.kind}, reload check every {state.interval_s:g} s"
+        f"{', plain pyfunc predict' if not state.fast_path else ''})",
         flush=True,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")

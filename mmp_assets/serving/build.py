@@ -19,7 +19,8 @@ from mmp_resources.tracking import MlflowResource
 
 
 def build_serving_app(
-    root: Path, recipe_name: str, env: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE), reload_interval_s: float | None = None
+    root: Path, recipe_name: str, env: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE), reload_interval_s: float | None = None,
+    *, fast_path: bool = True,
 ) -> tuple[FastAPI, ServingState]:
     """The app for `recipes/<recipe_name>.yaml` in `env`; a clear error when the recipe, model or features are missing."""
     from mmp_assets.recipes import load_recipes
@@ -34,10 +35,10 @@ def build_serving_app(
         raise MmpValidationError([Problem(f"recipes/{recipe_name}.yaml", "", f"no such model recipe; known recipes: {known}")])
     tracking = MlflowResource(project_dir=str(root), env=env)
     client = tracking.client()  # activates this env's registry
-    model = load_served_model(client, recipe.name, aliases)
+    model = load_served_model(client, recipe.name, aliases, fast_path=fast_path)
     features = feature_source(root, env, recipe, recipes)
     interval = tracking.config.serving.reload_interval_s if reload_interval_s is None else reload_interval_s
-    state = ServingState(Served.of(model, features), client, aliases, interval, ServingMetrics())
+    state = ServingState(Served.of(model, features), client, aliases, interval, ServingMetrics(), fast_path=fast_path)
     return create_app(state), state
 
 

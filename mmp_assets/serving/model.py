@@ -84,8 +84,11 @@ def _plain(values) -> list:
     return [None if isinstance(v, float) and math.isnan(v) else v for v in out]
 
 
-def load_served_model(client: MlflowClient, name: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE)) -> ServedModel:
-    """Load the first version found behind `aliases`, in order; LookupError naming what to do when none exists."""
+def load_served_model(
+    client: MlflowClient, name: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE), *, fast_path: bool = True
+) -> ServedModel:
+    """Load the first version found behind `aliases`, in order; LookupError naming what to do when none exists.
+    Without `fast_path`, every request goes through the pyfunc's plain `predict`."""
     from mmp_assets.registry.versions import first_version
 
     served = first_version(client, name, aliases)
@@ -111,7 +114,7 @@ def load_served_model(client: MlflowClient, name: str, aliases: tuple[str, ...] 
         input_types={spec.name: spec.type.name for spec in schema.inputs},
         output_types={spec.name: spec.type.name for spec in outputs.inputs} if outputs is not None and outputs.has_input_names() else {},
         pinned_views=VersionTags.of(found).pinned_views or {},
-        fast=_fast_path(model),
+        fast=_fast_path(model) if fast_path else None,
     )
 
 

@@ -39,8 +39,12 @@ class Served:
 class ServingState:
     """The current `Served`, replaced by `poll()` when the registry alias points elsewhere."""
 
-    def __init__(self, served: Served, client: MlflowClient, aliases: tuple[str, ...], interval_s: float, metrics: ServingMetrics):
+    def __init__(
+        self, served: Served, client: MlflowClient, aliases: tuple[str, ...], interval_s: float, metrics: ServingMetrics,
+        *, fast_path: bool = True,
+    ):  # fmt: skip
         self.current, self.client, self.aliases, self.interval_s, self.metrics = served, client, aliases, interval_s, metrics
+        self.fast_path = fast_path
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         metrics.serving(served.model.name, served.model.alias, served.model.version)
@@ -56,7 +60,7 @@ class ServingState:
         if found is None or (found[0], str(found[1].version)) == (current.model.alias, current.model.version):
             return False
         try:
-            model = load_served_model(self.client, current.model.name, self.aliases)
+            model = load_served_model(self.client, current.model.name, self.aliases, fast_path=self.fast_path)
             served = Served.of(model, current.features)
         except Exception:  # any failure to load keeps the version that works
             log.exception("mmp serve: could not load %s %s version %s; still serving version %s",
