@@ -2,15 +2,16 @@
 
     .venv/bin/python bench/serving.py [--recipe fraud] [--requests 2000] [--clients 4] [--time-limit 30]
 
-Setup (not timed): a throwaway data dir, the demo data, the recipe's feature views and training set
-materialized through Dagster, a model tuned and registered with `mmp tune --trials N`. Then, for each
-of the two scoring paths, `mmp serve` runs as its own process on loopback with features from the
-offline store, and clients with keep-alive connections send scoring requests built from the recipe's
-scoring source: one client, one row per request (latency); N clients, one row per request and N
-clients, --batch rows per request (throughput). In the same run and process, the bench times the bare
-model on the same rows, already joined: the fitted Pipeline's predict + predict_proba (what the pyfunc
-runs underneath) and the innermost estimator on already-preprocessed rows; the ratios put the serving
-overhead beside them.
+Setup (not timed): a throwaway data dir (or --data-dir, reused when it already holds a model), the
+demo data, the recipe's feature views and training set materialized through Dagster, a model tuned and
+registered with `mmp tune --trials N`. Then two `mmp serve` processes run on loopback with features
+from the offline store, one per scoring path, and keep-alive clients send requests built from the
+newest rows of the recipe's scoring source. Latency (one client, one row per request) alternates
+between the two servers so both see the same load on a shared machine; throughput (N clients, one row
+and --batch rows per request) runs one server at a time. In this process, round robin over the same
+rows already joined, the bench times the bare model: the fitted Pipeline's predict + predict_proba
+(what the pyfunc runs underneath), the innermost estimator on preprocessed rows, and the pyfunc's two
+paths; the ratios put the serving overhead beside them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def setup(recipe_name: str, trials: int) -> None:
 
 
 def request_rows(recipe_name: str, limit: int) -> list[dict]:
-    """Rows of the recipe's scoring source, shaped as `/predict` rows (ids, request-time fields, event time)."""
+    """The newest rows of the recipe's scoring source, shaped as `/predict` rows (ids, request-time fields, event
+    time): newer than the views' last snapshot, so the store's latest values are the point-in-time ones."""
     import duckdb
 
     from mmp_assets.recipes import load_recipes
@@ -61,7 +63,7 @@ def request_rows(recipe_name: str, limit: int) -> list[dict]:
     source = recipes.sources[recipe.monitoring.scoring_source or recipe.spine.source]
     keys = list(dict.fromkeys([*recipe.spine.entity, *(k for ref in recipe.features for k in (ref.on or []))]))
     columns = [*keys, *recipe.spine.columns, recipe.spine.timestamp]
-    frame = duckdb.sql(f"SELECT {', '.join(columns)} FROM '{ROOT / source.path}' ORDER BY 1 LIMIT {limit}").df()
+    frame = duckdb.sql(f"SELECT {', '.join(columns)} FROM '{ROOT / source.path}' ORDER BY {recipe.spine.timestamp} DESC LIMIT {limit}").df()
     frame[recipe.spine.timestamp] = frame[recipe.spine.timestamp].dt.strftime("%Y-%m-%dT%H:%M:%S")
     return json.loads(frame.to_json(orient="records"))
 
@@ -124,6 +126,28 @@ def load(port: int, rows: list[dict], total: int, clients: int, batch: int, time
     return latencies, time.perf_counter() - began, scored[0], errors[0]
 
 
+def alternate(ports: dict[str, int], rows: list[dict], total: int, time_limit: float) -> dict[str, tuple[list[float], float, int, int]]:
+    """One client, one row per request, alternating between the servers so both see the same machine load."""
+    conns = {label: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for label, port in ports.items()}
+    latencies: dict[str, list[float]] = {label: [] for label in ports}
+    errors = dict.fromkeys(ports, 0)
+    stop_at = time.monotonic() + time_limit
+    for i in range(total):
+        if time.monotonic() > stop_at:
+            break
+        body = json.dumps({"rows": [rows[i % len(rows)]]})
+        for label, conn in conns.items():
+            start = time.perf_counter()
+            conn.request("POST", "/predict", body=body, headers={"content-type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            latencies[label].append(time.perf_counter() - start)
+            errors[label] += response.status != 200
+    for conn in conns.values():
+        conn.close()
+    return {label: (found, sum(found), len(found), errors[label]) for label, found in latencies.items()}
+
+
 def bare(recipe_name: str, rows: list[dict], total: int) -> dict[str, list[float]]:
     """In this process, one row per call on the same rows joined beforehand (the join not timed)."""
     import mlflow
@@ -153,23 +177,21 @@ def bare(recipe_name: str, rows: list[dict], total: int) -> dict[str, list[float
         "pyfunc.predict (plain path)": lambda i: pyfunc.predict(singles[i]),
         "pyfunc fast path (predict_frame)": lambda i: served.fast(singles[i]),
     }
-    out = {}
-    for name, call in paths.items():
-        for i in range(20):  # warm-up
-            call(i % len(singles))
-        latencies = []
-        for i in range(total):
+    out: dict[str, list[float]] = {name: [] for name in paths}
+    for i in range(20 + total):  # round robin, so every path sees the same machine load; 20 warm-up rounds
+        for name, call in paths.items():
             start = time.perf_counter()
             call(i % len(singles))
-            latencies.append(time.perf_counter() - start)
-        out[name] = latencies
+            if i >= 20:
+                out[name].append(time.perf_counter() - start)
     return out
 
 
 def row(name: str, latencies: list[float], rows_per_s: float | None = None) -> str:
     ms = np.array(latencies) * 1000
     rate = f"{rows_per_s:>10.0f}" if rows_per_s is not None else f"{'':>10}"
-    return f"{name:<52} {len(ms):>6} {np.percentile(ms, 50):>8.2f} {np.percentile(ms, 99):>8.2f} {rate}"
+    p10, p50, p99 = np.percentile(ms, [10, 50, 99])
+    return f"{name:<60} {len(ms):>6} {p10:>8.2f} {p50:>8.2f} {p99:>8.2f} {rate}"
 
 
 def free_port() -> int:
@@ -186,38 +208,45 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=10, help="rows per request in the batched throughput phase")
     parser.add_argument("--time-limit", type=float, default=30, help="seconds per measured phase")
     parser.add_argument("--trials", type=int, default=2, help="tuning trials for the model served")
+    parser.add_argument("--data-dir", type=Path, help="keep the setup here and reuse it on the next run (default: a temporary dir)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="mmp-bench-serving-") as tmp:
-        os.environ.update(MMP_PROJECT_DIR=str(ROOT), MMP_DATA_DIR=str(Path(tmp) / "data"))
+        data_dir = (args.data_dir or Path(tmp) / "data").resolve()
+        os.environ.update(MMP_PROJECT_DIR=str(ROOT), MMP_DATA_DIR=str(data_dir))
         os.environ.pop("MMP_ENV", None)
         began = time.perf_counter()
-        setup(args.recipe, args.trials)
+        if not (data_dir / "mlflow.db").exists():
+            setup(args.recipe, args.trials)
         rows = request_rows(args.recipe, 500)
-        print(f"setup (demo data, training set, {args.trials}-trial tune): {time.perf_counter() - began:.0f} s", flush=True)
-        results: dict[str, dict] = {}
-        for label, flags in (("before (plain pyfunc)", ("--no-fast-path",)), ("after (fast path)", ())):
-            port = free_port()
-            server = serve(args.recipe, port, *flags)
-            try:
+        print(f"setup (demo data, training set, {args.trials}-trial tune, unless reused): {time.perf_counter() - began:.0f} s", flush=True)
+        servers = {"before (plain pyfunc)": ("--no-fast-path",), "after (fast path)": ()}
+        ports = {label: free_port() for label in servers}
+        processes = [serve(args.recipe, ports[label], *flags) for label, flags in servers.items()]
+        results: dict[str, dict] = {label: {} for label in servers}
+        try:
+            for port in ports.values():
                 load(port, rows, 100, 1, 1, 30)  # warm-up: first requests pay for lazy imports
-                results[label] = {
-                    "1 client, 1 row/request": load(port, rows, args.requests, 1, 1, args.time_limit),
-                    f"{args.clients} clients, 1 row/request": load(port, rows, args.requests, args.clients, 1, args.time_limit),
-                    f"{args.clients} clients, {args.batch} rows/request": load(port, rows, args.requests, args.clients, args.batch, args.time_limit),
-                }
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+            for label, found in alternate(ports, rows, args.requests, args.time_limit).items():
+                results[label]["1 client, 1 row/request"] = found
+            for label, port in ports.items():
+                results[label][f"{args.clients} clients, 1 row/request"] = load(port, rows, args.requests, args.clients, 1, args.time_limit)
+                results[label][f"{args.clients} clients, {args.batch} rows/request"] = load(
+                    port, rows, args.requests, args.clients, args.batch, args.time_limit
+                )
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=30)
         in_process = bare(args.recipe, rows, min(args.requests, 1000))
 
     errors = sum(e for phases in results.values() for *_, e in phases.values())
     print(f"\n{args.recipe}: {len(rows)} distinct rows from the scoring source, features from the offline store; "
           f"{errors} non-200; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-    print(f"{'':<52} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'rows/s':>10}")
+    print(f"{'':<60} {'n':>6} {'p10 ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'rows/s':>10}")
     for label, phases in results.items():
         for phase, (latencies, wall, scored, _) in phases.items():
-            print(row(f"mmp serve {label}: {phase}", latencies, scored / wall))
+            print(row(f"mmp serve {label}: {phase}", latencies, None if phase.startswith("1 client") else scored / wall))
     for name, latencies in in_process.items():
         print(row(f"in process: {name}", latencies))
     bare_p50 = np.percentile(in_process["Pipeline.predict + predict_proba"], 50)

@@ -69,10 +69,6 @@ class ServedModel:
             out = scored if isinstance(scored, pd.DataFrame) else {"prediction": np.asarray(scored).reshape(n)}
         return {name: _plain(values) for name, values in out.items()}
 
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Outputs for a frame holding (at least) the input columns: the path `bench/serving.py` compares against."""
-        return pd.DataFrame(self.predict_columns({c: features[c].tolist() for c in self.input_columns if c in features}, len(features)))
-
     def describe(self) -> dict:
         return {"model": self.name, "version": self.version, "alias": self.alias, "run_id": self.run_id,
                 "pinned_views": self.pinned_views, "loaded_at": self.loaded_at,

@@ -11,17 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from mmp_assets.recipes.model import ModelRecipe
 
 MAX_ROWS = 1000
 
-# strict: "12.5" is not a number and 1 is not an id; ints are still fine where a double is expected
+# strict: "12.5" is not a number and 1 is not an id; ints are still fine where a double is expected;
+# NaN and Infinity (which JSON does not have, but parsers accept) are refused rather than scored
 _TYPES: dict[str, Any] = {
     "string": Annotated[str, Strict()],
-    "double": Annotated[float, Strict()],
-    "float": Annotated[float, Strict()],
+    "double": Annotated[float, Strict(), AllowInfNan(False)],
+    "float": Annotated[float, Strict(), AllowInfNan(False)],
     "long": Annotated[int, Strict()],
     "integer": Annotated[int, Strict()],
     "boolean": Annotated[bool, Strict()],
@@ -81,6 +82,12 @@ def problems(error: ValidationError | list[dict]) -> list[dict[str, str]]:
         elif kind == "json_invalid":
             message = f"malformed JSON: {item.get('ctx', {}).get('error', item['msg'])}"
         else:
-            message = f"{item['msg']} (got {item.get('input')!r})"
+            message = f"{item['msg']} (got {_short(item.get('input'))})"
         out.append({"field": field or "(body)", "message": message})
     return out
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """The offending input as a client sees it in one line: a 1000-row body is not repeated back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."

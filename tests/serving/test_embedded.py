@@ -77,6 +77,8 @@ def test_a_bad_request_is_a_422_whose_error_is_one_line(served):
     response = predict(client, {**ROW, "amount": "lots"}, {**ROW, "colour": "red"})
     assert response.status_code == 422
     assert response.json()["error"] == "rows[0].amount: Input should be a valid number (got 'lots') (and 1 more problems)"
+    nan = client.post("/predict", content=b'{"rows": [{"user_id": "u1", "merchant_id": "m1", "amount": NaN, "channel": "pos"}]}')
+    assert nan.status_code == 422 and nan.json()["error"] == "rows[0].amount: Input should be a finite number (got nan)"
     missing = predict(client, {k: v for k, v in ROW.items() if k != "user_id"})
     assert missing.status_code == 422 and missing.json()["error"] == (
         "rows[0].user_id: is required but missing (features/user_profile is looked up by it; "
@@ -145,3 +147,18 @@ def test_a_missing_offline_store_is_one_clear_line(embedded_project, tmp_path):
     duckdb.connect(str(tmp_path / "empty.duckdb")).close()
     with pytest.raises(LookupError, match=r"empty\.duckdb: feature view 'user_profile' has no published version yet; materialize it first"):
         SnapshotFeatures(str(tmp_path / "empty.duckdb"), recipes.models["toy"], recipes)
+
+
+def test_cli_refuses_a_negative_reload_interval_and_names_a_missing_model(embedded_project, monkeypatch, capsys):
+    from mmp_assets.cli.main import main
+
+    root = embedded_project[0]
+    monkeypatch.setenv("MMP_PROJECT_DIR", str(root))
+    monkeypatch.delenv("MMP_ENV", raising=False)
+    assert main(["serve", "toy", "--reload-interval", "-1"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == "--reload-interval: -1.0 is negative; give seconds >= 0 (0: never reload)"
+    assert main(["serve", "toy", "--alias", "staging"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "mmp serve: registered model 'toy' has no version with alias staging; "
+        "materialize toy/model (and promote it with `mmp models promote`) first"
+    )
