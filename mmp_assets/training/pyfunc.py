@@ -27,17 +27,28 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
         self.pipeline, self.feature_columns, self.task = pipeline, list(feature_columns), task
 
     def predict(self, context, model_input, params=None):
-        return pd.DataFrame(self.predict_frame(pd.DataFrame(model_input)[self.feature_columns]))
+        X = pd.DataFrame(model_input)[self.feature_columns]
+        # CatBoost's multiclass predict answers in an (n, 1) column
+        out = pd.DataFrame({"prediction": np.asarray(self.pipeline.predict(X)).reshape(len(X))})
+        if self.task == "classification":
+            proba = self.pipeline.predict_proba(X)
+            classes = list(self.pipeline.classes_)
+            if len(classes) == 2:
+                out["probability"] = proba[:, 1]
+            else:
+                for i, label in enumerate(classes):
+                    out[f"proba_{label}"] = proba[:, i]
+        return out
 
     def predict_frame(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """Outputs for rows already in `feature_columns` order with their model dtypes: the serving fast path.
 
-        The rows are preprocessed once (not once for `predict` and again for `predict_proba`), and a
-        ColumnTransformer's fitted blocks are applied to their columns directly (see docs/decisions.md).
+        Same outputs as `predict`, which stays the plain path for batch scoring; here the rows are
+        preprocessed once (not once for `predict` and again for `predict_proba`), and a ColumnTransformer's
+        fitted blocks are applied to their columns directly (see docs/decisions.md).
         """
         Xt = _preprocess(self.pipeline[:-1], X)
         model = self.pipeline[-1]
-        # CatBoost's multiclass predict answers in an (n, 1) column
         out = {"prediction": np.asarray(model.predict(Xt)).reshape(len(X))}
         if self.task == "classification":
             proba = model.predict_proba(Xt)
