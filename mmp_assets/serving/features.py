@@ -107,7 +107,8 @@ class FeatureSource:
     def frame(self, rows: list[dict]) -> FeatureFrame:
         """Rows → model input columns. A key present in a row (even null) is the value used, not the store's."""
         now = datetime.now(UTC).replace(tzinfo=None)
-        at = [_naive(row.get(self.recipe.spine.timestamp)) or now for row in rows]
+        stamp = self.recipe.spine.timestamp
+        at = [(_naive(row.get(stamp)) if stamp else None) or now for row in rows]
         needed = {lu.view.name: [i for i, row in enumerate(rows) if not all(c in row for c in lu.columns)] for lu in self.lookups}
         wanted = {
             lu.view.name: [tuple(str(rows[i][k]) for k in lu.spine_keys) for i in needed[lu.view.name]] for lu in self.lookups
@@ -121,7 +122,7 @@ class FeatureSource:
             view = lookup.view
             found: list[dict | None] = [None] * len(rows)
             for i, value in zip(needed[view.name], values[view.name], strict=True):
-                if value is not None and _fresh(view, value.get(view.timestamp), at[i]):
+                if value is not None and _fresh(view, value, at[i]):
                     found[i] = value
                 else:
                     missing[i].append(view.name)
@@ -144,9 +145,12 @@ def _naive(value: object) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-def _fresh(view: FeatureViewRecipe, stamp: object, at: datetime) -> bool:
-    """Known by `at` (never a value from the event's future) and within the view's TTL, like the ASOF join."""
-    known = _naive(stamp)
+def _fresh(view: FeatureViewRecipe, value: dict, at: datetime) -> bool:
+    """Known by `at` (never a value from the event's future) and within the view's TTL, like the ASOF join;
+    a view without a timestamp has one row per entity, always current."""
+    if not view.timestamp:
+        return True
+    known = _naive(value.get(view.timestamp))
     if known is None or known > at or (view.strictly_before and known == at):
         return False
     return view.ttl_delta is None or at - known <= view.ttl_delta

@@ -40,10 +40,11 @@ def request_model(recipe: ModelRecipe, entity_fields: list[str], input_types: di
     for name in recipe.spine.columns:
         kind = _TYPES.get(input_types.get(name, "string"), _TYPES["string"])
         fields[name] = (kind | None, Field(description=f"Request-time field {name} (null when unknown)."))
-    fields[recipe.spine.timestamp] = (
-        datetime | None,
-        Field(None, description="When the event happened (ISO 8601, default now): features must be known by then and within TTL."),
-    )
+    if recipe.spine.timestamp:
+        fields[recipe.spine.timestamp] = (
+            datetime | None,
+            Field(None, description="When the event happened (ISO 8601, default now): features must be known by then and within TTL."),
+        )
     for name in feature_columns:
         if name in fields:
             continue
