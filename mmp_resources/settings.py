@@ -149,6 +149,9 @@ class AutomationConfig(_Strict):
 class ServingConfig(_Strict):
     host: str = Field("127.0.0.1", description="Address `mmp serve` binds to.")
     port: int = Field(8765, ge=1, le=65535, description="Port `mmp serve` listens on.")
+    reload_interval_s: float = Field(
+        10.0, ge=0, description="How often `mmp serve` checks the registry alias and the feature store for a newer version (0: never)."
+    )
 
 
 class PlatformConfig(_Strict):

@@ -1,4 +1,5 @@
-"""Assemble the scoring app of one recipe from the active environment: model from MLflow, features from Redis."""
+"""Assemble the scoring app of one recipe from the active environment: model from MLflow, features from
+Redis when the environment has an online store, else from a snapshot of the offline store."""
 
 from __future__ import annotations
 
@@ -7,15 +8,21 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from mmp_assets.serving.app import create_app
-from mmp_assets.serving.features import OnlineFeatures
-from mmp_assets.serving.model import CANDIDATE, CHAMPION, ServedModel, load_served_model
+from mmp_assets.serving.features import FeatureSource
+from mmp_assets.serving.metrics import ServingMetrics
+from mmp_assets.serving.model import CANDIDATE, CHAMPION, load_served_model
+from mmp_assets.serving.state import Served, ServingState
 from mmp_resources.errors import MmpValidationError, Problem
+from mmp_resources.feature_store import FeatureStoreResource
 from mmp_resources.online_store import OnlineStoreResource
 from mmp_resources.tracking import MlflowResource
 
 
-def build_serving_app(root: Path, recipe_name: str, env: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE)) -> tuple[FastAPI, ServedModel]:
-    """The app for `recipes/<recipe_name>.yaml` in `env`; a clear error when the recipe, model or online store is missing."""
+def build_serving_app(
+    root: Path, recipe_name: str, env: str, aliases: tuple[str, ...] = (CHAMPION, CANDIDATE), reload_interval_s: float | None = None,
+    *, fast_path: bool = True,
+) -> tuple[FastAPI, ServingState]:
+    """The app for `recipes/<recipe_name>.yaml` in `env`; a clear error when the recipe, model or features are missing."""
     from mmp_assets.recipes import load_recipes
 
     recipes = load_recipes(root)
@@ -26,12 +33,22 @@ def build_serving_app(root: Path, recipe_name: str, env: str, aliases: tuple[str
             raise MmpValidationError(problems)
         known = ", ".join(sorted(recipes.models)) or "none"
         raise MmpValidationError([Problem(f"recipes/{recipe_name}.yaml", "", f"no such model recipe; known recipes: {known}")])
-    store = OnlineStoreResource(project_dir=str(root), env=env)
-    if not store.enabled:
-        raise MmpValidationError([Problem(
-            f"config/{env}.yaml", "online_store.kind",
-            "is 'none': mmp serve looks features up in the online store; run with MMP_ENV=dev (Redis) or configure online_store",
-        )])  # fmt: skip
     tracking = MlflowResource(project_dir=str(root), env=env)
-    served = load_served_model(tracking.client(), recipe.name, aliases)  # client() activates this env's registry
-    return create_app(served, OnlineFeatures(store, recipe, recipes)), served
+    client = tracking.client()  # activates this env's registry
+    model = load_served_model(client, recipe.name, aliases, fast_path=fast_path)
+    features = feature_source(root, env, recipe, recipes)
+    interval = tracking.config.serving.reload_interval_s if reload_interval_s is None else reload_interval_s
+    state = ServingState(Served.of(model, features), client, aliases, interval, ServingMetrics(), fast_path=fast_path)
+    return create_app(state), state
+
+
+def feature_source(root: Path, env: str, recipe, recipes) -> FeatureSource:
+    """Redis when `online_store.kind` is redis; otherwise the offline store's latest values, read once into memory."""
+    store = OnlineStoreResource(project_dir=str(root), env=env)
+    if store.enabled:
+        from mmp_assets.serving.online import OnlineFeatures
+
+        return OnlineFeatures(store, recipe, recipes)
+    from mmp_assets.serving.snapshot import SnapshotFeatures
+
+    return SnapshotFeatures(FeatureStoreResource(project_dir=str(root), env=env).database, recipe, recipes)

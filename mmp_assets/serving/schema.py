@@ -1,8 +1,9 @@
 """The request body `/predict` accepts, derived from the recipe and the model's signature.
 
 A row carries the entity ids the feature views are looked up by, the spine columns the model uses
-directly (request-time fields, typed by the signature), and optionally the event time. Anything else
-is refused, so a typo is a 422 naming the field rather than a silently missing feature.
+directly (request-time fields, typed by the signature), optionally the event time, and optionally any
+feature value the caller already has (used instead of the stored one). Anything else is refused, so a
+typo is a 422 naming the field rather than a silently missing feature.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from mmp_assets.recipes.model import ModelRecipe
 
 MAX_ROWS = 1000
 
-# strict: "12.5" is not a number and 1 is not an id; ints are still fine where a double is expected
+# strict: "12.5" is not a number and 1 is not an id; ints are still fine where a double is expected;
+# NaN and Infinity (which JSON does not have, but parsers accept) are refused rather than scored
 _TYPES: dict[str, Any] = {
     "string": Annotated[str, Strict()],
-    "double": Annotated[float, Strict()],
-    "float": Annotated[float, Strict()],
+    "double": Annotated[float, Strict(), AllowInfNan(False)],
+    "float": Annotated[float, Strict(), AllowInfNan(False)],
     "long": Annotated[int, Strict()],
     "integer": Annotated[int, Strict()],
     "boolean": Annotated[bool, Strict()],
@@ -28,18 +30,26 @@ _TYPES: dict[str, Any] = {
 }
 
 
-def request_model(recipe: ModelRecipe, entity_fields: list[str], input_types: dict[str, str]) -> type[BaseModel]:
-    """`{"rows": [Row, ...]}` with 1..MAX_ROWS rows; Row is built from the recipe's spine."""
+def request_model(recipe: ModelRecipe, entity_fields: list[str], input_types: dict[str, str], feature_columns: list[str]) -> type[BaseModel]:
+    """`{"rows": [Row, ...]}` with 1..MAX_ROWS rows; Row is built from the recipe's spine and the model's features."""
     fields: dict[str, Any] = {}
     for name in entity_fields:
-        fields[name] = (Annotated[str, Strict()], Field(description=f"Entity id the features are looked up by ({name})."))
+        fields[name] = (Annotated[str, Strict()] | None, Field(None, description=(
+            f"Entity id the features are looked up by ({name}); needed unless the row carries those features itself."
+        )))  # fmt: skip
     for name in recipe.spine.columns:
         kind = _TYPES.get(input_types.get(name, "string"), _TYPES["string"])
         fields[name] = (kind | None, Field(description=f"Request-time field {name} (null when unknown)."))
-    fields[recipe.spine.timestamp] = (
-        datetime | None,
-        Field(None, description="When the event happened (ISO 8601, default now): features must be known by then and within TTL."),
-    )
+    if recipe.spine.timestamp:
+        fields[recipe.spine.timestamp] = (
+            datetime | None,
+            Field(None, description="When the event happened (ISO 8601, default now): features must be known by then and within TTL."),
+        )
+    for name in feature_columns:
+        if name in fields:
+            continue
+        kind = _TYPES.get(input_types.get(name, "double"), _TYPES["string"])
+        fields[name] = (kind | None, Field(None, description=f"Feature {name}: when present (even null), used instead of the stored value."))
     strict_row = ConfigDict(extra="forbid")
     row = create_model(f"{recipe.name}_row", __config__=strict_row, **fields)
     return create_model(
@@ -47,6 +57,12 @@ def request_model(recipe: ModelRecipe, entity_fields: list[str], input_types: di
         __config__=strict_row,
         rows=(list[row], Field(min_length=1, max_length=MAX_ROWS, description="Rows to score.")),
     )
+
+
+def summary(problems: list[dict[str, str]]) -> str:
+    """The one line a client reads: the first problem, and how many more there are."""
+    first = f"{problems[0]['field']}: {problems[0]['message']}" if problems else "invalid request"
+    return first + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else "")
 
 
 def problems(error: ValidationError | list[dict]) -> list[dict[str, str]]:
@@ -67,6 +83,12 @@ def problems(error: ValidationError | list[dict]) -> list[dict[str, str]]:
         elif kind == "json_invalid":
             message = f"malformed JSON: {item.get('ctx', {}).get('error', item['msg'])}"
         else:
-            message = f"{item['msg']} (got {item.get('input')!r})"
+            message = f"{item['msg']} (got {_short(item.get('input'))})"
         out.append({"field": field or "(body)", "message": message})
     return out
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """The offending input as a client sees it in one line: a 1000-row body is not repeated back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."

@@ -1,4 +1,4 @@
-"""`/predict`, `/health`, `/version` of the scoring app, with a real Redis and a real MLflow registry."""
+"""`/predict`, `/ready`, `/model/metadata` of the scoring app, with a real Redis and a real MLflow registry."""
 
 from __future__ import annotations
 
@@ -72,12 +72,12 @@ def test_empty_or_unparseable_bodies_are_refused(client):
     assert broken.status_code == 422 and "malformed JSON" in broken.json()["problems"][0]["message"]
 
 
-def test_health_and_version(client, serving_project):
-    assert client.get("/health").json()["status"] == "ok"
-    version = client.get("/version").json()
-    assert version["model"] == "toy" and version["version"] == serving_project[2] and version["alias"] == "candidate"
-    assert version["run_id"] and version["pinned_views"] == {"merchant_profile": 1, "user_profile": 1}
-    assert version["online_feature_versions"] == {"user_profile": 1, "merchant_profile": 1}
+def test_ready_and_metadata(client, serving_project):
+    assert client.get("/ready").json()["status"] == "ready"
+    metadata = client.get("/model/metadata").json()
+    assert metadata["model"] == "toy" and metadata["version"] == serving_project[2] and metadata["alias"] == "candidate"
+    assert metadata["run_id"] and metadata["pinned_views"] == {"merchant_profile": 1, "user_profile": 1}
+    assert metadata["features"] == {"source": "redis", "versions": {"user_profile": 1, "merchant_profile": 1}}
 
 
 def test_champion_is_preferred_over_candidate(serving_project):
@@ -85,13 +85,11 @@ def test_champion_is_preferred_over_candidate(serving_project):
 
     root, env, candidate = serving_project
     champion = register_toy_model(root, "champion")
-    _, served = build_serving_app(root, "toy", env)
-    assert (served.alias, served.version) == ("champion", champion) and champion != candidate
+    _, state = build_serving_app(root, "toy", env)
+    assert (state.current.model.alias, state.current.model.version) == ("champion", champion) and champion != candidate
 
 
-def test_clear_errors_for_unknown_recipe_and_no_online_store(serving_project):
+def test_clear_error_for_an_unknown_recipe(serving_project):
     root, env, _ = serving_project
     with pytest.raises(MmpValidationError, match=r"recipes/nope\.yaml: no such model recipe; known recipes: toy"):
         build_serving_app(root, "nope", env)
-    with pytest.raises(MmpValidationError, match=r"config/base\.yaml: online_store\.kind: is 'none'"):
-        build_serving_app(root, "toy", "base")

@@ -49,5 +49,21 @@ def test_regression_pyfunc_returns_predictions_only():
     ts = make_training_set(n=300, task="regression")
     recipe = make_recipe(task="regression", preprocessing={"categorical": {"encode": "onehot"}},
                          model={"class_path": "sklearn.linear_model.Ridge", "params": {}, "search_space": {}}, tuning={"metric": "rmse"})
-    out = PipelineModel(fit_final(recipe, ts, {}), ts.feature_columns, "regression").predict(None, ts.X("test"))
+    pipe = fit_final(recipe, ts, {})
+    out = PipelineModel(pipe, ts.feature_columns, "regression").predict(None, ts.X("test"))
     assert list(out.columns) == ["prediction"] and len(out) == len(ts.X("test"))
+    np.testing.assert_allclose(out["prediction"], pipe.predict(ts.X("test")))  # one-hot blocks, applied directly
+
+
+def test_the_serving_fast_path_answers_like_the_pyfunc_on_nulls_and_unseen_categories():
+    ts = make_training_set(n=300)
+    model = PipelineModel(fit_final(make_recipe(), ts, {"depth": 3}), ts.feature_columns, "classification")
+    X = ts.X("test").reset_index(drop=True)
+    X.loc[0, :] = None  # an all-null row
+    X.loc[1, "colour"] = "never-seen"
+    X[X.select_dtypes("number").columns] = X.select_dtypes("number").astype("float64")
+    fast = model.predict_frame(X)
+    pd.testing.assert_frame_equal(pd.DataFrame(fast), model.predict(None, X))
+    # against the fitted Pipeline itself, whose ColumnTransformer the fast path steps around
+    np.testing.assert_array_equal(fast["probability"], model.pipeline.predict_proba(X)[:, 1])
+    np.testing.assert_array_equal(fast["prediction"], model.pipeline.predict(X))
