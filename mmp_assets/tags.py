@@ -26,6 +26,9 @@ TRAINER, GATE, GATE_MESSAGE = "mmp.trainer", "gate", "mmp.gate_message"
 APPROVED_BY, APPROVED_AT, APPROVAL_REASON = "mmp.approved_by", "mmp.approved_at", "mmp.approval_reason"
 # registered model: the stack of champions, for rollback
 CHAMPION_HISTORY = "mmp.champion_history"
+# anchors of the audit log outside its file: the newest entry about a registered model or prompt ("seq:hash"),
+# and one immutable run param per entry about a model version (`mmp.audit.<seq>` = hash, on the version's run)
+AUDIT_HEAD, AUDIT_PARAM_PREFIX = "mmp.audit_head", "mmp.audit."
 # MLflow's own run tag: who started the run
 MLFLOW_USER = "mlflow.user"
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from mlflow.tracking import MlflowClient
 
 from mmp_assets.cli.main import main
+from mmp_assets.registry.evidence import append_anchored, record_gate
 from mmp_resources import load_config
 from mmp_resources.audit_log import AuditLog
 
@@ -24,15 +25,23 @@ def test_list_promote_refuse_and_rollback(tmp_path, monkeypatch, capsys):
     client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.registry_uri)
     client.create_registered_model("fraud")
     experiment = client.create_experiment("fraud", artifact_location=(tmp_path / "a").as_uri())
+    audit = AuditLog.for_data_dir(config.data_dir)
     for gate in ("passed", "passed", "failed"):
         run = client.create_run(experiment)
-        client.create_model_version("fraud", source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id,
-                                    tags={"mmp.trainer": "alice", "gate": gate})
+        found = client.create_model_version("fraud", source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id,
+                                            tags={"mmp.trainer": "alice"})
+        append_anchored(client, audit, "fraud", action="register", actor="alice", version=found.version)
+        auc = 0.9 if gate == "passed" else 0.6
+        record_gate(client, audit, "fraud", found.version, run_id=run.info.run_id, rules={"roc_auc": ">= 0.8"},
+                    metrics={"roc_auc": auc}, checks=[], passed=gate == "passed", message=gate)
 
     assert main(["models", "promote", "fraud", "--version", "1", "--approver", "bob", "--reason", "first"]) == 0
     assert main(["models", "promote", "fraud", "--version", "2", "--approver", "bob", "--reason", "better"]) == 0
+    capsys.readouterr()
     assert main(["models", "promote", "fraud", "--version", "3", "--approver", "bob", "--reason", "why not"]) == 1
-    assert "refused: fraud v3 quality gate is failed" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines() == [
+        "refused: fraud v3 quality gate is failed (roc_auc is 0.6000, needs >= 0.8); only a version whose gate passed can be "
+        "promoted (materialize fraud/evaluation)"]
     assert main(["models", "rollback", "fraud"]) == 0
     assert "champion v2 -> v1" in capsys.readouterr().out
 
@@ -42,4 +51,5 @@ def test_list_promote_refuse_and_rollback(tmp_path, monkeypatch, capsys):
     assert listing[-1].split()[:4] == ["1", "champion", "passed", "alice"]
     assert main(["models", "list", "nothing"]) == 1
     actions = [e["action"] for e in AuditLog.for_data_dir(config.data_dir).entries(kind="model")]
-    assert actions == ["approve", "promote", "approve", "promote", "refuse", "rollback"]
+    assert actions == ["register", "evaluate"] * 3 + ["approve", "promote", "approve", "promote", "refuse", "rollback"]
+    assert main(["audit", "verify"]) == 0

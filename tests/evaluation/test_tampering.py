@@ -1,0 +1,83 @@
+"""Promotion against someone who can write to MLflow: every mutable tag is rewritten, nothing gets through.
+
+The versions are registered and evaluated as training and the evaluation record them (the `registry`
+fixture); the attacks go straight at the real MLflow store with MlflowClient.
+"""
+
+import json
+
+import pytest
+
+from mmp_assets.registry.lifecycle import PromotionRefused, promote
+from mmp_resources.audit_log import _entry_hash
+
+
+@pytest.fixture
+def carol(monkeypatch):
+    monkeypatch.setenv("MMP_USER", "carol")
+
+
+def refusal(registry, audit, version, approver="bob") -> str:
+    with pytest.raises(PromotionRefused) as refused:
+        promote(registry, audit, registry.model_name, version, approver=approver, reason="ship it")
+    assert "\n" not in str(refused.value)
+    assert "champion" not in registry.get_registered_model(registry.model_name).aliases
+    return str(refused.value)
+
+
+def test_flipping_the_gate_tag_from_failed_to_passed_is_refused(registry, audit, carol):
+    failed = registry.add_version(gate="failed")
+    registry.set_model_version_tag(registry.model_name, failed, "gate", "passed")
+    assert refusal(registry, audit, failed) == (
+        f"{registry.model_name} v{failed}: tag gate says 'passed' but the evaluation recorded in audit entry 2 says 'failed'; "
+        "the tag was edited outside mmp, promotion refused")
+    assert audit.entries()[-1]["action"] == "refuse"
+
+
+def test_a_gate_tag_on_a_version_never_evaluated_is_refused(registry, audit, carol):
+    unevaluated = registry.add_version(gate=None)
+    registry.set_model_version_tag(registry.model_name, unevaluated, "gate", "passed")
+    assert refusal(registry, audit, unevaluated) == (
+        f"{registry.model_name} v{unevaluated}: tag gate says 'passed' but no evaluation is recorded in the audit log; "
+        "the tag was edited outside mmp, promotion refused")
+
+
+def test_rewriting_the_stored_evaluation_artifact_is_refused(registry, audit, carol):
+    failed = registry.add_version(gate="failed")
+    entry = audit.entries()[-1]["details"]
+    forged = {"model": registry.model_name, "version": failed, "rules": {}, "metrics": {}, "checks": [], "passed": True, "message": ""}
+    registry.log_text(entry["run_id"], json.dumps(forged, sort_keys=True, indent=2), entry["record"])  # same path, new content
+    registry.set_model_version_tag(registry.model_name, failed, "gate", "passed")
+    assert refusal(registry, audit, failed) == (
+        f"{registry.model_name} v{failed}: artifact {entry['record']} does not match the sha256 in the evaluation recorded in "
+        "audit entry 2: it was rewritten after the evaluation; promotion refused")
+
+
+def test_rewriting_the_audit_entry_and_rehashing_the_chain_is_refused(registry, audit, carol):
+    failed = registry.add_version(gate="failed")
+    lines = audit.path.read_text().splitlines()
+    forged, prev = [], "0" * 64
+    for line in lines:  # the attacker makes the record say passed and re-hashes the whole chain
+        entry = json.loads(line)
+        if entry["action"] == "evaluate":
+            entry["details"]["gate"] = "passed"
+        entry["prev_hash"] = prev
+        entry["hash"] = prev = _entry_hash(entry)
+        forged.append(json.dumps(entry, sort_keys=True))
+    audit.path.write_text("\n".join(forged) + "\n")
+    assert audit.verify() == []  # the chain alone is consistent again
+    message = refusal(registry, audit, failed)
+    assert message.startswith("the audit log fails verification (") and "re-hashed" in message
+
+
+def test_rewriting_the_trainer_tag_does_not_hide_the_real_trainer(registry, audit, carol):
+    version = registry.add_version(trainer="alice")
+    registry.set_model_version_tag(registry.model_name, version, "mmp.trainer", "mallory")
+    run_id = registry.get_model_version(registry.model_name, version).run_id
+    registry.set_tag(run_id, "mlflow.user", "mallory")
+    assert refusal(registry, audit, version, approver="alice") == (
+        f"alice (approver) trained {registry.model_name} v{version} (per audit entry 1 (registration)); a second person must approve")
+    # the claimed trainer may not approve either: a rewritten tag can only add people, never remove one
+    assert "mallory (approver) trained" in refusal(registry, audit, version, approver="mallory")
+    promote(registry, audit, registry.model_name, version, approver="bob", reason="reviewed")
+    assert audit.entries(kind="model")[-2]["details"]["trainer"] == "alice"
