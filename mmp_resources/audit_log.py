@@ -184,11 +184,25 @@ class AuditLog:
             prev, expected_seq = entry.get("hash"), (entry.get("seq") or expected_seq) + 1
         found.entries = len(by_seq)
         last = max(by_seq, default=0)
-        anchors = sorted(set(anchors), key=lambda a: (-a.seq, a.where))
-        if anchors and not self.path.exists():
-            found.problems.append(f"{self.path}: missing, but {anchors[0].where} records entry {anchors[0].seq} "
-                                  f"({len(anchors)} anchor(s) in all): the log was deleted")
+        grouped: dict[tuple[int, str], list[str]] = {}  # one line per anchored entry, however many places record it
+        for anchor in sorted(set(anchors), key=lambda a: (-a.seq, a.where)):
+            grouped.setdefault((anchor.seq, anchor.hash), []).append(anchor.where)
+        if grouped and not self.path.exists():
+            (seq, _), wheres = next(iter(grouped.items()))
+            found.problems.append(f"{self.path}: missing, but {wheres[0]} records entry {seq} "
+                                  f"({sum(map(len, grouped.values()))} anchor(s) in all): the log was deleted")
             return found
+        for (seq, digest), wheres in grouped.items():
+            entry, where = by_seq.get(seq), wheres[0] + (f" (and {len(wheres) - 1} more)" if len(wheres) > 1 else "")
+            if entry is None and seq > last:
+                found.problems.append(f"{self.path}: ends at entry {last}, but {where} records entry {seq}: "
+                                      "lines were deleted from its end or the file was truncated")
+            elif entry is None:
+                found.problems.append(f"{self.path}: has no entry {seq}, which {where} records: it was deleted")
+            elif entry.get("hash") != digest:
+                found.problems.append(f"{self.path}: entry {seq} has hash {str(entry.get('hash'))[:12]}, but {where} "
+                                      f"recorded {digest[:12]}: entries were rewritten and the chain re-hashed")
+        return found
         for anchor in anchors:
             entry = by_seq.get(anchor.seq)
             if entry is None and anchor.seq > last:

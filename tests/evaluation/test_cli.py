@@ -53,3 +53,13 @@ def test_list_promote_refuse_and_rollback(tmp_path, monkeypatch, capsys):
     actions = [e["action"] for e in AuditLog.for_data_dir(config.data_dir).entries(kind="model")]
     assert actions == ["register", "evaluate"] * 3 + ["approve", "promote", "approve", "promote", "refuse", "rollback"]
     assert main(["audit", "verify"]) == 0
+    log = AuditLog.for_data_dir(config.data_dir).path
+    log.write_text("".join(line + "\n" for line in log.read_text().splitlines()[:-1]))  # drop the rollback entry
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{log}: ends at entry 11, but model fraud tag mmp.audit_head (and 1 more) records entry 12: lines were deleted from its end "
+        "or the file was truncated",
+        f"{log}: 1 problem(s); the log or the registry was tampered with"]
+    assert main(["models", "rollback", "fraud"]) == 1
+    assert capsys.readouterr().err.startswith("refused: the audit log fails verification (")

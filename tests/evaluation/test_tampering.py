@@ -5,11 +5,30 @@ fixture); the attacks go straight at the real MLflow store with MlflowClient.
 """
 
 import json
+import shutil
 
 import pytest
+from mlflow.tracking import MlflowClient
 
 from mmp_assets.registry.lifecycle import PromotionRefused, promote
 from mmp_resources.audit_log import _entry_hash
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("mlflow_empty") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}", registry_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture
+def mlflow_store(empty_store, tmp_path):
+    """A store of this test's own, paired with its audit log as a deployment pairs them (one log per registry)."""
+    shutil.copy(empty_store, tmp_path / "mlflow.db")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.experiment = client.create_experiment("toy", artifact_location=(tmp_path / "artifacts").as_uri())
+    return client
 
 
 @pytest.fixture
@@ -81,3 +100,38 @@ def test_rewriting_the_trainer_tag_does_not_hide_the_real_trainer(registry, audi
     assert "mallory (approver) trained" in refusal(registry, audit, version, approver="mallory")
     promote(registry, audit, registry.model_name, version, approver="bob", reason="reviewed")
     assert audit.entries(kind="model")[-2]["details"]["trainer"] == "alice"
+
+
+def test_audit_verify_checks_the_log_against_mlflow(registry, audit, carol):
+    from mmp_assets.audit.chain import verify_against_mlflow
+
+    v1, v2 = registry.add_version(), registry.add_version()
+    promote(registry, audit, registry.model_name, v1, approver="bob", reason="first")
+    promote(registry, audit, registry.model_name, v2, approver="bob", reason="second")
+    assert verify_against_mlflow(registry, audit).problems == []
+    intact = audit.path.read_text()
+
+    audit.path.write_text("".join(line + "\n" for line in intact.splitlines()[:-2]))  # drop the last promotion
+    problems = verify_against_mlflow(registry, audit).problems
+    assert problems[0].endswith(f"but model {registry.model_name} tag mmp.audit_head (and 1 more) records entry 8: lines were deleted "
+                                "from its end or the file was truncated")
+    audit.path.unlink()
+    assert "the log was deleted" in verify_against_mlflow(registry, audit).problems[0]
+    audit.path.write_text(intact)
+    assert verify_against_mlflow(registry, audit).problems == []
+
+
+def test_a_champion_moved_outside_mmp_is_noticed_by_verify_and_rollback(registry, audit, carol):
+    from mmp_assets.audit.chain import verify_against_mlflow
+    from mmp_assets.registry.lifecycle import rollback
+
+    v1, v2, v3 = registry.add_version(), registry.add_version(), registry.add_version()
+    promote(registry, audit, registry.model_name, v1, approver="bob", reason="first")
+    promote(registry, audit, registry.model_name, v2, approver="bob", reason="second")
+    registry.set_registered_model_alias(registry.model_name, "champion", v3)  # straight in MLflow
+    moved = f"{registry.model_name}: alias champion is v3 but the last move mmp audited set v2; it was moved outside mmp"
+    assert verify_against_mlflow(registry, audit).problems == [moved]
+    with pytest.raises(PromotionRefused) as refused:
+        rollback(registry, audit, registry.model_name)
+    assert str(refused.value) == f"{moved}; rollback refused, promote the version you want with mmp models promote"
+    assert str(registry.get_registered_model(registry.model_name).aliases["champion"]) == v3
