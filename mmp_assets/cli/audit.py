@@ -24,6 +24,10 @@ def _verify(args: argparse.Namespace) -> int:
 
     config = load_config(project_root())
     log = AuditLog(args.log) if args.log else AuditLog.for_data_dir(config.data_dir)
+    uri = config.tracking_uri
+    if not log.path.exists() and uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
+        print(f"{log.path}: no audit log yet (nothing recorded)")  # and no registry that could anchor one
+        return 0
     result = verify_against_mlflow(mlflow_client(config), log)
     for notice in result.notices:
         print(f"note: {notice}", file=sys.stderr)
