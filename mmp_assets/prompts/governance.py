@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.history import production_stack
 from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
+from mmp_assets.registry.evidence import not_anchored
 from mmp_assets.tags import APPROVED_AT, APPROVED_BY
 from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
 
@@ -45,14 +46,19 @@ def approve(registry: PromptRegistry, audit: AuditLog, name: str, version: int, 
 
 
 def _registration(audit: AuditLog, name: str, version: int) -> dict | None:
+    """The first registration entry: a version is registered once, a later "register" line cannot re-assign it."""
     found = [e for e in audit.entries(kind="prompt", subject=name) if e["action"] == "register" and e["details"].get("version") == version]
-    return found[-1] if found else None
+    return found[0] if found else None
 
 
-def recorded_verdict(audit: AuditLog, name: str, version: int) -> tuple[str, int | None]:
-    """(verdict, audit seq) of the newest evaluation of `name` v`version` in the audit log; ("unevaluated", None) if none."""
+def recorded_verdict(registry: PromptRegistry, audit: AuditLog, name: str, version: int) -> tuple[str, int | None, str | None]:
+    """(verdict, audit seq, why it cannot be trusted) of the newest evaluation of `name` v`version` in the audit log,
+    which must be anchored on its evaluation run; ("unevaluated", None, None) when there is none."""
     found = [e for e in audit.entries(kind="prompt", subject=name) if e["action"] == "evaluate" and e["details"].get("version") == version]
-    return (found[-1]["details"].get("verdict", "unevaluated"), found[-1]["seq"]) if found else ("unevaluated", None)
+    if not found:
+        return "unevaluated", None, None
+    entry = found[-1]
+    return entry["details"].get("verdict", "unevaluated"), entry["seq"], not_anchored(registry.client, entry, entry["details"].get("mlflow_run_id"))
 
 
 def _untrusted_log(registry: PromptRegistry, audit: AuditLog, name: str) -> str | None:
@@ -77,7 +83,9 @@ def _refusal(found: VersionInfo | None, name: str, version: int, approver: str, 
         match = next((a for a in authors if same_identity(who, a)), None)
         if match:
             return f"{who} ({role}) is the author of {name} v{version} ({match}); a second person must approve"
-    verdict, seq = recorded_verdict(audit, name, version)
+    verdict, seq, unanchored = recorded_verdict(registry, audit, name, version)
+    if unanchored:
+        return f"{name} v{version}: {unanchored}; approval refused"
     claimed = found.tags.get(reg.VERDICT)
     if claimed is not None and claimed != verdict:
         where = f"the evaluation recorded in audit entry {seq} says {verdict!r}" if seq else "no evaluation is recorded in the audit log"

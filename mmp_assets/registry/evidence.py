@@ -128,6 +128,9 @@ def verified_gate(client: MlflowClient, audit: AuditLog, name: str, version: str
     entry = evaluations[-1]
     details, seq = entry["details"], entry["seq"]
     where = f"the evaluation recorded in audit entry {seq}"
+    unanchored = not_anchored(client, entry, details.get("run_id"))
+    if unanchored:
+        return GateEvidence("not evaluated", "", seq, unanchored)
     try:
         with tempfile.TemporaryDirectory() as tmp, _quiet_download():
             text = Path(client.download_artifacts(details["run_id"], details["record"], tmp)).read_text(encoding="utf-8")
@@ -178,12 +181,26 @@ def _rederive(record: dict) -> list[str]:
     return failures
 
 
+def not_anchored(client: MlflowClient, entry: dict, run_id: str | None) -> str | None:
+    """None when `entry` is anchored on run `run_id` (param `mmp.audit.<seq>` = its hash), else why it cannot be trusted:
+    a line appended to the log by hand, however well chained, has no anchor in MLflow."""
+    key = f"{AUDIT_PARAM_PREFIX}{entry['seq']}"
+    try:
+        recorded = client.get_run(run_id).data.params.get(key) if run_id else None
+    except MlflowException:
+        recorded = None
+    if recorded != entry["hash"]:
+        return (f"audit entry {entry['seq']} ({entry['action']}) has no matching anchor {key} on run {run_id}: "
+                "it was not written by mmp where the event happened")
+    return None
+
+
 def trainer_of(client: MlflowClient, audit: AuditLog, name: str, version: str) -> tuple[str | None, str]:
     """(who trained `name` v`version`, where that comes from): the registration's audit entry, else the run's `mlflow.user`."""
     registered = [e for e in audit.entries(kind="model", subject=name)
                   if e["action"] == "register" and str(e["details"].get("version")) == str(version)]
-    if registered:
-        return registered[-1]["actor"], f"audit entry {registered[-1]['seq']} (registration)"
+    if registered:  # the first: a version is registered once, a later "register" line cannot re-assign it
+        return registered[0]["actor"], f"audit entry {registered[0]['seq']} (registration)"
     found = client.get_model_version(name, str(version))
     user = client.get_run(found.run_id).data.tags.get(MLFLOW_USER) if found.run_id else None
     return user, f"run {found.run_id} tag {MLFLOW_USER}"

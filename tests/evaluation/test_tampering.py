@@ -135,3 +135,25 @@ def test_a_champion_moved_outside_mmp_is_noticed_by_verify_and_rollback(registry
         rollback(registry, audit, registry.model_name)
     assert str(refused.value) == f"{moved}; rollback refused, promote the version you want with mmp models promote"
     assert str(registry.get_registered_model(registry.model_name).aliases["champion"]) == v3
+
+
+def test_a_well_chained_line_appended_by_hand_is_not_trusted(registry, audit, carol):
+    """Whoever can write the file can append a correctly chained entry; it has no anchor in MLflow."""
+    failed = registry.add_version(gate="failed", trainer="alice")
+    run_id = registry.get_model_version(registry.model_name, failed).run_id
+    forged = {"model": registry.model_name, "version": failed, "rules": {}, "metrics": {}, "checks": [], "passed": True, "message": ""}
+    text = json.dumps(forged, sort_keys=True, indent=2)
+    registry.log_text(run_id, text, "evaluation/forged.json")
+    import hashlib
+
+    audit.append(kind="model", subject=registry.model_name, action="evaluate", version=failed, gate="passed",
+                 record="evaluation/forged.json", sha256=hashlib.sha256(text.encode()).hexdigest(), run_id=run_id)
+    audit.append(kind="model", subject=registry.model_name, action="register", actor="mallory", version=failed)
+    registry.set_model_version_tag(registry.model_name, failed, "gate", "passed")
+    assert audit.verify() == []
+    assert refusal(registry, audit, failed) == (
+        f"{registry.model_name} v{failed}: audit entry 3 (evaluate) has no matching anchor mmp.audit.3 on run {run_id}: "
+        "it was not written by mmp where the event happened; promotion refused")
+    from mmp_assets.registry.evidence import trainer_of
+
+    assert trainer_of(registry, audit, registry.model_name, failed) == ("alice", "audit entry 1 (registration)")

@@ -107,3 +107,16 @@ def test_rewriting_the_evaluation_entry_and_rehashing_the_chain_is_refused(mlflo
     monkeypatch.setenv("MMP_USER", "bob")
     with pytest.raises(ApprovalRefused, match=r"^the audit log fails verification \(.*re-hashed\)"):
         approve(registry, audit, "support_reply_casual", 1)
+
+
+def test_an_evaluation_line_appended_by_hand_is_not_trusted(mlflow_resource, registry, audit, recipes, monkeypatch):
+    outcome = publish_and_evaluate(mlflow_resource, audit, recipes, recipes.prompts["support_reply_casual"])
+    forged = audit.append(kind="prompt", subject="support_reply_casual", action="evaluate", version=1, verdict="passed",
+                          mlflow_run_id=outcome.run_id)
+    registry.tag("support_reply_casual", 1, {"mmp.evaluation": "passed"})
+    monkeypatch.setenv("MMP_USER", "bob")
+    with pytest.raises(ApprovalRefused) as refused:
+        approve(registry, audit, "support_reply_casual", 1)
+    assert str(refused.value) == (f"support_reply_casual v1: audit entry {forged['seq']} (evaluate) has no matching anchor "
+                                  f"mmp.audit.{forged['seq']} on run {outcome.run_id}: it was not written by mmp where the "
+                                  "event happened; approval refused")
