@@ -200,7 +200,7 @@ def trainer_of(client: MlflowClient, audit: AuditLog, name: str, version: str) -
     registered = [e for e in audit.entries(kind="model", subject=name)
                   if e["action"] == "register" and str(e["details"].get("version")) == str(version)]
     if registered:  # the first: a version is registered once, a later "register" line cannot re-assign it
-        return registered[0]["actor"], f"audit entry {registered[0]['seq']} (registration)"
+        return registered[0]["actor"], f"audit entry {registered[0]['seq']}, the registration"
     found = client.get_model_version(name, str(version))
     user = client.get_run(found.run_id).data.tags.get(MLFLOW_USER) if found.run_id else None
     return user, f"run {found.run_id} tag {MLFLOW_USER}"

@@ -87,10 +87,11 @@ def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = 
     """Move `champion` back to the version it replaced, in one step."""
     actor = current_user()
     stack, refusal = history(audit, name), _untrusted_log(client, audit, name)
+    moved = None if refusal else outside_move(client, audit, name)
     if refusal is None and len(stack) < 2:
         refusal = f"{name} has no earlier champion to roll back to (history: {stack or 'empty'})"
-    elif refusal is None and outside_move(client, audit, name):
-        refusal = f"{outside_move(client, audit, name)}; rollback refused, promote the version you want with mmp models promote"
+    elif moved:
+        refusal = f"{moved}; rollback refused, promote the version you want with mmp models promote"
     if refusal:
         append_anchored(client, audit, name, action="refuse", actor=actor, request="rollback", reason=reason, refusal=refusal)
         raise PromotionRefused(refusal)

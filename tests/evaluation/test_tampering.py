@@ -95,7 +95,7 @@ def test_rewriting_the_trainer_tag_does_not_hide_the_real_trainer(registry, audi
     run_id = registry.get_model_version(registry.model_name, version).run_id
     registry.set_tag(run_id, "mlflow.user", "mallory")
     assert refusal(registry, audit, version, approver="alice") == (
-        f"alice (approver) trained {registry.model_name} v{version} (per audit entry 1 (registration)); a second person must approve")
+        f"alice (approver) trained {registry.model_name} v{version} (per audit entry 1, the registration); a second person must approve")
     # the claimed trainer may not approve either: a rewritten tag can only add people, never remove one
     assert "mallory (approver) trained" in refusal(registry, audit, version, approver="mallory")
     promote(registry, audit, registry.model_name, version, approver="bob", reason="reviewed")
@@ -156,4 +156,17 @@ def test_a_well_chained_line_appended_by_hand_is_not_trusted(registry, audit, ca
         "it was not written by mmp where the event happened; promotion refused")
     from mmp_assets.registry.evidence import trainer_of
 
-    assert trainer_of(registry, audit, registry.model_name, failed) == ("alice", "audit entry 1 (registration)")
+    assert trainer_of(registry, audit, registry.model_name, failed) == ("alice", "audit entry 1, the registration")
+
+
+def test_a_record_whose_verdict_does_not_follow_from_its_metrics_is_refused(registry, audit, carol):
+    """Even a record written through mmp (hash and anchors intact) is re-checked: its rules on its metrics."""
+    from mmp_assets.registry.evidence import record_gate
+
+    version = registry.add_version(gate=None)
+    run_id = registry.get_model_version(registry.model_name, version).run_id
+    entry = record_gate(registry, audit, registry.model_name, version, run_id=run_id, rules={"roc_auc": ">= 0.8"},
+                        metrics={"roc_auc": 0.61}, checks=[], passed=True, message="all 1 rule(s) met")
+    assert refusal(registry, audit, version) == (
+        f"{registry.model_name} v{version}: the evaluation recorded in audit entry {entry['seq']} says passed, but its rules "
+        "applied to its metrics say failed; promotion refused")
