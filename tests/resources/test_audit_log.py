@@ -77,3 +77,16 @@ def test_rewriting_an_entry_and_rehashing_the_chain_is_caught_by_an_anchor(tmp_p
     assert log.verify([Anchor(3, head["hash"], "model fraud tag mmp.audit_head")]) == [
         f"{log.path}: entry 3 has hash {prev[:12]}, but model fraud tag mmp.audit_head recorded {head['hash'][:12]}: "
         "entries were rewritten and the chain re-hashed"]
+
+
+def test_the_last_entry_is_found_across_read_chunks_and_past_a_long_torn_line(tmp_path):
+    log, prev, lines = AuditLog(tmp_path / "audit.jsonl"), "0" * 64, []
+    for seq in range(1, 201):  # ~200 KB: the backwards read crosses several 64 KiB chunks
+        entry = {"seq": seq, "at": "t", "kind": "model", "subject": "fraud", "action": "note", "actor": "bob",
+                 "details": {"pad": "x" * 900}, "prev_hash": prev}
+        entry["hash"] = prev = _entry_hash(entry)
+        lines.append(json.dumps(entry, sort_keys=True))
+    log.path.write_text("\n".join(lines) + "\n" + '{"seq": 201, "details": {"pad": "' + "y" * 70_000)
+    assert log.append(kind="model", subject="fraud", action="note", actor="bob")["prev_hash"] == prev
+    checked = log.check()
+    assert checked.problems == [] and checked.entries == 201 and len(checked.notices) == 1
