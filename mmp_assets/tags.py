@@ -43,7 +43,8 @@ class GovernanceClaims:
     """What a version's tags CLAIM about who trained it, its gate verdict and its approval.
 
     Anyone with write access to the registry can set these tags, so they are claims, not facts:
-    show them, but a decision that matters (promotion, four-eyes) must not rest on them alone.
+    show them, but decide nothing on them. Promotion re-derives the gate and the trainer from the
+    records written when they happened (`mmp_assets.registry.evidence`) and refuses when a tag disagrees.
     """
 
     trainer: str | None
