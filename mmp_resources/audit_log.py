@@ -75,7 +75,9 @@ def _parse(line: str) -> dict[str, Any] | None:
         entry = json.loads(line)
     except json.JSONDecodeError:
         return None
-    return entry if isinstance(entry, dict) and "seq" in entry and "hash" in entry else None
+    if not isinstance(entry, dict) or type(entry.get("seq")) is not int or not isinstance(entry.get("details"), dict):
+        return None  # not an entry mmp wrote; if it stands in the chain, the next entry's prev_hash says so
+    return entry if all(isinstance(entry.get(k), str) for k in ("hash", "kind", "subject", "action")) else None
 
 
 class AuditLog:

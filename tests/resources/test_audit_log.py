@@ -90,3 +90,16 @@ def test_the_last_entry_is_found_across_read_chunks_and_past_a_long_torn_line(tm
     assert log.append(kind="model", subject="fraud", action="note", actor="bob")["prev_hash"] == prev
     checked = log.check()
     assert checked.problems == [] and checked.entries == 201 and len(checked.notices) == 1
+
+
+def test_an_entry_rewritten_into_another_shape_breaks_the_chain_instead_of_crashing(tmp_path):
+    log = _log(tmp_path)
+    lines = log.path.read_text().splitlines()
+    entry = json.loads(lines[1])
+    entry["seq"], entry["details"] = "2", ["not", "a", "dict"]
+    lines[1] = json.dumps(entry)
+    log.path.write_text("\n".join(lines) + "\n")
+    checked = log.check()
+    assert [e["seq"] for e in log.entries()] == [1, 3]
+    assert checked.problems == [f"{log.path}:3: sequence 3 where 2 was expected (entry deleted or reordered)",
+                                f"{log.path}:3: prev_hash does not match the entry before it (entry deleted or reordered)"]
