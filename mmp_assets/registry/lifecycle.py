@@ -21,8 +21,8 @@ from mlflow.tracking import MlflowClient
 
 from mmp_assets.registry.evidence import append_anchored, model_anchors, trainer_of, verified_gate
 from mmp_assets.registry.versions import champion, versions
-from mmp_assets.tags import (APPROVAL_REASON, APPROVED_AT, APPROVED_BY, CHAMPION, CHAMPION_HISTORY, PREVIOUS_CHAMPION,
-                             GovernanceClaims)
+from mmp_assets.tags import (APPROVAL_REASON, APPROVED_AT, APPROVED_BY, CHAMPION, CHAMPION_HISTORY, MLFLOW_USER,
+                             PREVIOUS_CHAMPION, GovernanceClaims)
 from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
 
 
@@ -131,8 +131,10 @@ def _refusal(client: MlflowClient, audit: AuditLog, name: str, version: str, app
     trainer, source = trainer_of(client, audit, name, version)
     if not trainer:
         return f"{name} v{version} has no registration record ({source} is empty); four-eyes approval cannot be verified", None
+    run_user = client.get_run(found.run_id).data.tags.get(MLFLOW_USER) if found.run_id else None
+    named = ((trainer, source), (run_user, f"run tag {MLFLOW_USER}"), (claims.trainer, "tag mmp.trainer"))
     for who, role in ((approver, "approver"), (actor, "user running the command")):
-        for trained, how in ((trainer, source), (claims.trainer, "tag mmp.trainer")):
+        for trained, how in named:  # whoever any record or claim names as trainer may not approve
             if trained and same_identity(who, trained):
                 return f"{who} ({role}) trained {name} v{version} (per {how}); a second person must approve", trainer
     if not reason.strip():
