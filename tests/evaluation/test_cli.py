@@ -49,6 +49,9 @@ def test_list_promote_refuse_and_rollback(tmp_path, monkeypatch, capsys):
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].split()[:3] == ["version", "aliases", "gate"]
     assert listing[-1].split()[:4] == ["1", "champion", "passed", "alice"]
+    client.set_model_version_tag("fraud", "3", "gate", "passed")  # a flipped tag is shown beside the verified verdict
+    assert main(["models", "list", "fraud"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[:4] == ["3", "-", "failed", "(tag:"]
     assert main(["models", "list", "nothing"]) == 1
     actions = [e["action"] for e in AuditLog.for_data_dir(config.data_dir).entries(kind="model")]
     assert actions == ["register", "evaluate"] * 3 + ["approve", "promote", "approve", "promote", "refuse", "rollback"]
