@@ -58,7 +58,8 @@ def recorded_verdict(registry: PromptRegistry, audit: AuditLog, name: str, versi
     if not found:
         return "unevaluated", None, None
     entry = found[-1]
-    return entry["details"].get("verdict", "unevaluated"), entry["seq"], not_anchored(registry.client, entry, entry["details"].get("mlflow_run_id"))
+    unanchored = not_anchored(registry.client, entry, entry["details"].get("mlflow_run_id"))
+    return entry["details"].get("verdict", "unevaluated"), entry["seq"], unanchored
 
 
 def _untrusted_log(registry: PromptRegistry, audit: AuditLog, name: str) -> str | None:
@@ -101,7 +102,7 @@ def _refusal(found: VersionInfo | None, name: str, version: int, approver: str, 
 def rollback(registry: PromptRegistry, audit: AuditLog, name: str) -> tuple[int, int]:
     """Move `production` back to the version it replaced; returns (from, to)."""
     actor = current_user()
-    reason, stack = None, []
+    stack: list[int] = []
     reason = _untrusted_log(registry, audit, name)
     if reason is None:
         stack = production_stack(audit.entries(kind="prompt", subject=name))
