@@ -26,6 +26,9 @@ TRAINER, GATE, GATE_MESSAGE = "mmp.trainer", "gate", "mmp.gate_message"
 APPROVED_BY, APPROVED_AT, APPROVAL_REASON = "mmp.approved_by", "mmp.approved_at", "mmp.approval_reason"
 # registered model: the stack of champions, for rollback
 CHAMPION_HISTORY = "mmp.champion_history"
+# anchors of the audit log outside its file: the newest entry about a registered model or prompt ("seq:hash"),
+# and one immutable run param per entry about a model version (`mmp.audit.<seq>` = hash, on the version's run)
+AUDIT_HEAD, AUDIT_PARAM_PREFIX = "mmp.audit_head", "mmp.audit."
 # MLflow's own run tag: who started the run
 MLFLOW_USER = "mlflow.user"
 
@@ -40,7 +43,8 @@ class GovernanceClaims:
     """What a version's tags CLAIM about who trained it, its gate verdict and its approval.
 
     Anyone with write access to the registry can set these tags, so they are claims, not facts:
-    show them, but a decision that matters (promotion, four-eyes) must not rest on them alone.
+    show them, but decide nothing on them. Promotion re-derives the gate and the trainer from the
+    records written when they happened (`mmp_assets.registry.evidence`) and refuses when a tag disagrees.
     """
 
     trainer: str | None

@@ -55,7 +55,7 @@ def audit_model_version(
         _dagster(report, instance)
     check_evaluation(report, instance)
     check_code_versions(report, recipes)
-    check_approvals(report, audit_log or AuditLog.for_data_dir(feature_store.config.data_dir))
+    check_approvals(report, audit_log or AuditLog.for_data_dir(feature_store.config.data_dir), client)
     return report
 
 

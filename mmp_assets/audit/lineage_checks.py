@@ -52,16 +52,26 @@ def check_evaluation(report: LineageReport, instance: dg.DagsterInstance | None)
     report.same("gate verdict", subject, gate, found["gate"], what="registry tag vs evaluation materialization")
 
 
-def check_approvals(report: LineageReport, audit: AuditLog) -> None:
-    """Audit-log entries about this version, the chain's integrity, and an approval behind a champion."""
+def check_approvals(report: LineageReport, audit: AuditLog, client=None) -> None:
+    """Audit-log entries about this version, the chain's integrity (against its anchors in MLflow when a
+    client is given), the gate verdict re-derived from the stored record, and an approval behind a champion."""
+    from mmp_assets.registry.evidence import model_anchors, verified_gate
+
     subject = f"model {report.recipe} v{report.version}"
     entries = [e for e in audit.entries(kind="model", subject=report.recipe) if str(e["details"].get("version")) == str(report.version)]
     report.approvals = [{"seq": e["seq"], "at": e["at"], "action": e["action"], "actor": e["actor"], **e["details"]} for e in entries]
-    broken = audit.verify()
+    broken = audit.verify(model_anchors(client, report.recipe) if client is not None else ())
     for line in broken:
         report.add("audit log chain", "audit log", "mismatch", line)
     if not broken:
         report.add("audit log chain", "audit log", "ok", f"{len(audit.entries())} entries, hash chain intact")
+    if client is not None and not broken:
+        gate = verified_gate(client, audit, report.recipe, str(report.version))
+        if gate.problem:
+            report.add("evaluation record", subject, "mismatch", gate.problem)
+        elif gate.seq is not None:
+            report.same("gate verdict", subject, report.model.get("gate"), gate.verdict,
+                        what=f"registry tag vs evaluation record (audit entry {gate.seq}, sha256 checked)")
     approvals = [e for e in report.approvals if e["action"] == "approve"]
     if CHAMPION in report.model.get("aliases", []):
         if not approvals:

@@ -9,7 +9,7 @@ import sys
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("models", help="model versions: list, promote (four-eyes), rollback")
     cmds = parser.add_subparsers(dest="models_command", metavar="<action>", required=True)
-    listing = cmds.add_parser("list", help="versions of a recipe's model with aliases, gate verdict and approvals")
+    listing = cmds.add_parser("list", help="versions of a recipe's model with aliases, verified gate verdict, trainer and approvals")
     listing.add_argument("recipe")
     listing.set_defaults(func=_list)
     prom = cmds.add_parser("promote", help="move alias champion to a version whose gate passed (not by its trainer)")
@@ -39,16 +39,23 @@ def _list(args: argparse.Namespace) -> int:
 
     from mmp_assets.registry.versions import versions
 
-    client, _ = _stores()
+    from mmp_assets.registry.evidence import trainer_of, verified_gate
+
+    client, audit = _stores()
     try:
         rows = versions(client, args.recipe)
     except MlflowException:
         print(f"no registered model {args.recipe!r}; materialize {args.recipe}/model first", file=sys.stderr)
         return 1
     print(f"{'version':>7}  {'aliases':<28} {'gate':<14} {'trainer':<20} approved")
-    for r in rows:
+    for r in rows:  # gate and trainer as promotion re-derives them; a tag that claims otherwise is shown beside
+        evidence = verified_gate(client, audit, args.recipe, r.version)
+        gate = "unverifiable" if evidence.problem else evidence.verdict
+        trainer = trainer_of(client, audit, args.recipe, r.version)[0] or "?"
+        gate += "" if r.gate in (gate, "not evaluated") else f" (tag: {r.gate})"
+        trainer += "" if r.trainer in (trainer, "?") else f" (tag: {r.trainer})"
         approved = f"{r.approved_by} at {r.approved_at}: {r.reason}" if r.approved_by else "-"
-        print(f"{r.version:>7}  {','.join(r.aliases) or '-':<28} {r.gate:<14} {r.trainer:<20} {approved}")
+        print(f"{r.version:>7}  {','.join(r.aliases) or '-':<28} {gate:<14} {trainer:<20} {approved}")
     return 0
 
 

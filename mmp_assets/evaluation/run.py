@@ -2,7 +2,7 @@
 
 This is the edge of the evaluation: it loads the candidate (and champion) pyfunc, the training set
 the candidate was trained on, builds the report, writes it under `<data_dir>/reports`, logs it to
-the version's MLflow run and tags the version with its gate verdict.
+the version's MLflow run and records its gate verdict (`mmp_assets.registry.evidence.record_gate`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from mmp_assets.evaluation.metrics import class_labels
 from mmp_assets.evaluation.render import render_card, render_html
 from mmp_assets.evaluation.report import EvaluationReport, ModelUnderTest, build_report
 from mmp_assets.evaluation.scores import estimator_predictor
-from mmp_assets.registry.lifecycle import record_gate
+from mmp_assets.registry.evidence import record_gate
 from mmp_assets.tags import CANDIDATE, CHAMPION, VersionTags
+from mmp_resources.audit_log import AuditLog
 
 VALIDATION_SHARE = 0.15  # newest share of each backtest window's past that picks its threshold / calibration
 
@@ -74,7 +75,9 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
     client.log_artifacts(candidate.run_id, str(report_dir), artifact_path="evaluation")
     for metric, value in report.metrics.values.items():
         client.log_metric(candidate.run_id, f"test_{metric}", value)
-    record_gate(client, name, str(candidate.version), report.gate.passed, report.gate.message)
+    record_gate(client, AuditLog.for_data_dir(data_dir), name, str(candidate.version), run_id=candidate.run_id,
+                rules=dict(recipe.evaluation.gate), metrics=report.metrics.values, checks=report.gate.checks,
+                passed=report.gate.passed, message=report.gate.message)
     return EvaluatedVersion(str(candidate.version), candidate.run_id, report, report_dir)
 
 

@@ -1,7 +1,8 @@
 """Evaluate the registered version of a prompt recipe and record the verdict everywhere it is read.
 
 The verdict lands in three places: the MLflow evaluation run (metrics, case table), tags on the
-prompt version (what `mmp prompts approve` reads) and the shared audit log.
+prompt version (shown, not trusted) and the shared audit log, anchored on the run (what
+`mmp prompts approve` re-derives the verdict from).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def evaluate_registered(prompt: PromptRecipe, dataset: Path, shown: str, *, regi
         reg.EVALUATION_RUN: run_id,
         reg.EVALUATION_SUMMARY: summary,
     })
-    audit.append(kind="prompt", subject=prompt.name, action="evaluate", version=version.version, verdict=result.verdict,
+    registry.record(audit, prompt.name, action="evaluate", run_id=run_id, version=version.version, verdict=result.verdict,
                  metrics=result.metrics(), breaches=len(result.breaches()), mlflow_run_id=run_id,
                  dataset_hash=dataset_hash, responder=result.responder, dagster_run_id=dagster_run_id)
     data_version = digest("prompt-evaluation", digest_, dataset_hash, prompt.evaluation.thresholds.model_dump(), result.responder)

@@ -1,10 +1,13 @@
 """Four-eyes approval and rollback of prompt versions, moving alias `production`.
 
-Who the author is: both the recipe owner recorded on the version (`mmp.owner`) and the user who
-registered it (`mmp.author`, from `current_user()`). Neither may approve, whether named with
-`--approver` or running the command. Identities compare case-insensitively, an email also by its
-local part and a `team:` owner also by its bare name. They are self-declared (MMP_USER or the OS
-user): the audit log makes a false claim visible, it cannot prevent one.
+Who the author is: both the recipe owner and the user who registered the version, as the audit
+entry written at registration records them (the `mmp.owner`/`mmp.author` tags are claims: whoever
+they name may not approve either). Neither may approve, whether named with `--approver` or running
+the command. Identities compare case-insensitively, an email also by its local part and a `team:`
+owner also by its bare name. They are self-declared (MMP_USER or the OS user): the audit log makes a
+false claim visible, it cannot prevent one. The evaluation verdict is the one the audit log recorded
+at evaluation time; a `mmp.evaluation` tag that disagrees refuses the approval. Before either is
+read, the log is verified against its anchors in MLflow.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import UTC, datetime
 from mmp_assets.prompts import registry as reg
 from mmp_assets.prompts.history import production_stack
 from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
+from mmp_assets.registry.evidence import not_anchored
 from mmp_assets.tags import APPROVED_AT, APPROVED_BY
 from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
 
@@ -27,30 +31,68 @@ def approve(registry: PromptRegistry, audit: AuditLog, name: str, version: int, 
     actor = current_user()
     approver = approver or actor
     found = registry.version(name, version)
-    reason = _refusal(found, name, version, approver, actor, registry)
+    reason = _refusal(found, name, version, approver, actor, registry, audit)
     if reason:
-        audit.append(kind="prompt", subject=name, action="refuse", actor=actor, request="approve", version=version,
-                     approver=approver, reason=reason)
+        registry.record(audit, name, action="refuse", actor=actor, request="approve", version=version, approver=approver,
+                        reason=reason)
         raise ApprovalRefused(reason)
-    audit.append(kind="prompt", subject=name, action="approve", actor=actor, version=version, approver=approver,
-                 author=found.tags.get(reg.AUTHOR), owner=found.tags.get(reg.OWNER),
-                 evaluation_run_id=found.tags.get(reg.EVALUATION_RUN))
+    registered = _registration(audit, name, version) or {}
+    registry.record(audit, name, action="approve", actor=actor, version=version, approver=approver,
+                    author=registered.get("actor"), owner=registered.get("details", {}).get("owner"),
+                    evaluation_run_id=found.tags.get(reg.EVALUATION_RUN))
     registry.tag(name, version, {APPROVED_BY: approver, APPROVED_AT: datetime.now(UTC).isoformat(timespec="seconds")})
     _move_production(registry, audit, name, version, actor, reason="approve")
     return registry.version(name, version)
 
 
-def _refusal(found: VersionInfo | None, name: str, version: int, approver: str, actor: str, registry: PromptRegistry) -> str | None:
+def _registration(audit: AuditLog, name: str, version: int) -> dict | None:
+    """The first registration entry: a version is registered once, a later "register" line cannot re-assign it."""
+    found = [e for e in audit.entries(kind="prompt", subject=name) if e["action"] == "register" and e["details"].get("version") == version]
+    return found[0] if found else None
+
+
+def recorded_verdict(registry: PromptRegistry, audit: AuditLog, name: str, version: int) -> tuple[str, int | None, str | None]:
+    """(verdict, audit seq, why it cannot be trusted) of the newest evaluation of `name` v`version` in the audit log,
+    which must be anchored on its evaluation run; ("unevaluated", None, None) when there is none."""
+    found = [e for e in audit.entries(kind="prompt", subject=name) if e["action"] == "evaluate" and e["details"].get("version") == version]
+    if not found:
+        return "unevaluated", None, None
+    entry = found[-1]
+    unanchored = not_anchored(registry.client, entry, entry["details"].get("mlflow_run_id"))
+    return entry["details"].get("verdict", "unevaluated"), entry["seq"], unanchored
+
+
+def _untrusted_log(registry: PromptRegistry, audit: AuditLog, name: str) -> str | None:
+    problems = audit.verify(registry.anchors(name))
+    if problems:
+        return f"the audit log fails verification ({problems[0]}); nothing it records can be trusted, run mmp audit verify"
+    return None
+
+
+def _refusal(found: VersionInfo | None, name: str, version: int, approver: str, actor: str, registry: PromptRegistry,
+             audit: AuditLog) -> str | None:
     if found is None:
         known = ", ".join(str(v.version) for v in registry.versions(name)) or "none"
         return f"prompt {name!r} has no version {version}; versions: {known}"
-    authors = [a for a in (found.tags.get(reg.OWNER), found.tags.get(reg.AUTHOR)) if a]
+    untrusted = _untrusted_log(registry, audit, name)
+    if untrusted:
+        return untrusted
+    registered = _registration(audit, name, version)
+    recorded = [registered["actor"], registered["details"].get("owner")] if registered else []
+    authors = [a for a in (*recorded, found.tags.get(reg.OWNER), found.tags.get(reg.AUTHOR)) if a]
     for who, role in ((approver, "approver"), (actor, "user running the command")):
         match = next((a for a in authors if same_identity(who, a)), None)
         if match:
             return f"{who} ({role}) is the author of {name} v{version} ({match}); a second person must approve"
-    if found.verdict != "passed":
-        return (f"{name} v{version} evaluation is {found.verdict}; only a version whose evaluation passed can be approved "
+    verdict, seq, unanchored = recorded_verdict(registry, audit, name, version)
+    if unanchored:
+        return f"{name} v{version}: {unanchored}; approval refused"
+    claimed = found.tags.get(reg.VERDICT)
+    if claimed is not None and claimed != verdict:
+        where = f"the evaluation recorded in audit entry {seq} says {verdict!r}" if seq else "no evaluation is recorded in the audit log"
+        return f"{name} v{version}: tag {reg.VERDICT} says {claimed!r} but {where}; the tag was edited outside mmp, approval refused"
+    if verdict != "passed":
+        return (f"{name} v{version} evaluation is {verdict}; only a version whose evaluation passed can be approved "
                 f"(materialize prompts/{name}/evaluation and fix its breaches)")
     if production_version(registry, name) == version:
         return f"{name} v{version} already serves as production"
@@ -60,11 +102,9 @@ def _refusal(found: VersionInfo | None, name: str, version: int, approver: str, 
 def rollback(registry: PromptRegistry, audit: AuditLog, name: str) -> tuple[int, int]:
     """Move `production` back to the version it replaced; returns (from, to)."""
     actor = current_user()
-    reason, stack = None, []
-    problems = audit.verify()
-    if problems:
-        reason = f"the audit log fails verification ({problems[0]}); production history cannot be trusted, run `mmp audit verify`"
-    else:
+    stack: list[int] = []
+    reason = _untrusted_log(registry, audit, name)
+    if reason is None:
         stack = production_stack(audit.entries(kind="prompt", subject=name))
         current = production_version(registry, name)
         if len(stack) < 2:
@@ -72,9 +112,9 @@ def rollback(registry: PromptRegistry, audit: AuditLog, name: str) -> tuple[int,
         elif current != stack[-1]:
             reason = f"alias production is v{current} in MLflow but v{stack[-1]} per the audit log; it was moved outside mmp"
     if reason:
-        audit.append(kind="prompt", subject=name, action="refuse", actor=actor, request="rollback", reason=reason)
+        registry.record(audit, name, action="refuse", actor=actor, request="rollback", reason=reason)
         raise ApprovalRefused(reason)
-    audit.append(kind="prompt", subject=name, action="rollback", actor=actor, from_version=stack[-1], to_version=stack[-2])
+    registry.record(audit, name, action="rollback", actor=actor, from_version=stack[-1], to_version=stack[-2])
     _move_production(registry, audit, name, stack[-2], actor, reason="rollback")
     return stack[-1], stack[-2]
 
@@ -86,5 +126,5 @@ def production_version(registry: PromptRegistry, name: str) -> int | None:
 def _move_production(registry: PromptRegistry, audit: AuditLog, name: str, version: int, actor: str, *, reason: str) -> None:
     previous = production_version(registry, name)
     registry.set_alias(name, reg.PRODUCTION, version)
-    audit.append(kind="prompt", subject=name, action="alias", actor=actor, alias=reg.PRODUCTION, version=version,
-                 previous=previous, reason=reason)
+    registry.record(audit, name, action="alias", actor=actor, alias=reg.PRODUCTION, version=version, previous=previous,
+                    reason=reason)

@@ -33,13 +33,13 @@ def publish_prompt(registry: PromptRegistry, prompt: PromptRecipe, *, dagster_ru
                 reg.DAGSTER_RUN: dagster_run_id, reg.COMMIT_MESSAGE: prompt.commit_message}
         latest = registry.register(prompt.name, prompt.template, commit_message=prompt.commit_message, tags=tags,
                                    model_config=prompt.model_config_, response_format=prompt.response_format)
-        audit.append(kind="prompt", subject=prompt.name, action="register", actor=author, version=latest.version,
+        registry.record(audit, prompt.name, action="register", actor=author, version=latest.version,
                      content_hash=digest, commit_message=prompt.commit_message, owner=prompt.owner,
                      dagster_run_id=dagster_run_id)
     previous = registry.aliases(prompt.name).get(reg.CANDIDATE)
     if previous != latest.version:
         registry.set_alias(prompt.name, reg.CANDIDATE, latest.version)
-        audit.append(kind="prompt", subject=prompt.name, action="alias", alias=reg.CANDIDATE, version=latest.version,
+        registry.record(audit, prompt.name, action="alias", alias=reg.CANDIDATE, version=latest.version,
                      previous=previous, reason="newest version")
         latest = registry.version(prompt.name, latest.version)
     return Published(version=latest, created=created)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlflow import MlflowClient
+from mmp_resources.audit_log import Anchor, AuditLog
 
-from mmp_assets.tags import (AUTHOR, CANDIDATE, COMMIT_MESSAGE, CONTENT_HASH, EVALUATION_RUN, EVALUATION_SUMMARY, OWNER,
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from mmp_assets.tags import (AUDIT_HEAD, AUDIT_PARAM_PREFIX, AUTHOR, CANDIDATE, COMMIT_MESSAGE, CONTENT_HASH, EVALUATION_RUN, EVALUATION_SUMMARY, OWNER,
                              PRODUCTION, VERDICT)
 from mmp_assets.tags import DAGSTER_RUN_ID as DAGSTER_RUN
 
@@ -93,6 +96,45 @@ class PromptRegistry:
     def tag(self, name: str, version: int, tags: dict[str, str]) -> None:
         for key, value in tags.items():
             self.client.set_prompt_version_tag(name, int(version), key, value)
+
+    def record(self, audit: AuditLog, name: str, *, action: str, run_id: str | None = None, **details: Any) -> dict[str, Any]:
+        """Append a prompt event to the audit log and anchor it in MLflow: the prompt's tag `mmp.audit_head`
+        and, for an evaluation, an immutable param `mmp.audit.<seq>` on its evaluation run."""
+        entry = audit.append(kind="prompt", subject=name, action=action, **details)
+        try:
+            self.client.set_prompt_tag(name, AUDIT_HEAD, f"{entry['seq']}:{entry['hash']}")
+            if run_id:
+                self.client.log_param(run_id, f"{AUDIT_PARAM_PREFIX}{entry['seq']}", entry["hash"])
+        except MlflowException:
+            pass  # a refusal about a prompt that does not exist has nowhere to be anchored
+        return entry
+
+    def anchors(self, name: str | None = None) -> list[Anchor]:
+        """Every anchor recorded on prompts (or only `name`) and their evaluation runs."""
+        found: list[Anchor] = []
+        prompts, token = ([self.client.get_prompt(name)] if name else []), None
+        while name is None:
+            page = self.client.search_prompts(max_results=1000, page_token=token)
+            prompts += list(page)
+            token = getattr(page, "token", None)
+            if not token:
+                break
+        for prompt in (p for p in prompts if p is not None):
+            head = (prompt.tags or {}).get(AUDIT_HEAD, "")
+            seq, _, digest = head.partition(":")
+            if seq.isdigit():
+                found.append(Anchor(int(seq), digest, f"prompt {prompt.name} tag {AUDIT_HEAD}"))
+            for version in self.versions(prompt.name):
+                run_id = version.tags.get(EVALUATION_RUN)
+                try:
+                    params = self.client.get_run(run_id).data.params if run_id else {}
+                except MlflowException:
+                    continue
+                for key, digest in params.items():
+                    seq = key.removeprefix(AUDIT_PARAM_PREFIX)
+                    if key.startswith(AUDIT_PARAM_PREFIX) and seq.isdigit():
+                        found.append(Anchor(int(seq), digest, f"prompt {prompt.name} v{version.version} evaluation run param {key}"))
+        return found
 
 
 def _info(v: Any) -> VersionInfo:

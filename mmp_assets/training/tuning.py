@@ -13,6 +13,7 @@ import mlflow
 
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.registry.evidence import append_anchored
 from mmp_assets.registry.versions import latest_version
 from mmp_assets.tags import CANDIDATE, VersionTags
 from mmp_assets.training.budget import resolve_budget
@@ -124,8 +125,8 @@ def tune_model(
     version = mlflow.register_model(info.model_uri, recipe.name, tags=tags)
     client.update_registered_model(recipe.name, description=recipe.description)
     client.set_registered_model_alias(recipe.name, CANDIDATE, version.version)
-    AuditLog.for_data_dir(config.data_dir).append(
-        kind="model", subject=recipe.name, action="register", version=str(version.version), alias=CANDIDATE,
+    append_anchored(  # the trainer of record for four-eyes approval: this entry's actor
+        client, AuditLog.for_data_dir(config.data_dir), recipe.name, action="register", version=str(version.version), alias=CANDIDATE,
         inputs_digest=digest, mlflow_run_id=run.info.run_id, dagster_run_id=dagster_run_id,
         training_set_version=training_set.version, training_set_hash=training_set.content_hash,
     )

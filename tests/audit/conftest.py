@@ -39,12 +39,16 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _gate_and_promote(root: Path) -> None:
-    from mmp_assets.registry.lifecycle import promote, record_gate
+    from mmp_assets.registry.evidence import record_gate
+    from mmp_assets.registry.lifecycle import promote
     from mmp_resources import build_resources, load_config
     from mmp_resources.audit_log import AuditLog
 
     config = load_config(root)
     client = build_resources(config, root)["mlflow"].client()
-    record_gate(client, "alpha", "1", True, "quality gate passed (1 rule(s))")
+    audit = AuditLog.for_data_dir(config.data_dir)
+    run_id = client.get_model_version("alpha", "1").run_id
+    record_gate(client, audit, "alpha", "1", run_id=run_id, rules={}, metrics={"roc_auc": 0.7}, checks=[], passed=True,
+                message="no rules configured")
     os.environ["MMP_USER"] = "bob"
-    promote(client, AuditLog.for_data_dir(config.data_dir), "alpha", 1, approver="carol", reason="beats the baseline")
+    promote(client, audit, "alpha", 1, approver="carol", reason="beats the baseline")

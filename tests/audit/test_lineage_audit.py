@@ -38,6 +38,8 @@ def test_the_champion_audit_is_complete_and_verified(trained) -> None:
     assert {s["source"] for s in report.sources} == {"events", "profiles"}
     assert {r["role"] for r in report.dagster_runs} == {"training_set", "view", "model"}
     assert report.evaluation["gate"] == "passed"
+    gate = [f for f in report.findings if f.check == "gate verdict" and "evaluation record" in f.detail]
+    assert [f.status for f in gate] == ["ok"], gate
     approval = next(a for a in report.approvals if a["action"] == "approve")
     assert (approval["approver"], approval["trainer"], approval["actor"]) == ("carol", "alice", "bob")
     body = json.loads(to_json(report))

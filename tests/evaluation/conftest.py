@@ -104,17 +104,36 @@ def mlflow_store(tmp_path_factory):
 
 
 @pytest.fixture
-def registry(mlflow_store, request):
-    """A fresh registered model (`registry.model_name`) whose versions are trained by alice; gates as given."""
+def audit(tmp_path):
+    from mmp_resources.audit_log import AuditLog
+
+    return AuditLog.for_data_dir(tmp_path / "data")
+
+
+@pytest.fixture
+def registry(mlflow_store, audit, request):
+    """A fresh registered model (`registry.model_name`) whose versions are registered by alice, as training
+    records them (audit entry + anchors), and evaluated as the evaluation records it (gate record)."""
+    from mmp_assets.registry.evidence import append_anchored, record_gate
+
     client = mlflow_store
     name = "toy_" + request.node.name.removeprefix("test_")[:40]
     client.create_registered_model(name)
 
     def add_version(gate: str | None = "passed", trainer: str = "alice") -> str:
         run = client.create_run(client.experiment, tags={"mlflow.user": trainer})
-        tags = {"mmp.trainer": trainer, **({"gate": gate} if gate else {})}
-        found = client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id, tags=tags)
-        return str(found.version)
+        found = client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id,
+                                            tags={"mmp.trainer": trainer})
+        version = str(found.version)
+        append_anchored(client, audit, name, action="register", actor=trainer, version=version)
+        if gate:
+            auc = 0.9 if gate == "passed" else 0.6
+            message = "all 1 rule(s) met" if gate == "passed" else f"quality gate failed: roc_auc is {auc:.4f}, needs >= 0.8"
+            record_gate(client, audit, name, version, run_id=run.info.run_id, rules={"roc_auc": ">= 0.8"},
+                        metrics={"roc_auc": auc}, passed=gate == "passed", message=message,
+                        checks=[{"rule": "roc_auc >= 0.8", "actual": auc, "passed": gate == "passed",
+                                 "message": f"roc_auc is {auc:.4f}, needs >= 0.8"}])
+        return version
 
     client.model_name, client.add_version = name, add_version
     return client

@@ -110,3 +110,11 @@ def test_failing_gate_blocks_downstream_tags_the_version_and_alerts(toy_project,
         assert section in html
     titles = [alert["title"] for _, alert in webhook[1]]
     assert "toy: quality gate failed" in titles and "toy: drift breach" in titles
+
+    # a gate tag flipped by hand does not promote: promotion re-derives the verdict from the stored gate record
+    from mmp_assets.registry.lifecycle import PromotionRefused, promote
+    from mmp_resources.audit_log import AuditLog
+
+    client.set_model_version_tag("toy", version.version, "gate", "passed")
+    with pytest.raises(PromotionRefused, match=r"tag gate says 'passed' but the evaluation recorded in audit entry \d+ says 'failed'"):
+        promote(client, AuditLog.for_data_dir(config.data_dir), "toy", version.version, approver="reviewer", reason="flipped")
