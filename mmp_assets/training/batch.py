@@ -113,7 +113,7 @@ def event_times(values: pd.Series, shown: str) -> pd.Series:
 def input_columns(model) -> dict[str, str]:
     """Model input column → MLflow type name, from the pyfunc's signature."""
     schema = model.metadata.get_input_schema()
-    return {spec.name: spec.type.name for spec in schema.inputs} if schema is not None else {}
+    return {spec.name: spec.type.name for spec in schema.inputs} if schema is not None and schema.has_input_names() else {}
 
 
 def score_batch(
@@ -128,6 +128,8 @@ def score_batch(
         raise ScoringInputError(f"{shown}: has no rows; nothing to score")
     model = mlflow.pyfunc.load_model(f"models:/{recipe.name}/{version.version}")
     inputs = input_columns(model)
+    if not inputs:
+        raise ScoringInputError(f"models:/{recipe.name}/{version.version} has no named input signature; mmp scores models mmp registered")
     if joined_views is None:
         featured, views = with_features(conn, recipe, recipes, rows, list(inputs), shown)
     else:
