@@ -177,3 +177,24 @@ def test_the_predictions_section_enters_the_code_version_only_when_set():
     before = digest("predictions", {"monitoring": fraud.model_dump(mode="json", by_alias=True)["monitoring"]})
     assert model_code_version(fraud, "predictions") == before
     assert model_code_version(fraud.model_copy(update={"predictions": Predictions(source="transactions")}), "predictions") != before
+
+
+def test_predictions_reads_the_declared_source_else_the_training_set(tmp_path):
+    """The asset's inputs in the graph: `predictions.source` and the views joined to it, else the training set."""
+    from mmp_assets import keys
+    from mmp_assets.recipes import load_recipes
+    from mmp_assets.training.assets import build_model_assets
+    from mmp_resources import load_config
+    from tests.automation.synthetic import _recipe, _yaml
+
+    root = build_project(tmp_path / "project")
+    _yaml(root / "recipes" / "delta.yaml", _recipe("delta", [{"view": "user_view"}], predictions={"source": "events"}))
+    recipes, config = load_recipes(root), load_config(root)
+    assert recipes.problems == []
+
+    def deps(name: str) -> set:
+        predictions = build_model_assets(recipes.models[name], recipes, config, root)[1]
+        return {d.asset_key for d in predictions.specs_by_key[keys.recipe_key(name, "predictions")].deps}
+
+    assert deps("delta") == {keys.recipe_key("delta", "model"), keys.source_key("events"), keys.view_key("user_view")}
+    assert deps("alpha") == {keys.recipe_key("alpha", "model"), keys.recipe_key("alpha", "training_set")}
