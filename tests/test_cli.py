@@ -49,3 +49,37 @@ def test_help_imports_nothing_but_the_command_modules(argv: list[str]) -> None:
     assert done.returncode == 0, done.stderr
     assert "usage: mmp" in done.stdout
     assert done.stderr.strip() == "", f"mmp {' '.join(argv)} imported: {done.stderr.strip()}"
+
+
+@pytest.mark.parametrize(
+    ("selection", "line"),
+    [
+        ("features/*", """--select: 'features/*': no such asset; for every asset under 'features/' write key:"features/*\""""),
+        ("fraud/modle", "--select: 'fraud/modle': no such asset; did you mean 'fraud/model' or 'fraud/drift'"),
+    ],
+)
+def test_a_bad_selection_is_one_line_with_a_suggestion(selection: str, line: str, capsys) -> None:
+    """Before any run starts: nothing observed, nothing materialized, no Dagster traceback."""
+    from mmp_assets.cli.main import main
+
+    assert main(["materialize", "--select", selection]) == 1
+    assert capsys.readouterr().err.strip() == line
+
+
+def test_the_first_mmp_command_writes_the_instance_dagsters_cli_shares(tmp_path, monkeypatch) -> None:
+    """`mmp validate` run first still writes DAGSTER_HOME's dagster.yaml: Dagster's CLI, run next with
+    DAGSTER_HOME exported as the README says, then uses mmp's run storage, not its default layout."""
+    import shutil
+    from pathlib import Path
+
+    from mmp_assets.cli.main import main
+
+    repo = Path(__file__).resolve().parents[1]
+    for folder in ("config", "recipes"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    monkeypatch.setenv("MMP_PROJECT_DIR", str(tmp_path))
+    monkeypatch.setenv("MMP_DATA_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("MMP_ENV", raising=False)
+    assert main(["validate"]) == 0
+    generated = (tmp_path / "state" / "dagster_home" / "dagster.yaml").read_text()
+    assert str(tmp_path / "state") in generated and "default_limit: 1" in generated
