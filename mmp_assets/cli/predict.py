@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.source is not None and args.source not in recipes.sources:
         known = ", ".join(sorted(recipes.sources)) or "(none)"
         raise MmpValidationError([Problem("--source", "", f"unknown source {args.source!r}; known: {known}")])
+    from mmp_assets.feature_store.databases import DatabaseError
     from mmp_assets.feature_store.sources import SourceError
     from mmp_assets.training.batch import ScoringInputError, resolve_version, score_batch
     from mmp_assets.training.batch_io import check_input, output_kind, read_input, write_scored
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 rows, shown = read_source_frame(conn, args.source, recipes, root), recipes.file_of("source", args.source)
             batch = score_batch(conn, recipe, recipes, rows, found, alias, shown=shown)
             written = write_scored(batch, args.output, conn)
-    except (ScoringInputError, SourceError, LookupError) as exc:  # each a one-line answer naming the culprit
+    except (ScoringInputError, SourceError, DatabaseError, LookupError) as exc:  # each a one-line answer naming the culprit
         print(exc, file=sys.stderr)
         return 1
     by = f" ({batch.alias})" if batch.alias else ""
