@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "tune",
     "models",
     "predict",
+    "catalog",
     "prompts",
     "lineage",
     "plan",

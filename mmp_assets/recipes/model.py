@@ -87,7 +87,7 @@ class NumericPreprocessing(Strict):
 class CategoricalPreprocessing(Strict):
     impute: Literal["most_frequent", "constant", "none"] = Field("constant", description="How missing categories are filled.")
     encode: Literal["onehot", "ordinal", "native"] = Field(
-        "onehot", description="onehot, ordinal, or native (passed through for CatBoost's own categorical handling)."
+        "onehot", description="onehot, ordinal, or native (the model's own categorical handling: CatBoost, XGBoost, LightGBM)."
     )
 
 
@@ -148,9 +148,9 @@ SearchRange = Annotated[IntRange | FloatRange | Choice, Field(discriminator="typ
 
 
 class ModelSpec(Strict):
-    """The estimator: any scikit-learn-style class, CatBoost first-class."""
+    """The estimator: any scikit-learn-style class; CatBoost, XGBoost and LightGBM first-class (`mmp list models`)."""
 
-    class_path: str = Field(description="Import path of the estimator class, such as catboost.CatBoostClassifier.")
+    class_path: str = Field(description="Import path of the estimator class, such as catboost.CatBoostClassifier or xgboost.XGBClassifier.")
     params: dict[str, Any] = Field(default_factory=dict, description="Fixed constructor arguments.")
     search_space: dict[str, SearchRange] = Field(default_factory=dict, description="Tuned arguments and their ranges.")
     calibration: Literal["sigmoid", "isotonic"] | None = Field(
