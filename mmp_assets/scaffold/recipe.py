@@ -25,7 +25,8 @@ _SCALAR = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALL
 
 
 def tasks() -> tuple[str, ...]:
-    return typing.get_args(ModelRecipe.model_fields["task"].annotation)
+    """Tasks a recipe may have that the template has an estimator and metric for."""
+    return tuple(t for t in typing.get_args(ModelRecipe.model_fields["task"].annotation) if t in ESTIMATORS)
 
 
 def source_profile(recipes: RecipeSet, source: str) -> tuple[dict[str, str], dict[str, int]]:
