@@ -37,11 +37,13 @@ class ScoredBatch:
     alias: str | None
     view_versions: dict[str, int] = field(default_factory=dict)
     scored_at: datetime | None = None
+    source_params: dict = field(default_factory=dict)
 
     def provenance(self) -> dict:
         return {"model_name": self.model_name, "model_version": self.model_version, "model_alias": self.alias,
                 "model_uri": f"models:/{self.model_name}/{self.model_version}", "feature_view_versions": self.view_versions,
-                "scored_at": self.scored_at.isoformat() if self.scored_at else None, "rows": len(self.frame)}  # fmt: skip
+                "scored_at": self.scored_at.isoformat() if self.scored_at else None, "rows": len(self.frame),
+                "source_params": self.source_params}  # fmt: skip
 
 
 def resolve_version(client: MlflowClient, name: str, version: int | None = None, alias: str | None = None) -> tuple[ModelVersion, str | None]:
@@ -118,10 +120,11 @@ def input_columns(model) -> dict[str, str]:
 
 def score_batch(
     conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, rows: pd.DataFrame, version: ModelVersion,
-    alias: str | None = None, *, shown: str = "rows", joined_views: dict[str, int] | None = None,
+    alias: str | None = None, *, shown: str = "rows", joined_views: dict[str, int] | None = None, source_params: dict | None = None,
 ) -> ScoredBatch:
     """Score `rows` with one registered version (see `resolve_version`); `shown` names the rows in errors.
-    `joined_views`: the rows already carry features joined from these view versions (a training set's split)."""
+    `joined_views`: the rows already carry features joined from these view versions (a training set's split);
+    `source_params`: the template values the rows' source was read with, for the record."""
     import mlflow
 
     if len(rows) == 0:
@@ -135,4 +138,5 @@ def score_batch(
     else:
         featured, views = rows, dict(joined_views)
     scored = score_rows(model, featured, list(inputs), recipe.name, version.version, input_types=inputs, view_versions=views)
-    return ScoredBatch(scored, recipe.name, str(version.version), alias, views, scored["scored_at"].iloc[0].to_pydatetime())
+    return ScoredBatch(scored, recipe.name, str(version.version), alias, views, scored["scored_at"].iloc[0].to_pydatetime(),
+                       dict(source_params or {}))
