@@ -87,4 +87,4 @@ print(json.dumps({{"version": version, "columns": list(scores.columns), "p": sco
     by_id = table.set_index("transaction_id")["probability"]
     assert scored["probability"].to_numpy() == pytest.approx(by_id.loc[scored["transaction_id"]].to_numpy())
     provenance = read_provenance(scores_path)
-    assert provenance["model_version"] == out["version"] and set(provenance["feature_view_versions"]) == {"user_profile", "merchant_profile"}
+    assert provenance["model_version"] == str(out["version"]) and set(provenance["feature_view_versions"]) == {"user_profile", "merchant_profile"}

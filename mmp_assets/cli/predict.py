@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     rows.add_argument("--source", metavar="NAME", help="a source of the project (recipes/sources/<name>.yaml) to score")
     parser.add_argument("--output", required=True, metavar="TARGET",
                         help="where scores go: a .parquet or .csv file, or duckdb:<table> in the offline store")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --source: a template value of the source (repeatable), as in mmp materialize")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--version", type=int, metavar="N", help="model version to score with")
     which.add_argument("--alias", help="score with the version behind this alias (default: champion, else candidate)")
@@ -34,6 +36,15 @@ def run(args: argparse.Namespace) -> int:
     if args.source is not None and args.source not in recipes.sources:
         known = ", ".join(sorted(recipes.sources)) or "(none)"
         raise MmpValidationError([Problem("--source", "", f"unknown source {args.source!r}; known: {known}")])
+    params = {}
+    if args.param:
+        from mmp_assets.cli.run_params import check_params_used, parse_params
+
+        if args.source is None:
+            raise MmpValidationError([Problem("--param", "", "template values apply to --source; a file given with --input has none")])
+        params = parse_params(args.param)
+        check_params_used(params, recipes)
+    from mmp_assets.feature_store.databases import DatabaseError
     from mmp_assets.feature_store.sources import SourceError
     from mmp_assets.training.batch import ScoringInputError, resolve_version, score_batch
     from mmp_assets.training.batch_io import check_input, output_kind, read_input, write_scored
@@ -51,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
             else:
                 from mmp_assets.feature_store import read_source_frame
 
-                rows, shown = read_source_frame(conn, args.source, recipes, root), recipes.file_of("source", args.source)
-            batch = score_batch(conn, recipe, recipes, rows, found, alias, shown=shown)
+                rows, shown = read_source_frame(conn, args.source, recipes, root, params), recipes.file_of("source", args.source)
+            batch = score_batch(conn, recipe, recipes, rows, found, alias, shown=shown, source_params=params)
             written = write_scored(batch, args.output, conn)
-    except (ScoringInputError, SourceError, LookupError) as exc:  # each a one-line answer naming the culprit
+    except (ScoringInputError, SourceError, DatabaseError, LookupError) as exc:  # each a one-line answer naming the culprit
         print(exc, file=sys.stderr)
         return 1
     by = f" ({batch.alias})" if batch.alias else ""

@@ -36,6 +36,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_new_recipe(args: argparse.Namespace) -> int:
+    from mmp_assets.feature_store.databases import DatabaseError
     from mmp_assets.feature_store.sources import SourceError
     from mmp_assets.recipes import load_recipes
     from mmp_assets.scaffold.project import ScaffoldError
@@ -46,7 +47,7 @@ def run_new_recipe(args: argparse.Namespace) -> int:
     root = project_root()
     try:
         path = new_recipe(load_recipes(root), args.name, args.task, args.source)
-    except (ScaffoldError, SourceError) as exc:
+    except (ScaffoldError, SourceError, DatabaseError) as exc:  # each a one-line answer naming the file and field
         print(exc, file=sys.stderr)
         return 1
     shown = display_path(path, root)

@@ -25,7 +25,8 @@ _SCALAR = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALL
 
 
 def tasks() -> tuple[str, ...]:
-    return typing.get_args(ModelRecipe.model_fields["task"].annotation)
+    """Tasks a recipe may have that the template has an estimator and metric for."""
+    return tuple(t for t in typing.get_args(ModelRecipe.model_fields["task"].annotation) if t in ESTIMATORS)
 
 
 def source_profile(recipes: RecipeSet, source: str) -> tuple[dict[str, str], dict[str, int]]:
@@ -58,7 +59,16 @@ def guess_spine(task: str, columns: dict[str, str], distinct: dict[str, int]) ->
     return {"entity": entity, "timestamp": timestamp, "label": label, "columns": features}
 
 
-def recipe_text(name: str, task: str, source: str, columns: dict[str, str], spine: dict) -> str:
+def joinable_views(recipes: RecipeSet, columns: dict[str, str]) -> list[str]:
+    """`- view: <name>` lines (commented) for every view whose entity columns the source has."""
+    def about(text: str) -> str:
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    return [f"#   - view: {view.name}{' ' * max(1, 20 - len(view.name))}# on {', '.join(view.entity)}: {about(view.description)}"
+            for view in sorted(recipes.views.values(), key=lambda v: v.name) if all(c in columns for c in view.entity)]
+
+
+def recipe_text(name: str, task: str, source: str, columns: dict[str, str], spine: dict, views: list[str] = ()) -> str:
     """The recipe YAML, every source column listed in a comment with what the guess made of it."""
     role = {spine["entity"]: "spine.entity", spine["timestamp"]: "spine.timestamp", spine["label"]: "spine.label",
             **{c: "spine.columns" for c in spine["columns"]}}  # fmt: skip
@@ -69,6 +79,7 @@ def recipe_text(name: str, task: str, source: str, columns: dict[str, str], spin
     q = json.dumps  # a JSON string is a YAML scalar whatever the column is called
     spine_lines = "".join(f"  {k}: {q(spine[k])}\n" for k in ("entity", "timestamp", "label") if spine[k] is not None)
     metric, search = METRICS[task], "learning_rate: {type: float, low: 0.03, high: 0.3, log: true}"
+    views_text = "".join(f"{line}\n" for line in (["# to join views keyed on columns this source has, replace the line above with:", "# features:", *views] if views else []))
     return f"""# recipes/{name}.yaml, written by `mmp new recipe` from the columns of source {source!r}:
 {listing}
 # Check the guesses, fill in what is marked, then run `mmp validate`. Every field: docs/recipes.md.
@@ -79,7 +90,7 @@ spine:
   source: {source}
 {spine_lines}{fill}  columns: [{', '.join(map(q, spine['columns']))}]   # spine columns used directly as features
 features: []                    # feature views joined point-in-time, such as `- view: <name>` (recipes/features/)
-split:
+{views_text}split:
   strategy: temporal            # or random, stratified, group
   validation: 0.15
   test: 0.15
@@ -110,5 +121,6 @@ def new_recipe(recipes: RecipeSet, name: str, task: str, source: str) -> Path:
     if path.exists() or name in recipes.models:
         raise ScaffoldError(f"name: recipes/{name}.yaml already exists; pick another name or edit it")
     columns, distinct = source_profile(recipes, source)
-    path.write_text(recipe_text(name, task, source, columns, guess_spine(task, columns, distinct)), encoding="utf-8")
+    text = recipe_text(name, task, source, columns, guess_spine(task, columns, distinct), joinable_views(recipes, columns))
+    path.write_text(text, encoding="utf-8")
     return path

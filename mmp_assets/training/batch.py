@@ -37,11 +37,13 @@ class ScoredBatch:
     alias: str | None
     view_versions: dict[str, int] = field(default_factory=dict)
     scored_at: datetime | None = None
+    source_params: dict = field(default_factory=dict)
 
     def provenance(self) -> dict:
         return {"model_name": self.model_name, "model_version": self.model_version, "model_alias": self.alias,
                 "model_uri": f"models:/{self.model_name}/{self.model_version}", "feature_view_versions": self.view_versions,
-                "scored_at": self.scored_at.isoformat() if self.scored_at else None, "rows": len(self.frame)}  # fmt: skip
+                "scored_at": self.scored_at.isoformat() if self.scored_at else None, "rows": len(self.frame),
+                "source_params": self.source_params}  # fmt: skip
 
 
 def resolve_version(client: MlflowClient, name: str, version: int | None = None, alias: str | None = None) -> tuple[ModelVersion, str | None]:
@@ -113,24 +115,28 @@ def event_times(values: pd.Series, shown: str) -> pd.Series:
 def input_columns(model) -> dict[str, str]:
     """Model input column → MLflow type name, from the pyfunc's signature."""
     schema = model.metadata.get_input_schema()
-    return {spec.name: spec.type.name for spec in schema.inputs} if schema is not None else {}
+    return {spec.name: spec.type.name for spec in schema.inputs} if schema is not None and schema.has_input_names() else {}
 
 
 def score_batch(
     conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, rows: pd.DataFrame, version: ModelVersion,
-    alias: str | None = None, *, shown: str = "rows", joined_views: dict[str, int] | None = None,
+    alias: str | None = None, *, shown: str = "rows", joined_views: dict[str, int] | None = None, source_params: dict | None = None,
 ) -> ScoredBatch:
     """Score `rows` with one registered version (see `resolve_version`); `shown` names the rows in errors.
-    `joined_views`: the rows already carry features joined from these view versions (a training set's split)."""
+    `joined_views`: the rows already carry features joined from these view versions (a training set's split);
+    `source_params`: the template values the rows' source was read with, for the record."""
     import mlflow
 
     if len(rows) == 0:
         raise ScoringInputError(f"{shown}: has no rows; nothing to score")
     model = mlflow.pyfunc.load_model(f"models:/{recipe.name}/{version.version}")
     inputs = input_columns(model)
+    if not inputs:
+        raise ScoringInputError(f"models:/{recipe.name}/{version.version} has no named input signature; mmp scores models mmp registered")
     if joined_views is None:
         featured, views = with_features(conn, recipe, recipes, rows, list(inputs), shown)
     else:
         featured, views = rows, dict(joined_views)
     scored = score_rows(model, featured, list(inputs), recipe.name, version.version, input_types=inputs, view_versions=views)
-    return ScoredBatch(scored, recipe.name, str(version.version), alias, views, scored["scored_at"].iloc[0].to_pydatetime())
+    return ScoredBatch(scored, recipe.name, str(version.version), alias, views, scored["scored_at"].iloc[0].to_pydatetime(),
+                       dict(source_params or {}))

@@ -30,7 +30,7 @@ def file_kind(path: str, flag: str) -> str:
     """parquet or csv from a file name's extension; ScoringInputError naming the flag otherwise."""
     suffix = Path(path).suffix.lower()
     if suffix not in _FILES:
-        raise ScoringInputError(f"{flag}: {path}: unknown extension {suffix or '(none)'!r}; use .parquet, .pq or .csv"
+        raise ScoringInputError(f"{flag}: {path}: unknown extension {repr(suffix) if suffix else '(none)'}; use .parquet, .pq or .csv"
                                 + (" or duckdb:<table>" if flag == "--output" else ""))
     return _FILES[suffix]
 

@@ -95,6 +95,11 @@ CASES = {
         _set("features", [{"view": "user_profiles"}]),
         "recipes/fraud.yaml: features[0].view: unknown feature view 'user_profiles'; known: merchant_profile, user_profile",
     ),
+    "unknown predictions source": (
+        "recipes/fraud.yaml",
+        _set("predictions", {"source": "scoring_transaction"}),
+        "recipes/fraud.yaml: predictions.source: unknown source 'scoring_transaction'; known: merchant_snapshots, scoring_transactions,",
+    ),
     "unknown source": (
         "recipes/fraud.yaml",
         _set("spine", "source", "transaction"),

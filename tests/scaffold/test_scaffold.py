@@ -63,7 +63,8 @@ def test_new_recipe_lists_the_source_columns_and_validates(new_project, capsys):
     assert main(["new", "recipe", "returns_v2", "--task", "classification", "--source", "orders"]) == 0
     assert capsys.readouterr().out.startswith("wrote recipes/returns_v2.yaml; `mmp validate` accepts it.")
     text = (new_project / "recipes" / "returns_v2.yaml").read_text()
-    for line in ("#   order_id     BIGINT", "#   customer_id  VARCHAR      -> spine.entity", "#   returned     INTEGER      -> spine.label"):
+    for line in ("#   order_id     BIGINT", "#   customer_id  VARCHAR      -> spine.entity", "#   returned     INTEGER      -> spine.label",
+                 "#   - view: customer_activity   # on customer_id: "):
         assert line in text
     problems, recipes = collect_problems()
     assert problems == [] and recipes.models["returns_v2"].spine.columns == ["amount", "channel"]

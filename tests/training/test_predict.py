@@ -13,7 +13,7 @@ import pytest
 
 from mmp_assets.cli.main import main
 from mmp_assets.training.batch_io import read_provenance
-from tests.automation.synthetic import build_project, materialize, project_definitions
+from tests.automation.synthetic import _yaml, build_project, materialize, project_definitions
 
 SELECTION = ["features/user_view", "alpha/training_set", "alpha/model", "alpha/predictions"]
 
@@ -24,6 +24,9 @@ def scored_project(tmp_path_factory):
     from mmp_resources import load_config
 
     root = build_project(tmp_path_factory.mktemp("predict") / "project")
+    _yaml(root / "recipes" / "sources" / "recent_events.yaml", {
+        "name": "recent_events", "description": "Events since a day.", "owner": "team:tests",
+        "sql": "SELECT * FROM events WHERE event_time >= {{ since }}", "params": {"since": "2024-01-01"}})  # fmt: skip
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MMP_PROJECT_DIR", str(root))
         env.setenv("MMP_DATA_DIR", str(root / ".mmp"))
@@ -114,7 +117,7 @@ def test_predict_scores_a_source_to_csv_and_rows_with_their_features_to_a_table(
     ("argv", "message"),
     [
         (["nope", "--source", "events"], "recipe: unknown model recipe 'nope'; known: alpha, beta, gamma"),
-        (["alpha", "--source", "nope"], "--source: unknown source 'nope'; known: events, merchants, profiles"),
+        (["alpha", "--source", "nope"], "--source: unknown source 'nope'; known: events, merchants, profiles, recent_events"),
         (["alpha", "--source", "events", "--version", "9"], "--version: alpha has no version 9; its versions: 1"),
         (["alpha", "--source", "events", "--alias", "champion"], "--alias: alpha has no alias 'champion'; its aliases: candidate"),
         (["beta", "--source", "events"], "beta has no registered model; materialize beta/model first"),
@@ -139,6 +142,23 @@ def test_bad_input_is_one_line_and_writes_nothing(scored_project, tmp_path, caps
     assert main(["predict", *argv, "--output", str(out)]) == 1
     assert capsys.readouterr().err == message.format(tmp=tmp_path) + "\n"
     assert not out.exists()
+
+
+def test_predict_binds_a_source_template_value_and_records_it(scored_project, tmp_path, capsys):
+    root, _ = scored_project
+    events = pd.read_parquet(root / "data" / "events.parquet")
+    since = str(events["event_time"].sort_values().iloc[-25])
+    out = tmp_path / "recent.parquet"
+    assert main(["predict", "alpha", "--source", "recent_events", "--param", f"since={since}", "--output", str(out)]) == 0
+    assert len(pd.read_parquet(out)) == 25 and read_provenance(out)["source_params"] == {"since": since}
+    assert main(["predict", "alpha", "--source", "recent_events", "--param", "x' OR '1'='1=1", "--output", str(out)]) == 1
+    assert main(["predict", "alpha", "--source", "recent_events", "--param", "since=x' OR '1'='1", "--output", str(out)]) == 1
+    assert len(pd.read_parquet(out)) == 25  # the injection stayed a value (no such time): nothing scored, nothing replaced
+    assert main(["predict", "alpha", "--input", str(out), "--param", f"since={since}", "--output", str(out)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("""--param: "x' OR '1'='1=1": write KEY=VALUE""")
+    assert err[1].startswith("recipes/sources/recent_events.yaml: sql: cannot be read:")
+    assert err[2] == "--param: template values apply to --source; a file given with --input has none"
 
 
 @pytest.mark.parametrize(
@@ -177,3 +197,24 @@ def test_the_predictions_section_enters_the_code_version_only_when_set():
     before = digest("predictions", {"monitoring": fraud.model_dump(mode="json", by_alias=True)["monitoring"]})
     assert model_code_version(fraud, "predictions") == before
     assert model_code_version(fraud.model_copy(update={"predictions": Predictions(source="transactions")}), "predictions") != before
+
+
+def test_predictions_reads_the_declared_source_else_the_training_set(tmp_path):
+    """The asset's inputs in the graph: `predictions.source` and the views joined to it, else the training set."""
+    from mmp_assets import keys
+    from mmp_assets.recipes import load_recipes
+    from mmp_assets.training.assets import build_model_assets
+    from mmp_resources import load_config
+    from tests.automation.synthetic import _recipe
+
+    root = build_project(tmp_path / "project")
+    _yaml(root / "recipes" / "delta.yaml", _recipe("delta", [{"view": "user_view"}], predictions={"source": "events"}))
+    recipes, config = load_recipes(root), load_config(root)
+    assert recipes.problems == []
+
+    def deps(name: str) -> set:
+        predictions = build_model_assets(recipes.models[name], recipes, config, root)[1]
+        return {d.asset_key for d in predictions.specs_by_key[keys.recipe_key(name, "predictions")].deps}
+
+    assert deps("delta") == {keys.recipe_key("delta", "model"), keys.source_key("events"), keys.view_key("user_view")}
+    assert deps("alpha") == {keys.recipe_key("alpha", "model"), keys.recipe_key("alpha", "training_set")}
