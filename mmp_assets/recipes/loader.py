@@ -171,6 +171,9 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:
         problems.append(Problem(shown, "monitoring.scoring_source", _missing(result, "source", scoring, result.sources)))
+    scored = recipe.predictions.source
+    if scored and scored not in result.sources:
+        problems.append(Problem(shown, "predictions.source", _missing(result, "source", scored, result.sources)))
     seen_views: set[str] = set()
     for i, ref in enumerate(recipe.features):
         if ref.view in seen_views:

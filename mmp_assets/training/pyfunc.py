@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from importlib.metadata import version
+from importlib.metadata import packages_distributions, version
 
 import cloudpickle
 import mlflow
@@ -99,7 +99,8 @@ def requirements(class_path: str) -> list[str]:
     packages = ["mlflow", "scikit-learn", "pandas", "numpy", "cloudpickle"]
     top = class_path.split(".")[0]
     if top not in ("sklearn", "mmp_assets"):
-        packages.append({"catboost": "catboost", "lightgbm": "lightgbm", "xgboost": "xgboost"}.get(top, top))
+        # the distribution that installed the module: xgboost comes from xgboost-cpu here
+        packages.append(packages_distributions().get(top, [top])[0])
     return [f"{p}=={version(p)}" for p in packages]
 
 
@@ -107,7 +108,8 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     """Log into the active run; returns MLflow's ModelInfo."""
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = X_example.head(5)
-    by_value = (sys.modules[__name__], pipeline_module)
+    # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
+    by_value = (sys.modules[__name__], pipeline_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:
