@@ -20,6 +20,7 @@ from tests.serving.conftest import USERS, call, materialize_views, register_toy_
 ROW = {"user_id": "u1", "merchant_id": "m1", "amount": 12.5, "channel": "pos", "event_time": "2026-06-15T00:00:00"}
 
 
+@pytest.mark.slow
 def test_mmp_serve_in_the_embedded_default_scores_reports_metrics_and_follows_champion(embedded_project) -> None:
     root, env, _ = embedded_project
     with running_serve(root, env, "--reload-interval", "0.5") as port:
