@@ -249,11 +249,12 @@ def main() -> int:
             print(row(f"mmp serve {label}: {phase}", latencies, None if phase.startswith("1 client") else scored / wall))
     for name, latencies in in_process.items():
         print(row(f"in process: {name}", latencies))
-    bare_p50 = np.percentile(in_process["Pipeline.predict + predict_proba"], 50)
+    bare_p50 = {name: np.percentile(in_process[name], 50) for name in ("Pipeline.predict + predict_proba", "estimator.predict_proba, preprocessed")}
     for label, phases in results.items():
-        single = phases["1 client, 1 row/request"][0]
-        print(f"{label}: one-row p50 over HTTP = {np.percentile(single, 50) / bare_p50:.2f}x the bare Pipeline's own predict "
-              f"({np.percentile(single, 50) * 1000:.2f} vs {bare_p50 * 1000:.2f} ms)")  # fmt: skip
+        p50 = np.percentile(phases["1 client, 1 row/request"][0], 50)
+        print(f"{label}: one-row p50 over HTTP {p50 * 1000:.2f} ms = " + ", ".join(
+            f"{p50 / base:.2f}x {name} ({base * 1000:.2f} ms)" for name, base in bare_p50.items()
+        ))  # fmt: skip
     b = results["before (plain pyfunc)"]["1 client, 1 row/request"][0]
     a = results["after (fast path)"]["1 client, 1 row/request"][0]
     print(f"after/before, one row, 1 client: p50 {np.percentile(a, 50) / np.percentile(b, 50):.2f}x, "

@@ -86,9 +86,6 @@ class FeatureSource:
     def feature_columns(self) -> list[str]:
         return [name for lookup in self.lookups for name in lookup.columns]
 
-    def features_of(self, view: str) -> list[str]:
-        return next(list(lu.columns) for lu in self.lookups if lu.view.name == view)
-
     def entity_problems(self, rows: list[dict]) -> list[dict[str, str]]:
         """A row needs the ids of every view whose features it does not carry itself."""
         problems = []

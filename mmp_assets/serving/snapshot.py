@@ -130,9 +130,14 @@ class _read_only:
             try:
                 self.conn = duckdb.connect(self.database, read_only=True)
                 return self.conn
-            except duckdb.IOException:
+            except duckdb.IOException as exc:
                 if time.monotonic() >= deadline:
-                    raise
+                    if self.wait_s <= 0:
+                        raise
+                    raise LookupError(
+                        f"{self.database}: another process holds the offline store's lock (a materialization?) after "
+                        f"waiting {self.wait_s:g} s; start mmp serve again when it has finished ({exc})"
+                    ) from None
                 time.sleep(0.25)
 
     def __exit__(self, *exc) -> None:

@@ -20,6 +20,7 @@ from tests.serving.conftest import USERS, call, materialize_views, register_toy_
 ROW = {"user_id": "u1", "merchant_id": "m1", "amount": 12.5, "channel": "pos", "event_time": "2026-06-15T00:00:00"}
 
 
+@pytest.mark.slow
 def test_mmp_serve_in_the_embedded_default_scores_reports_metrics_and_follows_champion(embedded_project) -> None:
     root, env, _ = embedded_project
     with running_serve(root, env, "--reload-interval", "0.5") as port:
@@ -162,3 +163,20 @@ def test_cli_refuses_a_negative_reload_interval_and_names_a_missing_model(embedd
         "mmp serve: registered model 'toy' has no version with alias staging; "
         "materialize toy/model (and promote it with `mmp models promote`) first"
     )
+
+
+def test_a_store_locked_by_a_writer_at_start_is_one_clear_line(embedded_project, tmp_path):
+    import subprocess
+    import sys
+
+    recipes = load_recipes(embedded_project[0])
+    database = str(tmp_path / "locked.duckdb")
+    hold = "import duckdb, sys; conn = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
+    writer = subprocess.Popen([sys.executable, "-c", hold, database], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        with pytest.raises(LookupError, match=r"locked\.duckdb: another process holds the offline store's lock \(a materialization\?\) after waiting 0\.5 s"):
+            SnapshotFeatures(database, recipes.models["toy"], recipes, lock_wait_s=0.5)
+    finally:
+        writer.stdin.close()
+        writer.wait(30)
