@@ -172,3 +172,14 @@ def test_a_record_whose_verdict_does_not_follow_from_its_metrics_is_refused(regi
     assert refusal(registry, audit, version) == (
         f"{registry.model_name} v{version}: the evaluation recorded in audit entry {entry['seq']} says passed, but its rules "
         "applied to its metrics say failed; promotion refused")
+
+
+def test_relative_rules_are_taken_from_the_record_and_thresholds_recomputed():
+    from mmp_assets.registry.evidence import _rederive
+
+    baseline = {"rule": "rmse better than the naive baseline", "actual": 9.0, "passed": False,
+                "message": "rmse is 9.0000, not better than the naive baseline's 8.0000"}
+    record = {"rules": {"rmse": "<= 10", "max_regression": 0.1}, "metrics": {"rmse": 9.0}, "checks": [baseline]}
+    assert _rederive(record) == [baseline["message"]]
+    record["metrics"]["rmse"] = 11.0
+    assert _rederive(record) == ["rmse is 11.0000, needs <= 10", baseline["message"]]
