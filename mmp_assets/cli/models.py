@@ -47,7 +47,7 @@ def _list(args: argparse.Namespace) -> int:
     except MlflowException:
         print(f"no registered model {args.recipe!r}; materialize {args.recipe}/model first", file=sys.stderr)
         return 1
-    print(f"{'version':>7}  {'aliases':<28} {'gate':<14} {'trainer':<20} approved")
+    print(f"{'version':>7}  {'aliases':<28} {'gate':<22} {'trainer':<22} approved")
     for r in rows:  # gate and trainer as promotion re-derives them; a tag that claims otherwise is shown beside
         evidence = verified_gate(client, audit, args.recipe, r.version)
         gate = "unverifiable" if evidence.problem else evidence.verdict
@@ -55,7 +55,7 @@ def _list(args: argparse.Namespace) -> int:
         gate += "" if r.gate in (gate, "not evaluated") else f" (tag: {r.gate})"
         trainer += "" if r.trainer in (trainer, "?") else f" (tag: {r.trainer})"
         approved = f"{r.approved_by} at {r.approved_at}: {r.reason}" if r.approved_by else "-"
-        print(f"{r.version:>7}  {','.join(r.aliases) or '-':<28} {gate:<14} {trainer:<20} {approved}")
+        print(f"{r.version:>7}  {','.join(r.aliases) or '-':<28} {gate:<22} {trainer:<22} {approved}")
     return 0
 
 

@@ -175,9 +175,8 @@ def _rederive(record: dict) -> list[str]:
         actual, bound = (record.get("metrics") or {}).get(metric), float(match.group(2))
         if actual is None or not _OPS[match.group(1)](float(actual), bound):
             failures.append(f"{metric} is {'not computed' if actual is None else f'{float(actual):.4f}'}, needs {match.group(1)} {bound:g}")
-    rechecked = {f.split(" is ", 1)[0] for f in failures}
-    failures += [c.get("message", c.get("rule", "?")) for c in record.get("checks") or []
-                 if not c.get("passed") and str(c.get("message", "")).split(" is ", 1)[0] not in rechecked]
+    failures += [str(c.get("message") or c.get("rule") or "?") for c in record.get("checks") or []
+                 if not c.get("passed") and str(c.get("message")) not in failures]  # same wording as evaluation/gate.py
     return failures
 
 

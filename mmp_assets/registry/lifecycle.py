@@ -87,6 +87,10 @@ def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = 
     """Move `champion` back to the version it replaced, in one step."""
     actor = current_user()
     stack, refusal = history(audit, name), _untrusted_log(client, audit, name)
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        refusal = f"no registered model {name!r}; materialize {name}/model first"
     moved = None if refusal else outside_move(client, audit, name)
     if refusal is None and len(stack) < 2:
         refusal = f"{name} has no earlier champion to roll back to (history: {stack or 'empty'})"

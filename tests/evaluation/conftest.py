@@ -91,16 +91,33 @@ def toy_regression():
 
 
 @pytest.fixture(scope="session")
-def mlflow_store(tmp_path_factory):
-    """One real MLflow SQLite store for the session (creating its tables costs seconds)."""
+def empty_mlflow_db(tmp_path_factory):
+    """An empty, migrated MLflow SQLite file to copy (creating its tables costs seconds, copying it nothing)."""
     from mlflow.tracking import MlflowClient
 
-    root = tmp_path_factory.mktemp("mlflow")
+    path = tmp_path_factory.mktemp("mlflow_empty") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}", registry_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
+def mlflow_store_at(root, empty_db):
+    """A real MLflow SQLite store in `root`, copied from the migrated empty one, with experiment `toy`."""
+    import shutil
+
+    from mlflow.tracking import MlflowClient
+
+    shutil.copy(empty_db, root / "mlflow.db")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     client.experiment = client.create_experiment("toy", artifact_location=(root / "artifacts").as_uri())
     client.uri = uri
     return client
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory, empty_mlflow_db):
+    """One real MLflow SQLite store for the session."""
+    return mlflow_store_at(tmp_path_factory.mktemp("mlflow"), empty_mlflow_db)
 
 
 @pytest.fixture
@@ -114,10 +131,12 @@ def audit(tmp_path):
 def registry(mlflow_store, audit, request):
     """A fresh registered model (`registry.model_name`) whose versions are registered by alice, as training
     records them (audit entry + anchors), and evaluated as the evaluation records it (gate record)."""
+    return registry_in(mlflow_store, audit, "toy_" + request.node.name.removeprefix("test_")[:40])
+
+
+def registry_in(client, audit, name: str):
     from mmp_assets.registry.evidence import append_anchored, record_gate
 
-    client = mlflow_store
-    name = "toy_" + request.node.name.removeprefix("test_")[:40]
     client.create_registered_model(name)
 
     def add_version(gate: str | None = "passed", trainer: str = "alice") -> str:

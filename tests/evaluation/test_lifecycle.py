@@ -65,3 +65,8 @@ def test_promote_rollback_promote_restores_aliases_exactly_and_audits_every_step
     listed = {row.version: row for row in versions(registry, registry.model_name)}
     assert listed[v2].aliases == ["champion"] and listed[v2].approved_by == "dave"
     assert listed[v1].gate == "passed" and listed[v1].trainer == "alice"
+
+
+def test_rollback_of_a_model_that_does_not_exist_is_one_refusal(registry, audit):
+    with pytest.raises(PromotionRefused, match="^no registered model 'nothing'; materialize nothing/model first$"):
+        rollback(registry, audit, "nothing")

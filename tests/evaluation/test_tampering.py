@@ -5,30 +5,11 @@ fixture); the attacks go straight at the real MLflow store with MlflowClient.
 """
 
 import json
-import shutil
 
 import pytest
-from mlflow.tracking import MlflowClient
 
 from mmp_assets.registry.lifecycle import PromotionRefused, promote
 from mmp_resources.audit_log import _entry_hash
-
-
-@pytest.fixture(scope="module")
-def empty_store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("mlflow_empty") / "mlflow.db"
-    MlflowClient(tracking_uri=f"sqlite:///{path}", registry_uri=f"sqlite:///{path}").search_experiments()
-    return path
-
-
-@pytest.fixture
-def mlflow_store(empty_store, tmp_path):
-    """A store of this test's own, paired with its audit log as a deployment pairs them (one log per registry)."""
-    shutil.copy(empty_store, tmp_path / "mlflow.db")
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    client.experiment = client.create_experiment("toy", artifact_location=(tmp_path / "artifacts").as_uri())
-    return client
 
 
 @pytest.fixture
@@ -102,8 +83,27 @@ def test_rewriting_the_trainer_tag_does_not_hide_the_real_trainer(registry, audi
     assert audit.entries(kind="model")[-2]["details"]["trainer"] == "alice"
 
 
-def test_audit_verify_checks_the_log_against_mlflow(registry, audit, carol):
+@pytest.fixture
+def own_store(empty_mlflow_db, tmp_path, monkeypatch):
+    """A store of the test's own, paired with its audit log as a deployment pairs them (one log per registry):
+    `mmp audit verify` reads every anchor in the registry, and the session store holds other tests' logs' anchors."""
+    from tests.evaluation.conftest import mlflow_store_at
+
+    (tmp_path / "own").mkdir()
+    return mlflow_store_at(tmp_path / "own", empty_mlflow_db)
+
+
+@pytest.fixture
+def own_registry(own_store, audit):
+    from tests.evaluation.conftest import registry_in
+
+    return registry_in(own_store, audit, "toy_own")
+
+
+def test_audit_verify_checks_the_log_against_mlflow(own_registry, audit, carol):
     from mmp_assets.audit.chain import verify_against_mlflow
+
+    registry = own_registry
 
     v1, v2 = registry.add_version(), registry.add_version()
     promote(registry, audit, registry.model_name, v1, approver="bob", reason="first")
@@ -121,9 +121,11 @@ def test_audit_verify_checks_the_log_against_mlflow(registry, audit, carol):
     assert verify_against_mlflow(registry, audit).problems == []
 
 
-def test_a_champion_moved_outside_mmp_is_noticed_by_verify_and_rollback(registry, audit, carol):
+def test_a_champion_moved_outside_mmp_is_noticed_by_verify_and_rollback(own_registry, audit, carol):
     from mmp_assets.audit.chain import verify_against_mlflow
     from mmp_assets.registry.lifecycle import rollback
+
+    registry = own_registry
 
     v1, v2, v3 = registry.add_version(), registry.add_version(), registry.add_version()
     promote(registry, audit, registry.model_name, v1, approver="bob", reason="first")
@@ -170,3 +172,14 @@ def test_a_record_whose_verdict_does_not_follow_from_its_metrics_is_refused(regi
     assert refusal(registry, audit, version) == (
         f"{registry.model_name} v{version}: the evaluation recorded in audit entry {entry['seq']} says passed, but its rules "
         "applied to its metrics say failed; promotion refused")
+
+
+def test_relative_rules_are_taken_from_the_record_and_thresholds_recomputed():
+    from mmp_assets.registry.evidence import _rederive
+
+    baseline = {"rule": "rmse better than the naive baseline", "actual": 9.0, "passed": False,
+                "message": "rmse is 9.0000, not better than the naive baseline's 8.0000"}
+    record = {"rules": {"rmse": "<= 10", "max_regression": 0.1}, "metrics": {"rmse": 9.0}, "checks": [baseline]}
+    assert _rederive(record) == [baseline["message"]]
+    record["metrics"]["rmse"] = 11.0
+    assert _rederive(record) == ["rmse is 11.0000, needs <= 10", baseline["message"]]
