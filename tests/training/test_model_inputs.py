@@ -93,19 +93,3 @@ def test_what_would_fail_after_the_search_is_refused_before_it(tmp_path, monkeyp
         "categories: derive a number from it in SQL (such as date_diff('day', signup_date, event_time)) or drop it",
     ]
     assert not list((tmp_path / ".mmp").glob("**/*.db"))  # refused before MLflow or Optuna stores were touched
-
-
-def test_xgboost_with_labels_other_than_0_to_k_is_refused_before_tuning():
-    from mmp_assets.training.checks import problems_before_tuning
-    from tests.training.toys import make_training_set
-
-    recipe = make_recipe(model={"class_path": "xgboost.XGBClassifier", "params": {"n_estimators": 5}, "search_space": {}},
-                         preprocessing={"categorical": {"impute": "constant", "encode": "onehot"}})
-    ts = make_training_set(60)
-    assert problems_before_tuning(recipe, ts, "recipes/toy.yaml") == []
-    ts.frame["is_bad"] = ts.frame["is_bad"].map({0: "no", 1: "yes"})
-    assert [str(p) for p in problems_before_tuning(recipe, ts, "recipes/toy.yaml")] == [
-        "recipes/toy.yaml: spine.label: xgboost.XGBClassifier takes class labels 0..1 only, and 'is_bad' holds 'no', 'yes'; "
-        "map them to 0..1 in SQL, or use a LightGBM, CatBoost or scikit-learn classifier"]
-    ts.frame["is_bad"] = ts.frame["is_bad"] == "yes"  # booleans are not 0 and 1 to XGBoost either
-    assert len(problems_before_tuning(recipe, ts, "recipes/toy.yaml")) == 1
