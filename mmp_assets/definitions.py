@@ -8,7 +8,8 @@ import dagster as dg
 
 from mmp_assets.factory import build_recipe_assets, problem_specs
 from mmp_assets.recipes import load_recipes
-from mmp_resources import build_resources, load_config, project_root
+from mmp_resources import MmpValidationError, build_resources, load_config, project_root
+from mmp_resources.loader import cron_problems
 
 log = logging.getLogger("mmp")
 
@@ -17,6 +18,8 @@ def build_definitions() -> dg.Definitions:
     """Definitions for the active MMP_ENV. A broken config fails loudly; a broken recipe is shown, not fatal."""
     root = project_root()
     config = load_config(root)
+    if problems := cron_problems(config):  # one line naming the field, not Dagster's traceback further in
+        raise MmpValidationError(problems)
     recipes = load_recipes(root)
     for problem in recipes.problems:
         log.warning("mmp: %s", problem)

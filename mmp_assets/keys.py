@@ -35,10 +35,10 @@ def mmp_tags(**extra: str) -> dict[str, str]:
     return {f"mmp/{k}": v for k, v in extra.items()}
 
 
-def scoring_deps(recipe) -> list[dg.AssetKey]:
-    """What scoring a recipe's newest rows reads: its model, its scoring source and its feature views."""
+def scoring_deps(recipe, source: str | None = None) -> list[dg.AssetKey]:
+    """What scoring rows of a source reads (monitoring.scoring_source by default): the model, the source, the views."""
     return [
         recipe_key(recipe.name, "model"),
-        source_key(recipe.monitoring.scoring_source),
+        source_key(source or recipe.monitoring.scoring_source),
         *(view_key(ref.view) for ref in recipe.features),
     ]

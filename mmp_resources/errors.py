@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -49,8 +50,14 @@ def _short(value: object, limit: int = 80) -> str:
 _UNION_TAGS = {"int", "float", "categorical", "str", "InlineQuery", "constrained-str"}
 
 
-def problems_from_validation_error(file: str, error: ValidationError, prefix: str = "") -> list[Problem]:
-    """Turn pydantic's error list into one Problem per error, with a dotted field path."""
+def problems_from_validation_error(
+    file: str, error: ValidationError, prefix: str = "", hidden: Callable[[str], bool] = lambda field: False
+) -> list[Problem]:
+    """Turn pydantic's error list into one Problem per error, with a dotted field path.
+
+    The bad value is quoted unless `hidden(field)` says it may hold a secret (a credential field, or a
+    value that came from an environment variable): then the line says so instead of echoing it.
+    """
     problems = []
     for err in error.errors(include_url=False):
         field = prefix
@@ -60,12 +67,13 @@ def problems_from_validation_error(file: str, error: ValidationError, prefix: st
             elif not str(part).startswith(("function-", "tagged-union", "union[")) and part not in _UNION_TAGS:
                 field = f"{field}.{part}" if field else str(part)
         kind = err["type"]
+        shown = "a value not shown, as it may hold a secret" if hidden(field) else _short(err.get("input"))
         if kind == "missing":
             message = "is required but missing"
         elif kind == "extra_forbidden":
-            message = f"unknown field (value {_short(err.get('input'))}); remove it or check its spelling"
+            message = f"unknown field (value {shown}); remove it or check its spelling"
         else:
             msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-            message = f"{msg} (got {_short(err.get('input'))})"
+            message = f"{msg} (got {shown})"
         problems.append(Problem(file, field, message))
     return problems

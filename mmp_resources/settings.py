@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -37,11 +39,29 @@ class MlflowConfig(_Strict):
     )
 
 
+# Schemes of the databases Optuna's RDB storage (SQLAlchemy) is documented and tested on.
+OPTUNA_RDB_SCHEMES = ("postgresql", "mysql", "sqlite")
+
+
 class OptunaConfig(_Strict):
     storage: SecretStr = Field(
         SecretStr("journal"),
-        description="`memory`, `journal` (a journal file under data_dir, resumable) or an RDB URL shared by workers.",
+        description="`memory`, `journal` (a journal file under data_dir, resumable), `journal:<path>`, or a "
+        "database URL shared by workers (postgresql://, mysql://, sqlite:///; a `+driver` suffix is allowed).",
     )
+
+    @field_validator("storage")
+    @classmethod
+    def _known_storage(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if text in ("memory", "journal") or (text.startswith("journal:") and len(text) > len("journal:")):
+            return value
+        scheme = urlsplit(text).scheme if "://" in text else ""
+        if scheme.split("+")[0] not in OPTUNA_RDB_SCHEMES:
+            said = f"scheme {scheme!r} is not supported" if scheme else "not a storage name or a database URL"
+            raise ValueError(f"{said}; allowed: memory, journal, journal:<path>, or a URL with scheme "
+                             + ", ".join(OPTUNA_RDB_SCHEMES) + " (optionally +driver)")
+        return value
 
 
 class HpoConfig(_Strict):
@@ -52,6 +72,11 @@ class HpoConfig(_Strict):
 
 class FeatureStoreConfig(_Strict):
     retention_versions: int = Field(10, ge=1, description="Keep the last N versions per feature view (pinned versions are always kept).")
+    allowed_directories: list[str] = Field(
+        default_factory=list,
+        description="Folders (or URI prefixes such as s3://bucket/) recipe SQL and source paths may read besides the project "
+        "and data_dir; relative paths are under the project. DuckDB refuses every other file.",
+    )
 
 
 class OnlineStoreConfig(_Strict):
@@ -59,10 +84,22 @@ class OnlineStoreConfig(_Strict):
     url: SecretStr | None = Field(None, description="Redis URL, e.g. redis://127.0.0.1:6379/0 (may carry a password).")
     key_prefix: str = Field("mmp", description="Prefix of every key mmp writes, so several projects share one Redis.")
 
+    @model_validator(mode="after")
+    def _redis_needs_url(self) -> OnlineStoreConfig:
+        if self.kind == "redis" and self.url is None:
+            raise ValueError("kind 'redis' needs online_store.url (a redis:// URL, from an environment variable)")
+        return self
+
 
 class DagsterStorageConfig(_Strict):
     kind: Literal["sqlite", "postgres"] = Field("sqlite", description="Where the Dagster instance keeps runs, events and schedules.")
     postgres_url: SecretStr | None = Field(None, description="PostgreSQL URL for kind=postgres (from an environment variable).")
+
+    @model_validator(mode="after")
+    def _postgres_needs_url(self) -> DagsterStorageConfig:
+        if self.kind == "postgres" and self.postgres_url is None:
+            raise ValueError("kind 'postgres' needs dagster.storage.postgres_url (from an environment variable)")
+        return self
 
 
 class RunLauncherConfig(_Strict):
@@ -90,7 +127,16 @@ class DagsterConfig(_Strict):
 
 
 class AlertsConfig(_Strict):
-    webhook_url: SecretStr | None = Field(None, description="POST target for gate failures, drift breaches and run failures.")
+    webhook_url: SecretStr | None = Field(None, description="POST target (an http:// or https:// URL) for gate failures, drift breaches and run failures.")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():  # empty (an unset variable's default): no alerts
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("must be an http:// or https:// URL with a host, else every alert would be dropped")
+        return value
 
 
 class AutomationConfig(_Strict):
@@ -160,6 +206,29 @@ class PlatformConfig(_Strict):
             return "journal:" + str(Path(self.under_data_dir(value.removeprefix("journal:"))).resolve())
         return value
 
+    def cron_problems(self) -> list[tuple[str, str]]:
+        """(field, message) for each automation cron Dagster would refuse; imports Dagster, so callers that
+        already need it (validate, the definitions) ask, and loading the config stays light."""
+        from dagster._utils.schedules import is_valid_cron_string
+
+        crons = {"automation.source_observation_cron": self.automation.source_observation_cron,
+                 "automation.drift_cron": self.automation.drift_cron}
+        return [(field, f"{value!r} is not a valid cron schedule; write five fields, e.g. '0 6 * * *'")
+                for field, value in crons.items() if not is_valid_cron_string(value)]
+
     def snapshot(self) -> dict:
         """The config as plain data with every secret masked: safe for logs, metadata and MLflow."""
         return self.model_dump(mode="json")  # SecretStr dumps as '**********'
+
+
+def secret_fields(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Dotted paths of every SecretStr field: their values are never quoted in a problem line."""
+    found = set()
+    for name, info in model.model_fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        annotation = str(info.annotation)
+        if "SecretStr" in annotation:
+            found.add(path)
+        elif isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            found |= secret_fields(info.annotation, path)
+    return found

@@ -10,6 +10,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a `slow` test first: the suite runs on two workers a file at a time (`-n 2 --dist loadfile`
+    in pyproject.toml), so the two end-to-end demos start at once instead of one finishing alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the repo's config/ and recipes/ in tmp_path, selected via MMP_PROJECT_DIR, base env."""

@@ -67,3 +67,24 @@ print(json.dumps({{"version": version, "columns": list(scores.columns), "p": sco
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["columns"][:2] == ["prediction", "probability"]
     assert len(out["p"]) == 50 and all(0.0 <= p <= 1.0 for p in out["p"])
+
+    # `mmp predict` in a fresh process: the scoring source to Parquet, read back equal to the predictions asset's table
+    scores_path = demo_project / "out" / "scores.parquet"
+    done = subprocess.run([sys.executable, "-m", "mmp_assets.cli", "predict", "fraud", "--source", "scoring_transactions",
+                           "--output", str(scores_path)], capture_output=True, text=True, env=os.environ.copy())
+    assert done.returncode == 0, done.stderr[-3000:]
+    import duckdb
+    import pandas as pd
+
+    from mmp_assets.training.batch_io import read_provenance
+
+    scored = pd.read_parquet(scores_path)
+    with duckdb.connect(config.duckdb_path, read_only=True) as conn:
+        table = conn.execute("SELECT * FROM pred_fraud").df()
+        source = conn.execute(f"SELECT * FROM read_parquet('{demo_project / 'data' / 'demo' / 'scoring_transactions.parquet'}')").df()
+    assert len(scored) == len(source) == len(table)
+    assert scored["transaction_id"].tolist() == source["transaction_id"].tolist()  # every row, in the source's order
+    by_id = table.set_index("transaction_id")["probability"]
+    assert scored["probability"].to_numpy() == pytest.approx(by_id.loc[scored["transaction_id"]].to_numpy())
+    provenance = read_provenance(scores_path)
+    assert provenance["model_version"] == out["version"] and set(provenance["feature_view_versions"]) == {"user_profile", "merchant_profile"}

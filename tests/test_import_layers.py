@@ -14,7 +14,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("catalog", "demo", "keys", "tags"),
     ("recipes",),
     ("feature_store",),
-    ("online", "registry"),
+    ("online", "registry", "scaffold"),
     ("training",),
     ("evaluation",),
     ("automation", "prompts", "serving"),

@@ -23,10 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_demo_data(args: argparse.Namespace) -> int:
     from mmp_assets.demo import write_demo_data
-    from mmp_resources import project_root
+    from mmp_resources import MmpValidationError, load_config, project_root
+    from mmp_resources.instance import ensure_instance_home
 
     started = time.perf_counter()
-    paths = write_demo_data(project_root(), force=args.force)
+    root = project_root()
+    paths = write_demo_data(root, force=args.force)
+    try:  # the instance home too, so `dagster ...` run next with DAGSTER_HOME exported shares mmp's instance
+        ensure_instance_home(load_config(root), root)
+    except MmpValidationError:
+        pass  # a broken config is for `mmp validate` to report; the demo data is written either way
     for name, path in paths.items():
         print(f"{name}: {path}")
     print(f"demo data ready in {time.perf_counter() - started:.1f}s")
@@ -56,8 +62,11 @@ def run_dev(args: argparse.Namespace) -> int:
     from mmp_resources import project_root
 
     root = project_root()
-    use_instance_home(root)
+    home = use_instance_home(root)
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(root / "workspace.yaml"), "-p", str(args.port)]
-    os.chdir(root)
+    # Run from the instance home: dagster dev warns about the root dagster.yaml whenever it starts in a
+    # folder holding one that is not DAGSTER_HOME. The project is found through MMP_PROJECT_DIR instead.
+    os.environ["MMP_PROJECT_DIR"] = str(root)
+    os.chdir(home)
     os.execv(command[0], command)
     return 0  # not reached

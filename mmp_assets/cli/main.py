@@ -12,12 +12,15 @@ import sys
 
 # command modules, in the order `mmp --help` lists them; each defines register(subparsers)
 COMMAND_MODULES = [
+    "scaffold",
     "validate",
     "demo",
     "materialize",
     "features",
     "tune",
     "models",
+    "predict",
+    "catalog",
     "prompts",
     "lineage",
     "plan",

@@ -105,7 +105,7 @@ def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], l
     import dagster as dg
 
     graph = defs.resolve_asset_graph()
-    keys = [k for k in dg.AssetSelection.from_string(selection).resolve(graph) if graph.get(k).is_executable]
+    keys = [k for k in _select(graph, selection) if graph.get(k).is_executable]
     materialize = sorted(k for k in keys if graph.get(k).is_materializable)
     seen, todo = set(keys), list(materialize)
     while todo:  # each ancestor once, however many paths lead to it
@@ -117,9 +117,35 @@ def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], l
     return observe, materialize
 
 
+def _select(graph, selection: str) -> set:
+    """The keys a Dagster selection names; a selection Dagster cannot parse or resolve is one line with a
+    suggestion (a near key, or the `key:` wildcard form), never Dagster's traceback."""
+    import difflib
+
+    import dagster as dg
+
+    from mmp_resources.errors import MmpValidationError, Problem
+
+    try:
+        return dg.AssetSelection.from_string(selection).resolve(graph)
+    except Exception as exc:  # DagsterInvalidSubsetError, and the parser's errors are plain Exceptions
+        names = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
+        bare = selection.strip().strip("+*").strip()
+        if selection.strip().endswith("/*"):
+            hint = f"for every asset under {bare!r} write key:\"{bare}*\""
+        elif close := difflib.get_close_matches(bare, names, n=3, cutoff=0.6):
+            hint = "did you mean " + " or ".join(repr(name) for name in close)
+        else:
+            hint = "use an asset key such as " + repr(names[0]) + ", group:<recipe>, key:\"<prefix>*\", +key (one level up), *key (all upstream)"
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "were selected, but no AssetsDefinition" in reason:
+            reason = "no such asset"
+        raise MmpValidationError([Problem("--select", repr(selection), f"{reason[:120]}; {hint}")]) from None
+
+
 def register(sub) -> None:
     parser = sub.add_parser("materialize", help="materialize an asset selection on this environment's instance")
-    parser.add_argument("--select", default="*", help="Dagster asset selection, such as 'fraud/model' or '+fraud/evaluation'")
+    parser.add_argument("--select", default="*", help="Dagster asset selection, such as 'fraud/model', '*fraud/evaluation' (with everything upstream), 'group:fraud' or 'key:\"features/*\"'")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="a template value for this run (repeatable), bound in sources, views and spines that use it")
     parser.add_argument("--partition", help="partition key of a partitioned training set, such as 2024-03-01")

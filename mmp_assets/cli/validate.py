@@ -22,11 +22,16 @@ def collect_problems(env: str | None = None) -> tuple[list, RecipeSet]:
     from mmp_assets.recipes import load_recipes
     from mmp_assets.recipes.estimators import check_estimators
     from mmp_resources import MmpValidationError, load_config, project_root
+    from mmp_resources.instance import ensure_instance_home
+    from mmp_resources.loader import cron_problems
 
     root = project_root()
     problems, cache = [], None
     try:
-        cache = load_config(root, env).data_dir / "cache" / "estimator_checks.json"
+        config = load_config(root, env)
+        problems += cron_problems(config)
+        ensure_instance_home(config, root)  # so Dagster's own CLI, run next, shares mmp's instance
+        cache = config.data_dir / "cache" / "estimator_checks.json"
     except MmpValidationError as exc:
         problems += exc.problems
     recipes = load_recipes(root)

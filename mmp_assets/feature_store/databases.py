@@ -1,8 +1,8 @@
 """Database sources, read once through DuckDB's own scanner into a temp table.
 
-The database is ATTACHed read-only under a private alias, the table or query is copied into a
-temp table on the caller's connection, and the database is DETACHed at once, so the URL (which
-`duckdb_databases()` would show) does not outlive the read. Everything downstream, the views,
+The database is ATTACHed read-only on a private in-memory connection that closes after the read, so
+the URL (which `duckdb_databases()` would show) does not outlive it; the rows become a temp table on
+the caller's connection. Everything downstream, the views,
 the spine and the fingerprint, reads that temp table: the rows fingerprinted are the rows used.
 Drivers quote the URL in their errors, so every message is masked before it is raised.
 """
@@ -51,24 +51,33 @@ def table_query(source: SourceRecipe) -> RenderedSql:
 
 
 def read_database(conn: duckdb.DuckDBPyConnection, source: SourceRecipe, rendered: RenderedSql, into: str, shown: str) -> None:
-    """CREATE TEMP TABLE `into` from the database: attach read-only, read with bound values, detach."""
+    """CREATE TEMP TABLE `into` on `conn` from the database, read once with bound values.
+
+    The database is attached read-only on a private in-memory connection, which is confined to no files
+    at all before the query runs; the rows reach `conn` as Arrow. `conn` itself never attaches anything,
+    so it can be confined to its allowed directories (`sources.confine_file_access`) before or after."""
+
     url = database_url(source, shown)
-    load_extension(conn, source.connection.type)
-    alias = f"__mmp_db_{uuid.uuid4().hex[:12]}"
-    try:
-        conn.execute(f"ATTACH {literal(url)} AS {ident(alias)} (TYPE {source.connection.type}, READ_ONLY)")
-    except duckdb.Error as exc:
-        raise DatabaseError(f"{shown}: connection: cannot connect to ${source.connection.url_env}: {_first_line(exc, url)}") from None
     where = "table" if source.table else "query"
-    database, schema = conn.execute("SELECT current_database(), current_schema()").fetchone()
+    with duckdb.connect() as side:
+        load_extension(side, source.connection.type)
+        try:
+            side.execute(f"ATTACH {literal(url)} AS db (TYPE {source.connection.type}, READ_ONLY)")
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{shown}: connection: cannot connect to ${source.connection.url_env}: {_first_line(exc, url)}") from None
+        side.execute("USE db")  # the query names the database's own tables, as it would in the database
+        side.execute("SET allowed_directories = []")
+        side.execute("SET enable_external_access = false")
+        try:
+            rows = side.execute(rendered.sql, rendered.params).to_arrow_table()
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{shown}: {where}: the database read failed: {_first_line(exc, url)}") from None
+    handover = f"__mmp_rows_{uuid.uuid4().hex[:12]}"
+    conn.register(handover, rows)
     try:
-        conn.execute(f"USE {ident(alias)}")  # the query names the database's own tables, as it would in the database
-        conn.execute(f"CREATE TEMP TABLE {ident(into)} AS {rendered.sql}", rendered.params)
-    except duckdb.Error as exc:
-        raise DatabaseError(f"{shown}: {where}: the database read failed: {_first_line(exc, url)}") from None
+        conn.execute(f"CREATE TEMP TABLE {ident(into)} AS SELECT * FROM {ident(handover)}")
     finally:
-        conn.execute(f"USE {ident(database)}.{ident(schema)}")
-        conn.execute(f"DETACH {ident(alias)}")
+        conn.unregister(handover)
 
 
 def _first_line(exc: Exception, url: str) -> str:

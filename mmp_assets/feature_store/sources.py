@@ -84,16 +84,49 @@ def register_sources(
         if source.template is not None:
             used[name] = rendered.params
 
+    confine_file_access(conn, root, list(recipes.sources.values()))
     for name in names:
         visit(name, ())
     return used
+
+
+def confine_file_access(conn: duckdb.DuckDBPyConnection, root: Path, sources: list[SourceRecipe]) -> None:
+    """From here on, SQL on `conn` reads and writes files only under the project, the store's own folder,
+    the folders the connection already allows (the resource adds `feature_store.allowed_directories`)
+    and the remote locations every source of the project declares (all of them: a connection confined for
+    one source may read another next, and the list cannot grow later); DuckDB refuses the rest (`read_csv('/etc/passwd')`,
+    `COPY ... TO` elsewhere, ATTACH). One-way by DuckDB's design: the setting cannot be re-enabled, which
+    is why database sources are read on a connection of their own (`databases.read_database`)."""
+    if not conn.execute("SELECT current_setting('enable_external_access')").fetchone()[0]:
+        return  # already confined
+    allowed = set(conn.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or [])
+    allowed.add(str(root.resolve()))
+    store = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if store and store[0]:
+        allowed.add(str(Path(store[0]).resolve().parent))
+    for source in sources:
+        if source.path and "://" in source.path and not source.path.startswith("file://"):
+            _attach_filesystem(conn, source)  # registering a filesystem is refused once confined
+            allowed.add(source.path.rsplit("/", 1)[0] if source.path.count("/") > 2 else source.path)
+    listed = ", ".join(literal(d if "://" in d else d.rstrip("/") + "/") for d in sorted(allowed))
+    conn.execute(f"SET allowed_directories = [{listed}]")
+    conn.execute("SET enable_external_access = false")
 
 
 def _execute(conn: duckdb.DuckDBPyConnection, sql: str, params: dict, where: str) -> None:
     try:
         conn.execute(sql, params)
     except duckdb.Error as exc:
-        raise SourceError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from None
+        raise SourceError(f"{where}: cannot be read: {outside_allowed(exc)}") from None
+
+
+def outside_allowed(exc: duckdb.Error) -> str:
+    """DuckDB's first line, said in mmp's terms when the file lies outside the allowed directories."""
+    first = str(exc).splitlines()[0]
+    if isinstance(exc, duckdb.PermissionException) and "disabled by configuration" in first:
+        return (first.split(" - ")[0].removeprefix("Permission Error: ") + " outside the allowed directories "
+                "(the project, the data folder and config feature_store.allowed_directories)")
+    return first
 
 
 def _attach_filesystem(conn: duckdb.DuckDBPyConnection, source: SourceRecipe) -> None:

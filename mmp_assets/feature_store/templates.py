@@ -64,4 +64,21 @@ def render_sql(template: str, params: dict[str, Any], template_name: str, params
         ) from None
     except TemplateSyntaxError as exc:
         raise TemplateError(f"{template_name}: line {exc.lineno}: {exc.message}") from None
+    _one_read_only_query(sql, template_name)
     return RenderedSql(sql=sql, params={name: params[name] for name in sorted(used)})
+
+
+def _one_read_only_query(sql: str, template_name: str) -> None:
+    """A recipe's SQL is exactly one SELECT: mmp wraps it in `CREATE TABLE ... AS`, and DuckDB would run a
+    second statement after it (`...; DROP TABLE mmp_catalog`) or a `COPY ... TO` just as readily."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise TemplateError(f"{template_name}: not valid SQL: {str(exc).splitlines()[0]}") from None
+    kinds = [statement.type.name for statement in statements]
+    if kinds != ["SELECT"]:
+        found = ", ".join(kinds) or "no statement"
+        raise TemplateError(
+            f"{template_name}: must be exactly one read-only query (SELECT, WITH ... SELECT, FROM ...); found {found}")

@@ -15,24 +15,40 @@ import json
 import os
 from pathlib import Path
 
-from mmp_assets.catalog.estimators import estimator_params
+from mmp_assets.catalog.estimators import NATIVE_CATEGORICAL, estimator_params, library_of
 from mmp_assets.recipes.common import digest
 from mmp_assets.recipes.loader import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_resources.errors import Problem
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: catalog problems (task, native categories) are cached too
+
+
+def catalog_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
+    """What the model catalog knows without importing anything: the class's task, and whether it takes categories natively."""
+    path, library = recipe.model.class_path, library_of(recipe.model.class_path)
+    problems = []
+    task = library.classes.get(path)
+    if task is not None and task != recipe.task:
+        other = next(p for p, t in library.classes.items() if t == recipe.task)
+        problems.append(Problem(shown, "model.class_path", f"{path} is a {task} model but task is {recipe.task}; use {other}"))
+    if recipe.preprocessing.categorical.encode == "native" and library.kind not in NATIVE_CATEGORICAL:
+        problems.append(Problem(shown, "preprocessing.categorical.encode",
+                                f"'native' needs a model that takes categories itself ({', '.join(NATIVE_CATEGORICAL)}); "
+                                f"{path} does not: use onehot or ordinal"))
+    return problems
 
 
 def estimator_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
     """One Problem per thing wrong with the estimator: a class that does not import, a parameter it does not take."""
+    catalog = catalog_problems(recipe, shown)
     try:
         accepted = estimator_params(recipe.model.class_path)
     except ValueError as exc:
-        return [Problem(shown, "model.class_path", str(exc))]
+        return [*catalog, Problem(shown, "model.class_path", str(exc))]
     if accepted is None:  # takes **kwargs: nothing to check against
-        return []
-    problems = []
+        return catalog
+    problems = catalog
     for section, names in (("model.params", recipe.model.params), ("model.search_space", recipe.model.search_space)):
         for name in names:
             if name not in accepted:
@@ -61,7 +77,8 @@ def check_estimators(recipes: RecipeSet, cache_file: Path | None) -> list[Proble
 
 def _cache_key(recipe: ModelRecipe) -> str:
     model = recipe.model.model_dump(mode="json", include={"class_path", "params", "search_space"})
-    return digest("estimator-check", CACHE_FORMAT, model, _installed(recipe.model.class_path))
+    catalog = [recipe.task, recipe.preprocessing.categorical.encode]
+    return digest("estimator-check", CACHE_FORMAT, model, catalog, _installed(recipe.model.class_path))
 
 
 def _installed(class_path: str) -> str:

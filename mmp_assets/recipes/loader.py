@@ -118,7 +118,10 @@ def _check_references(result: RecipeSet) -> None:
             problems.append(Problem(shown, "source", _missing(result, "source", view.source_name, result.sources)))
         elif not view.source_name and view.source.sql_file:
             sql_path = result.files[("view", name)].parent / view.source.sql_file
-            if not sql_path.is_file():
+            if not sql_path.resolve().is_relative_to(result.root.resolve()):
+                problems.append(Problem(shown, "source.sql_file", f"{view.source.sql_file!r} lies outside the project; "
+                                        "keep SQL templates under recipes/"))
+            elif not sql_path.is_file():
                 problems.append(Problem(shown, "source.sql_file", f"{view.source.sql_file!r} does not exist next to the recipe"))
         if problems:
             result.problems.extend(problems)
@@ -168,6 +171,9 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:
         problems.append(Problem(shown, "monitoring.scoring_source", _missing(result, "source", scoring, result.sources)))
+    scored = recipe.predictions.source
+    if scored and scored not in result.sources:
+        problems.append(Problem(shown, "predictions.source", _missing(result, "source", scored, result.sources)))
     seen_views: set[str] = set()
     for i, ref in enumerate(recipe.features):
         if ref.view in seen_views:

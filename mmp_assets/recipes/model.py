@@ -87,7 +87,7 @@ class NumericPreprocessing(Strict):
 class CategoricalPreprocessing(Strict):
     impute: Literal["most_frequent", "constant", "none"] = Field("constant", description="How missing categories are filled.")
     encode: Literal["onehot", "ordinal", "native"] = Field(
-        "onehot", description="onehot, ordinal, or native (passed through for CatBoost's own categorical handling)."
+        "onehot", description="onehot, ordinal, or native (the model's own categorical handling: CatBoost, XGBoost, LightGBM)."
     )
 
 
@@ -148,9 +148,9 @@ SearchRange = Annotated[IntRange | FloatRange | Choice, Field(discriminator="typ
 
 
 class ModelSpec(Strict):
-    """The estimator: any scikit-learn-style class, CatBoost first-class."""
+    """The estimator: any scikit-learn-style class; CatBoost, XGBoost and LightGBM first-class (`mmp list models`)."""
 
-    class_path: str = Field(description="Import path of the estimator class, such as catboost.CatBoostClassifier.")
+    class_path: str = Field(description="Import path of the estimator class, such as catboost.CatBoostClassifier or xgboost.XGBClassifier.")
     params: dict[str, Any] = Field(default_factory=dict, description="Fixed constructor arguments.")
     search_space: dict[str, SearchRange] = Field(default_factory=dict, description="Tuned arguments and their ranges.")
     calibration: Literal["sigmoid", "isotonic"] | None = Field(
@@ -233,6 +233,16 @@ class Monitoring(Strict):
     )
 
 
+class Predictions(Strict):
+    """What `<recipe>/predictions` scores with the champion (else candidate) version."""
+
+    source: Name | None = Field(
+        None,
+        description="Source of rows to score; defaults to monitoring.scoring_source, else the test split of the "
+        "training set the scoring version was trained on.",
+    )
+
+
 class ModelRecipe(Strict):
     """One model: spine + feature views → training set → tuned model → evaluation report."""
 
@@ -248,6 +258,7 @@ class ModelRecipe(Strict):
     tuning: Tuning = Field(description="Search budget and objective.")
     evaluation: Evaluation = Field(default_factory=Evaluation, description="Report and quality gate.")
     monitoring: Monitoring = Field(default_factory=Monitoring, description="Drift thresholds and scoring data.")
+    predictions: Predictions = Field(default_factory=Predictions, description="What the batch predictions asset scores.")
     tags: dict[str, str] = Field(default_factory=dict, description="Free-form tags put on assets and the registered model.")
 
     @property
@@ -257,3 +268,8 @@ class ModelRecipe(Strict):
     @property
     def headline_metric(self) -> str:
         return self.tuning.metric
+
+    @property
+    def scoring_source(self) -> str | None:
+        """The source `<recipe>/predictions` scores: predictions.source, else monitoring.scoring_source."""
+        return self.predictions.source or self.monitoring.scoring_source

@@ -18,14 +18,21 @@ MODEL_STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "training_set": ("task", "spine", "features", "split"),
     "model": ("task", "preprocessing", "model", "tuning"),
     "evaluation": ("evaluation", "monitoring"),
-    "predictions": ("monitoring",),
+    "predictions": ("monitoring", "predictions"),
     "drift": ("monitoring",),
 }
 
 
+# sections added after recipes were in use: digested only when set, so existing assets do not turn stale
+_OPTIONAL_SECTIONS = {"predictions"}
+
+
 def model_code_version(recipe: ModelRecipe, stage: str) -> str:
     dumped = recipe.model_dump(mode="json", by_alias=True)
-    return digest(stage, {section: dumped[section] for section in MODEL_STAGE_SECTIONS[stage]})
+    defaults = type(recipe).model_fields
+    sections = [s for s in MODEL_STAGE_SECTIONS[stage]
+                if s not in _OPTIONAL_SECTIONS or getattr(recipe, s) != defaults[s].get_default(call_default_factory=True)]
+    return digest(stage, {section: dumped[section] for section in sections})
 
 
 def source_code_version(source: SourceRecipe) -> str:

@@ -99,48 +99,61 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
     return model
 
 
+def _prediction_deps(recipe: ModelRecipe) -> list:
+    """The scored source and the views joined to it, else the training set whose test split is scored."""
+    model = keys.recipe_key(recipe.name, "model")
+    if recipe.scoring_source:
+        return keys.scoring_deps(recipe, recipe.scoring_source)
+    return [model, dg.AssetDep(keys.recipe_key(recipe.name, "training_set"),
+                               partition_mapping=dg.LastPartitionMapping() if recipe.spine.partitions else None)]
+
+
 def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> dg.AssetsDefinition:
-    scoring = recipe.monitoring.scoring_source
+    scoring = recipe.scoring_source
+    what = f"{scoring} rows" if scoring else "the test split of its training set"
 
     @dg.asset(
         key=keys.recipe_key(recipe.name, "predictions"),
-        deps=keys.scoring_deps(recipe),
+        deps=_prediction_deps(recipe),
         group_name=recipe.name,
         owners=[recipe.owner],
         kinds={"duckdb", "mlflow"},
         tags=keys.mmp_tags(recipe=recipe.name, stage="predictions"),
         code_version=model_code_version(recipe, "predictions"),
         pool=config.dagster.duckdb_pool,
-        description=f"{recipe.name}: {scoring} rows scored by the champion (else candidate) model version.",
+        description=f"{recipe.name}: {what} scored by the champion (else candidate) model version.",
     )
     def predictions(context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource) -> dg.MaterializeResult:
-        import mlflow as mlflow_lib
-
-        from mmp_assets.feature_store import point_in_time_features, read_source_frame
-        from mmp_assets.registry.versions import first_version
+        from mmp_assets.feature_store import load_training_set, read_source_frame
         from mmp_assets.tags import VersionTags
-        from mmp_assets.training.predictions import score_rows, write_predictions
+        from mmp_assets.training.batch import ScoringInputError, resolve_version, score_batch
+        from mmp_assets.training.predictions import write_predictions
 
-        served = first_version(mlflow.client(), recipe.name)
-        if served is None:
-            raise dg.Failure(f"registered model {recipe.name!r} has no champion or candidate version; materialize {recipe.name}/model first")
-        alias, version = served
-        model = mlflow_lib.pyfunc.load_model(f"models:/{recipe.name}/{version.version}")
-        feature_columns = [c.name for c in model.metadata.get_input_schema().inputs]
+        try:
+            version, alias = resolve_version(mlflow.client(), recipe.name)
+        except ScoringInputError as exc:
+            raise dg.Failure(str(exc)) from None
         with feature_store.connect() as conn:
-            spine = read_source_frame(conn, scoring, recipes, root)
-            rows = point_in_time_features(conn, recipe, recipes, spine)
-            scored = score_rows(model, rows, feature_columns, recipe.name, version.version)
-            table, table_version = write_predictions(conn, recipe.name, scored, keep=feature_store.config.feature_store.retention_versions)
-        context.log.info(f"scored {len(scored)} {scoring} rows with {recipe.name} v{version.version} ({alias}) into {table}")
+            if scoring:
+                rows = read_source_frame(conn, scoring, recipes, root)
+                batch = score_batch(conn, recipe, recipes, rows, version, alias, shown=recipes.file_of("source", scoring))
+            else:  # the rows the version was tested on, with the features its training set joined
+                trained_on = load_training_set(conn, recipe, VersionTags.of(version).training_set_version)
+                rows = trained_on.frame[trained_on.frame[trained_on.split_column] == "test"]
+                batch = score_batch(conn, recipe, recipes, rows, version, alias, shown=f"{recipe.name} training set v{trained_on.version} test split",
+                                    joined_views=trained_on.pinned_views)
+            table, table_version = write_predictions(conn, recipe.name, batch.frame, keep=feature_store.config.feature_store.retention_versions)
+        context.log.info(f"scored {len(batch.frame)} {scoring or 'test split'} rows with {recipe.name} v{version.version} ({alias}) into {table}")
         return dg.MaterializeResult(
             metadata={
                 "table": table,
                 "table_version": table_version,
-                "rows": len(scored),
+                "rows": len(batch.frame),
+                "scored": scoring or "test split",
                 "model_version": str(version.version),
                 "model_alias": alias,
                 "model_uri": f"models:/{recipe.name}/{version.version}",
+                "feature_view_versions": dg.MetadataValue.json(batch.view_versions),
                 "pinned_views_at_training": dg.MetadataValue.json(VersionTags.of(version).pinned_views or {}),
             },
             data_version=dg.DataVersion(f"{table}"),
@@ -150,8 +163,5 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
 
 
 def build_model_assets(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> list:
-    """`<recipe>/model`, plus `<recipe>/predictions` when the recipe names a scoring source."""
-    assets = [_model_asset(recipe, recipes.file_of("model", recipe.name))]
-    if recipe.monitoring.scoring_source:
-        assets.append(_predictions_asset(recipe, recipes, config, root))
-    return assets
+    """`<recipe>/model` and `<recipe>/predictions`."""
+    return [_model_asset(recipe, recipes.file_of("model", recipe.name)), _predictions_asset(recipe, recipes, config, root)]

@@ -16,8 +16,8 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeri
 from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.feature_store.contracts import TrainingSet, empty_columns
 from mmp_assets.recipes.model import ModelRecipe
-from mmp_assets.training.pipeline import build_pipeline, is_catboost
-from mmp_assets.training.pruning import fit_with_round_reports
+from mmp_assets.training.pipeline import build_pipeline
+from mmp_assets.training.pruning import FULL_FIT_STEP, fit_with_round_reports, report_growing_subsamples, reports_per_round
 from mmp_assets.training.scoring import align_outputs, best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric
 from mmp_assets.training.space import suggest
 
@@ -71,26 +71,49 @@ def search_data(recipe: ModelRecipe, training_set: TrainingSet) -> SearchData:
 
 
 def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: PipelineFactory = build_pipeline):
-    """The function Optuna calls per trial; it returns the mean held-out score over the folds."""
+    """The function Optuna calls per trial; it returns the mean held-out score over the folds.
+
+    With a pruner, a trial reports the recipe's metric as it goes (see pruning.py): per boosting round
+    on a hold-out split, per growing training subsample for other models on a hold-out split, per fold
+    with `cv_folds`.
+    """
     metric, task = get_metric(recipe.tuning.metric, recipe.task), recipe.task
-    round_reports = is_catboost(recipe) and recipe.tuning.pruner != "none" and len(data.folds) == 1
+    hold_out = recipe.tuning.pruner != "none" and len(data.folds) == 1
+    round_reports = hold_out and reports_per_round(recipe.model.class_path)
+    subsample_reports = hold_out and not round_reports
     folds = data.fold_frames()
     labels = np.unique(data.y).tolist() if task == "classification" else None
+
+    def outputs_of(pipe, X_score) -> tuple[np.ndarray, object]:
+        """Held-out outputs with one column per class of the search (a fit without a rare class gives it 0)."""
+        outputs, classes = held_out_outputs(pipe, X_score, task), getattr(pipe, "classes_", None)
+        if labels is not None and np.asarray(classes).tolist() != labels:
+            outputs, classes = align_outputs(outputs, classes, labels)
+        return outputs, classes
+
+    def score(pipe, X_score, y_score) -> float:
+        outputs, classes = outputs_of(pipe, X_score)
+        return score_outputs(metric, task, classes, y_score, outputs)
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, recipe)
         scores, pooled_y, pooled_out = [], [], []
+
+        def make_pipe():
+            return pipeline_factory(recipe, params, data.numeric, data.categorical)
+
         for step, (X_fit, y_fit, X_score, y_score) in enumerate(folds):
-            pipe = pipeline_factory(recipe, params, data.numeric, data.categorical)
+            if subsample_reports:
+                report_growing_subsamples(make_pipe, X_fit, y_fit, trial, lambda p: score(p, X_score, y_score), recipe.tuning.seed, task)
+            pipe = make_pipe()
             if round_reports:
-                fit_with_round_reports(pipe, X_fit, y_fit, X_score, y_score, trial, metric.name, task)
+                fit_with_round_reports(pipe, X_fit, y_fit, X_score, y_score, trial, metric, task)
             else:
                 pipe.fit(X_fit, y_fit)
-            outputs = held_out_outputs(pipe, X_score, task)
-            classes = getattr(pipe, "classes_", None)
-            if labels is not None and np.asarray(classes).tolist() != labels:
-                outputs, classes = align_outputs(outputs, classes, labels)
+            outputs, classes = outputs_of(pipe, X_score)
             scores.append(score_outputs(metric, task, classes, y_score, outputs))
+            if subsample_reports:
+                trial.report(scores[-1], FULL_FIT_STEP)
             pooled_y.append(class_codes(classes, y_score) if task == "classification" else y_score)
             pooled_out.append(outputs)
             if len(folds) > 1:

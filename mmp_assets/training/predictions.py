@@ -6,26 +6,46 @@ Every version is its own table `pred_<recipe>__v<N>` written completely before t
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
 
-from mmp_assets.feature_store.contracts import model_input
 from mmp_assets.feature_store.sql import ident as _ident
 
 
-def score_rows(model, rows: pd.DataFrame, feature_columns: list[str], model_name: str, model_version: str) -> pd.DataFrame:
-    """`rows` (spine columns + features) with the pyfunc's outputs and the model version on every row."""
-    schema = model.metadata.get_input_schema()
-    text = [spec.name for spec in schema.inputs if spec.type.name == "string"] if schema is not None else []
-    outputs = model.predict(model_input(rows[feature_columns], text))
+_FLOATS = {"double": "float64", "float": "float32"}
+
+
+def as_signature_types(rows: pd.DataFrame, input_types: dict[str, str]) -> pd.DataFrame:
+    """The input columns cast to the signature's types: MLflow will not widen int64 to double itself, and
+    a CSV reader may see numbers in a categorical column; nulls stay nulls."""
+    frame = rows[list(input_types)].copy()
+    for column, kind in input_types.items():
+        if kind in _FLOATS:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(_FLOATS[kind])
+        elif kind == "string":
+            values = frame[column]
+            frame[column] = values.astype(object).where(values.isna(), values.astype(str))
+    return frame
+
+
+def score_rows(
+    model, rows: pd.DataFrame, feature_columns: list[str], model_name: str, model_version: str,
+    *, input_types: dict[str, str] | None = None, view_versions: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """`rows` (spine columns + features) with the pyfunc's outputs, the model version, the feature-view
+    versions joined (JSON) and the score time on every row."""
+    features = as_signature_types(rows, input_types) if input_types else rows[feature_columns]
+    outputs = model.predict(features)
     scored = rows.reset_index(drop=True).copy()
     for column in outputs.columns:
         scored[column] = outputs[column].to_numpy()
     scored["model_name"] = model_name
     scored["model_version"] = str(model_version)
+    scored["feature_view_versions"] = json.dumps(view_versions or {}, sort_keys=True)
     scored["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
     return scored
 

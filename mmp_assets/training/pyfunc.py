@@ -59,7 +59,7 @@ def requirements(class_path: str) -> list[str]:
     packages = ["mlflow", "scikit-learn", "pandas", "numpy", "cloudpickle"]
     top = class_path.split(".")[0]
     if top not in ("sklearn", "mmp_assets"):
-        found = packages_distributions().get(top)
+        found = packages_distributions().get(top)  # the distribution behind the module: xgboost-cpu here
         if not found:
             raise ValueError(f"module {top!r} of {class_path!r} belongs to no installed distribution, so the logged model "
                              f"cannot name it as a requirement; install it as a package (pip install <package>, or "
@@ -72,7 +72,8 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     """Log into the active run; returns MLflow's ModelInfo."""
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = model_input(X_example.head(5), categorical)
-    by_value = (sys.modules[__name__], pipeline_module)
+    # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
+    by_value = (sys.modules[__name__], pipeline_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:

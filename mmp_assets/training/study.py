@@ -17,7 +17,7 @@ from optuna.trial import TrialState
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.versions import model_code_version
-from mmp_assets.training.pruning import REPORTS_PER_FIT
+from mmp_assets.training.pruning import REPORTS_PER_FIT, reports_per_round
 
 DONE = (TrialState.COMPLETE, TrialState.PRUNED)
 
@@ -34,9 +34,10 @@ def make_sampler(recipe: ModelRecipe, n_trials: int) -> optuna.samplers.TPESampl
 def make_pruner(recipe: ModelRecipe, n_trials: int) -> optuna.pruners.BasePruner:
     kind = recipe.tuning.pruner
     if kind == "median":
-        # steps are report indices (50 per boosting fit, or one per CV fold); early rounds favour
-        # high learning rates, so a boosting fit is judged only after a fifth of its rounds
-        warmup = 0 if recipe.tuning.cv_folds else REPORTS_PER_FIT // 5
+        # steps are report indices (20 per boosting fit, or one per CV fold or training subsample);
+        # early rounds favour high learning rates, so a boosting fit is judged only after a fifth of its rounds
+        per_round = reports_per_round(recipe.model.class_path) and not recipe.tuning.cv_folds
+        warmup = REPORTS_PER_FIT // 5 if per_round else 0
         return optuna.pruners.MedianPruner(n_startup_trials=max(2, min(5, n_trials // 4)), n_warmup_steps=warmup)
     if kind == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, reduction_factor=3)

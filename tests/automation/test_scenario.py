@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from mmp_assets.audit.lineage import audit_model_version
 from mmp_assets.automation.retrain import TRIGGER_TAG
@@ -20,6 +21,7 @@ def _versions(client, name: str) -> list[int]:
     return sorted(int(v.version) for v in client.search_model_versions(f"name = '{name}'"))
 
 
+@pytest.mark.slow
 def test_a_schema_change_retrains_only_the_affected_recipe_and_its_audit_is_complete(tiny_project: Path) -> None:
     root = tiny_project
     defs = project_definitions(root)

@@ -59,3 +59,25 @@ def test_a_failing_query_names_the_template(project):
     project.sql_file("picked.sql", "SELECT no_such_column FROM raw WHERE user_id = {{ who }}\n")
     with pytest.raises(ValueError, match=r"recipes/features/picked.sql: the view's query failed: Binder Error"):
         _view(project, {"who": "a"})
+
+
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        ("SELECT * FROM raw WHERE user_id = {{ who }}; DROP TABLE mmp_catalog", "SELECT, DROP"),
+        ("COPY (SELECT * FROM raw WHERE user_id = {{ who }}) TO '/tmp/mmp_exfiltrated.csv'", "COPY"),
+        ("ATTACH '/tmp/elsewhere.duckdb' AS x", "ATTACH"),
+    ],
+    ids=["second-statement", "copy-to", "attach"],
+)
+def test_a_view_query_is_exactly_one_read_only_select(project, sql: str, found: str):
+    """Refused before DuckDB runs any of it: the catalog and the published version are untouched."""
+    _view(project, {"who": "a", "floor": 0})
+    project.sql_file("picked.sql", sql + "\n")
+    with pytest.raises(TemplateError) as caught:
+        _view(project, {"who": "a", "floor": 0})
+    assert str(caught.value) == (
+        "recipes/features/picked.sql: must be exactly one read-only query (SELECT, WITH ... SELECT, FROM ...); "
+        f"found {found}")
+    with project.connect() as conn:
+        assert read_feature_view(conn, "picked")["user_id"].tolist() == ["a"]

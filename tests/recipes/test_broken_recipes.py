@@ -203,6 +203,12 @@ CASES = {
         _set("features", [{"view": "user_profile"}, {"view": "user_profile", "columns": ["txn_count_30d"]}]),
         "recipes/fraud.yaml: features[1].view: view 'user_profile' is listed twice; join each view once",
     ),
+    "sql file outside the project": (
+        "recipes/features/user_profile.yaml",
+        _set("source", {"sql_file": "../../../../../../etc/passwd"}),
+        "recipes/features/user_profile.yaml: source.sql_file: '../../../../../../etc/passwd' lies outside the project; "
+        "keep SQL templates under recipes/",
+    ),
     "param both fixed and tuned": (
         "recipes/fraud.yaml",
         _set("model", "params", "depth", 4),

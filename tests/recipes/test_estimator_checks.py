@@ -58,3 +58,33 @@ def test_a_changed_estimator_package_is_checked_again(project: Path) -> None:
     module.write_text(module.read_text().replace("alpha", "strength"))
     assert _validate(project)["problems"] == [
         "recipes/spend.yaml: model.params.alpha: house_models.Ridge has no parameter 'alpha'; see its documentation for the allowed ones"]
+
+
+def _problems(**sections) -> list[str]:
+    from mmp_assets.recipes.estimators import estimator_problems
+    from tests.training.toys import make_recipe
+
+    return [str(p) for p in estimator_problems(make_recipe(**sections), "recipes/toy.yaml")]
+
+
+def test_a_catalog_model_of_the_other_task_is_one_line() -> None:
+    assert _problems(model={"class_path": "xgboost.XGBRegressor", "params": {}, "search_space": {}}) == [
+        "recipes/toy.yaml: model.class_path: xgboost.XGBRegressor is a regression model but task is classification; use xgboost.XGBClassifier"]
+
+
+def test_native_categories_need_a_library_that_takes_them() -> None:
+    assert _problems(model={"class_path": "sklearn.ensemble.RandomForestClassifier", "params": {}, "search_space": {}}) == [
+        "recipes/toy.yaml: preprocessing.categorical.encode: 'native' needs a model that takes categories itself (catboost, xgboost, "
+        "lightgbm); sklearn.ensemble.RandomForestClassifier does not: use onehot or ordinal"]
+
+
+def test_boosting_wrappers_are_checked_against_their_library_parameters() -> None:
+    """XGBClassifier and LGBMClassifier take **kwargs; LightGBM's own parameter table (aliases included) is what counts."""
+    lightgbm = {"class_path": "lightgbm.LGBMClassifier", "params": {"min_data_in_leaf": 5, "feature_fraction": 0.8}, "search_space": {}}
+    assert _problems(model=lightgbm) == []
+    assert _problems(model={**lightgbm, "params": {"num_leafs": 8}}) == [
+        "recipes/toy.yaml: model.params.num_leafs: lightgbm.LGBMClassifier has no parameter 'num_leafs'; see its documentation for the allowed ones"]
+    xgboost = {"class_path": "xgboost.XGBClassifier", "params": {"max_depth": 3, "n_estimators": 50}, "search_space": {}}
+    assert _problems(model=xgboost) == []
+    assert _problems(model={**xgboost, "search_space": {"max_dept": {"type": "int", "low": 2, "high": 4}}}) == [
+        "recipes/toy.yaml: model.search_space.max_dept: xgboost.XGBClassifier has no parameter 'max_dept'; see its documentation for the allowed ones"]

@@ -107,3 +107,76 @@ def test_run_links_keep_the_scheme_and_drop_credentials(project: Path, monkeypat
     _write(project, "staging.yaml", "mlflow:\n  tracking_uri: https://alice:s3cret@mlflow.example.com:8443/team\n")
     resource = MlflowResource(project_dir=str(project), env="staging")
     assert resource.run_url("3", "abc") == "https://mlflow.example.com:8443/team/#/experiments/3/runs/abc"
+
+
+# -- config values that used to be accepted and then broke something later ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overlay", "message"),
+    [
+        ("optuna:\n  storage: redis://127.0.0.1/0\n",
+         "config/base.yaml + config/staging.yaml: optuna.storage: scheme 'redis' is not supported; allowed: memory, "
+         "journal, journal:<path>, or a URL with scheme postgresql, mysql, sqlite (optionally +driver) "
+         "(got a value not shown, as it may hold a secret)"),
+        ("alerts:\n  webhook_url: hooks.example.com/mmp\n",
+         "config/base.yaml + config/staging.yaml: alerts.webhook_url: must be an http:// or https:// URL with a host, "
+         "else every alert would be dropped (got a value not shown, as it may hold a secret)"),
+        ("dagster:\n  storage:\n    kind: postgres\n",
+         "config/base.yaml + config/staging.yaml: dagster.storage: kind 'postgres' needs dagster.storage.postgres_url "
+         "(from an environment variable) (got a value not shown, as it may hold a secret)"),
+        ("online_store:\n  kind: redis\n",
+         "config/base.yaml + config/staging.yaml: online_store: kind 'redis' needs online_store.url (a redis:// URL, "
+         "from an environment variable) (got a value not shown, as it may hold a secret)"),
+        ("data_dir: ${MMP_DATA_DIR:-.mmp\n",
+         "config/base.yaml + config/staging.yaml: data_dir: '${MMP_DATA_DIR:-.mmp' is not a complete variable "
+         "reference; write ${NAME} or ${NAME:-default}"),
+    ],
+    ids=["optuna-scheme", "webhook", "postgres-no-url", "redis-no-url", "unterminated"],
+)
+def test_config_that_would_break_later_is_one_line(project: Path, monkeypatch: pytest.MonkeyPatch, overlay: str, message: str) -> None:
+    _write(project, "staging.yaml", overlay)
+    monkeypatch.setenv("MMP_ENV", "staging")
+    with pytest.raises(MmpValidationError) as caught:
+        load_config(project)
+    assert str(caught.value) == message
+
+
+def test_a_value_from_the_environment_is_never_echoed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A misspelled key or a bad value that came from an environment variable: the line names the field only."""
+    _write(project, "staging.yaml", "mlflow:\n  trackng_uri: ${TEST_TRACKING}\nhpo:\n  n_jobs: ${TEST_JOBS}\n")
+    monkeypatch.setenv("MMP_ENV", "staging")
+    monkeypatch.setenv("TEST_TRACKING", "http://admin:hunter2@mlflow.internal")
+    monkeypatch.setenv("TEST_JOBS", "hunter2")
+    with pytest.raises(MmpValidationError) as caught:
+        load_config(project)
+    text = str(caught.value)
+    assert "hunter2" not in text
+    assert "mlflow.trackng_uri: unknown field (value a value not shown, as it may hold a secret)" in text
+    assert "hpo.n_jobs:" in text
+
+
+def test_an_invalid_cron_is_one_line_in_validate_and_at_load(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmp_resources.loader import cron_problems
+
+    _write(project, "staging.yaml", "automation:\n  drift_cron: '0 25 * * *'\n")
+    monkeypatch.setenv("MMP_ENV", "staging")
+    problems = cron_problems(load_config(project))
+    assert [str(p) for p in problems] == [
+        "config/base.yaml + config/staging.yaml: automation.drift_cron: '0 25 * * *' is not a valid cron schedule; "
+        "write five fields, e.g. '0 6 * * *'"
+    ]
+
+
+def test_yaml_aliases_cannot_expand_without_bound(tmp_path: Path) -> None:
+    """A "billion laughs" file is refused in milliseconds, before anything walks the expanded tree."""
+    from mmp_resources.loader import read_yaml
+
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    (tmp_path / "laughs.yaml").write_text("\n".join(lines) + "\n")
+    with pytest.raises(MmpValidationError) as caught:
+        read_yaml(tmp_path / "laughs.yaml", tmp_path)
+    assert str(caught.value) == "laughs.yaml: malformed YAML: aliases expand to 490,329,064 nodes; at most 100,000 are allowed"
+    (tmp_path / "shared.yaml").write_text("base: &space {low: 1, high: 3}\ndepth: *space\nwidth: *space\n")
+    assert read_yaml(tmp_path / "shared.yaml")["width"] == {"low": 1, "high": 3}  # ordinary reuse still reads

@@ -55,6 +55,7 @@ def database():
 
 
 @pytest.mark.services
+@pytest.mark.slow
 def test_two_workers_finish_n_trials_together_without_duplicates(database, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(REPO / "config", root / "config")

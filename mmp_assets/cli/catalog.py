@@ -1,0 +1,104 @@
+"""`mmp list models|metrics|preprocessors|tasks`: what a recipe may use, read from the catalogs and the recipe format.
+
+Each listing imports only what it reads: the model and metric catalogs import no estimator package
+(`--all` asks scikit-learn for its estimators), the preprocessors and tasks come from the recipe models.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+WHAT = ("models", "metrics", "preprocessors", "tasks")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("list", help="what a recipe may use: models, metrics, preprocessors, tasks")
+    parser.add_argument("what", choices=WHAT, help="which catalog to print")
+    parser.add_argument("--all", action="store_true", help="models: also every scikit-learn classifier and regressor")
+    parser.set_defaults(func=_list)
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows)
+
+
+def _tasks() -> tuple[str, ...]:
+    from typing import get_args
+
+    from mmp_assets.recipes.model import ModelRecipe
+
+    return get_args(ModelRecipe.model_fields["task"].annotation)
+
+
+def models(show_all: bool = False) -> str:
+    from mmp_assets.catalog.estimators import LIBRARIES
+
+    rows = [("class_path", "task", "kind", "pruning (with tuning.pruner)", "native categories")]
+    for library in LIBRARIES:
+        for path, task in library.classes.items():
+            rows.append((path, task, library.kind, f"per boosting round ({library.rounds_param})", library.native_categorical))
+    text = _table(rows) + (
+        "\n\nAny other scikit-learn-style class with fit() works too (model.class_path: sklearn.ensemble.RandomForestClassifier):"
+        "\nit prunes per CV fold with tuning.cv_folds, else per growing training subsample (1/9, 1/3, all rows), and takes"
+        "\ncategories through onehot or ordinal encoding."
+    )
+    if show_all:
+        from sklearn.utils.discovery import all_estimators
+
+        found = [(f"{cls.__module__.split('._')[0]}.{name}", kind) for kind in ("classifier", "regressor")
+                 for name, cls in all_estimators(type_filter=kind)]
+        text += "\n\n" + _table([("class_path", "type"), *sorted(found)])
+    return text
+
+
+def metrics() -> str:
+    from mmp_assets.catalog.metrics import METRICS
+
+    rows = [("metric", "task", "direction", "reads", "what")]
+    for metric in METRICS.values():
+        reads = "probabilities" if metric.needs_proba else ("labels" if metric.task == "classification" else "predictions")
+        rows.append((metric.name, metric.task, metric.direction, reads, metric.description))
+    return _table(rows) + "\n\ntuning.metric picks one; the direction follows from it. evaluation.metrics adds any of the task's."
+
+
+def _fields(model, prefix: str):
+    """(recipe path, allowed values, default, description) for every field of a pydantic model, nested ones walked."""
+    from typing import Literal, get_args, get_origin
+
+    from pydantic import BaseModel
+
+    for name, field in model.model_fields.items():
+        path, annotation = f"{prefix}.{name}", field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _fields(annotation, path)
+            continue
+        allowed = " | ".join(map(str, get_args(annotation))) if get_origin(annotation) is Literal else getattr(annotation, "__name__", str(annotation))
+        default = "" if field.is_required() else repr(field.get_default(call_default_factory=True))
+        yield path, allowed, default, field.description or ""
+
+
+def preprocessors() -> str:
+    from mmp_assets.recipes.model import ModelRecipe
+
+    rows = [("field", "allowed", "default", "what")]
+    rows += list(_fields(ModelRecipe.model_fields["preprocessing"].annotation, "preprocessing"))
+    return _table(rows) + "\n\nEvery step is fitted on each trial's training rows only and ships inside the logged model."
+
+
+def tasks() -> str:
+    from mmp_assets.catalog.estimators import LIBRARIES
+    from mmp_assets.catalog.metrics import METRICS
+
+    blocks = []
+    for task in _tasks():
+        shown = [f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.task == task]
+        models = [path for library in LIBRARIES for path, t in library.classes.items() if t == task]
+        blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}")
+    return "\n".join(blocks)
+
+
+def _list(args: argparse.Namespace) -> int:
+    printers = {"models": lambda: models(args.all), "metrics": metrics, "preprocessors": preprocessors, "tasks": tasks}
+    print(printers[args.what]())
+    return 0
