@@ -53,25 +53,24 @@ def _columns(proba: np.ndarray) -> np.ndarray:
     return np.arange(proba.shape[1] if proba.ndim == 2 else 2)
 
 
-def _per_present_class(score, y, proba):
-    """Macro average of a one-vs-rest `score` over the classes these rows hold. A class with no row
-    here has no ranking to judge, so it is left out of the average rather than making it undefined
-    (roc_auc) or counting a meaningless value (pr_auc); with every class present this is sklearn's macro."""
+def _macro_over_present(per_class: np.ndarray, y: np.ndarray) -> float:
+    """Mean of one-vs-rest scores over the classes these rows hold. A class with no row here has no
+    ranking to judge, so it is left out rather than making the average undefined (roc_auc) or
+    counting a meaningless 0 (pr_auc); with every class present this is scikit-learn's macro."""
     present = np.unique(y)
-    if len(present) < 2:
-        return float("nan")
-    return float(np.mean([score((y == c).astype(int), proba[:, c]) for c in present]))
+    return float(np.mean(np.asarray(per_class)[present])) if len(present) > 1 else float("nan")
 
 
 def _roc_auc(y, proba, labels=None):
     if proba.ndim == 2 and proba.shape[1] > 2:
-        return _per_present_class(skm.roc_auc_score, y, proba)
+        return _macro_over_present(skm.roc_auc_score(y, proba, multi_class="ovr", average=None, labels=_columns(proba)), y)
     return skm.roc_auc_score(y, _positive_proba(proba))
 
 
 def _pr_auc(y, proba, labels=None):
     if proba.ndim == 2 and proba.shape[1] > 2:
-        return _per_present_class(skm.average_precision_score, y, proba)
+        onehot = (y[:, None] == _columns(proba)[None, :]).astype(int)
+        return _macro_over_present(skm.average_precision_score(onehot, proba, average=None), y)
     return skm.average_precision_score(y, _positive_proba(proba))
 
 

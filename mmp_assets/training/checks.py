@@ -1,6 +1,6 @@
 """What can be found wrong with a model before its search starts, so no trial time is spent on a model
-that could never be logged or registered: the pip requirement of `model.class_path`, labels the
-estimator refuses (XGBoost's classifiers take 0..k-1 only) and column types no preprocessing step takes."""
+that could never be logged or registered: the pip requirement of `model.class_path` and column types
+no preprocessing step takes."""
 
 from __future__ import annotations
 
@@ -20,13 +20,6 @@ def problems_before_tuning(recipe: ModelRecipe, training_set: TrainingSet, shown
         requirements(recipe.model.class_path)
     except ValueError as exc:
         problems.append(Problem(shown, "model.class_path", str(exc)))
-    if recipe.task == "classification" and recipe.model.class_path.startswith("xgboost."):
-        found = sorted(training_set.y("train", "validation").dropna().unique().tolist(), key=str)
-        if found != list(range(len(found))) or any(isinstance(v, bool) for v in found):
-            shown_labels = ", ".join(map(repr, found[:5])) + (", ..." if len(found) > 5 else "")
-            problems.append(Problem(shown, "spine.label", f"{recipe.model.class_path} takes class labels 0..{len(found) - 1} only, "
-                                                          f"and {recipe.spine.label!r} holds {shown_labels}; map them to 0..{len(found) - 1} "
-                                                          "in SQL, or use a LightGBM, CatBoost or scikit-learn classifier"))
     for column in training_set.numeric_columns:
         dtype = training_set.frame[column].dtype
         if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):

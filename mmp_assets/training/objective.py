@@ -84,8 +84,16 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
     folds = data.fold_frames()
     labels = np.unique(data.y).tolist() if task == "classification" else None
 
+    def outputs_of(pipe, X_score) -> tuple[np.ndarray, object]:
+        """Held-out outputs with one column per class of the search (a fit without a rare class gives it 0)."""
+        outputs, classes = held_out_outputs(pipe, X_score, task), getattr(pipe, "classes_", None)
+        if labels is not None and np.asarray(classes).tolist() != labels:
+            outputs, classes = align_outputs(outputs, classes, labels)
+        return outputs, classes
+
     def score(pipe, X_score, y_score) -> float:
-        return score_outputs(metric, task, getattr(pipe, "classes_", None), y_score, held_out_outputs(pipe, X_score, task))
+        outputs, classes = outputs_of(pipe, X_score)
+        return score_outputs(metric, task, classes, y_score, outputs)
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, recipe)
@@ -102,10 +110,7 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
                 fit_with_round_reports(pipe, X_fit, y_fit, X_score, y_score, trial, metric, task)
             else:
                 pipe.fit(X_fit, y_fit)
-            outputs = held_out_outputs(pipe, X_score, task)
-            classes = getattr(pipe, "classes_", None)
-            if labels is not None and np.asarray(classes).tolist() != labels:
-                outputs, classes = align_outputs(outputs, classes, labels)
+            outputs, classes = outputs_of(pipe, X_score)
             scores.append(score_outputs(metric, task, classes, y_score, outputs))
             if subsample_reports:
                 trial.report(scores[-1], FULL_FIT_STEP)

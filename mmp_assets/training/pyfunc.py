@@ -101,7 +101,7 @@ def requirements(class_path: str) -> list[str]:
     packages = ["mlflow", "scikit-learn", "pandas", "numpy", "cloudpickle"]
     top = class_path.split(".")[0]
     if top not in ("sklearn", "mmp_assets"):
-        found = packages_distributions().get(top)
+        found = packages_distributions().get(top)  # the distribution behind the module: xgboost-cpu here
         if not found:
             raise ValueError(f"module {top!r} of {class_path!r} belongs to no installed distribution, so the logged model "
                              f"cannot name it as a requirement; install it as a package (pip install <package>, or "

@@ -96,16 +96,16 @@ def tune_model(
     progress_bar: bool = False,
     recipe_file: str | None = None,
 ) -> TuneOutcome:
-    """Search, refit, log and register; MmpValidationError, before any trial, for what would fail only after."""
+    """Search, refit, log and register; MmpValidationError, before anything else, for what would fail only after."""
+    problems = problems_before_tuning(recipe, training_set, recipe_file or f"recipes/{recipe.name}.yaml")
+    if problems:
+        raise MmpValidationError(problems)
     client = mlflow_resource.client()
     digest = inputs_digest(recipe, training_set)
     latest = latest_version(client, recipe.name)
     recorded = VersionTags.of(latest) if latest is not None else None
     if recorded is not None and recorded.inputs_digest == digest:
         return _unchanged(recorded, digest)
-    problems = problems_before_tuning(recipe, training_set, recipe_file or f"recipes/{recipe.name}.yaml")
-    if problems:
-        raise MmpValidationError(problems)
     warnings = _empty_column_warnings(recipe, training_set)
     for line in warnings:
         (log or print)(f"warning: {line}")

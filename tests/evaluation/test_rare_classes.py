@@ -19,32 +19,42 @@ HGB = {"class_path": "sklearn.ensemble.HistGradientBoostingClassifier", "params"
 METRICS = ["roc_auc", "pr_auc", "log_loss", "brier", "f1", "f1_weighted", "accuracy"]
 
 
-def report_for(shares, names):
+def report_for(shares, names, **evaluation):
     frame = multiclass(synthetic_frame(600, seed=4), shares=shares, names=names)
     # labels spread over time, so the rare class lands in every split but not in every resample or window
     frame = frame.sample(frac=1, random_state=1).assign(event_time=frame["event_time"].to_numpy())
     ts = training_set(frame)
-    recipe = with_model(recipe_for(metrics=METRICS, backtest={"windows": 3}, bootstrap=60, shap_sample=20), **HGB)
+    recipe = with_model(recipe_for(metrics=METRICS, **{"bootstrap": 60, "shap_sample": 20, **evaluation}), **HGB)
     model = fit_final(recipe, ts, {})
-    return ts, build_report(recipe, ts, pyfunc(model), context=CONTEXT, explainable=model, fit=_window_fit(recipe, ts, {}))
+    fit = _window_fit(recipe, ts, {}) if recipe.evaluation.backtest else None
+    return ts, build_report(recipe, ts, pyfunc(model), context=CONTEXT, explainable=model if fit else None, fit=fit)
 
 
-@pytest.mark.parametrize("names", [(0, 1, 2), ("alpha", "beta", "gamma")], ids=["integer", "text"])
-def test_a_two_percent_class_is_scored_everywhere(names):
-    ts, report = report_for((0.6, 0.38, 0.02), names)
-    assert 0 < (ts.frame["label"] == names[2]).sum() < 0.03 * len(ts.frame)
+@pytest.fixture(scope="module")
+def rare_reports():
+    """A 2% class, with integer and with text labels: every section of the report, backtest included."""
+    return {kind: report_for((0.6, 0.38, 0.02), names, backtest={"windows": 3}, bootstrap=30)
+            for kind, names in (("integer", (0, 1, 2)), ("text", ("alpha", "beta", "gamma")))}
+
+
+@pytest.mark.parametrize("kind", ["integer", "text"])
+def test_a_two_percent_class_is_scored_everywhere(rare_reports, kind):
+    ts, report = rare_reports[kind]
+    rare = ts.frame["label"].unique()[np.argmin(ts.frame["label"].value_counts(sort=False).to_numpy())]
+    assert 0 < (ts.frame["label"] == rare).sum() < 0.03 * len(ts.frame)
     assert set(METRICS) <= set(report.metrics.values) and report.metrics.interval is not None
     assert all(c.interval is not None for c in report.comparisons)
     assert report.backtest["roc_auc"].notna().all()
-    assert report.metrics.diagnostics["confusion_matrix"]["labels"] == [str(n) for n in names]
+    assert report.metrics.diagnostics["confusion_matrix"]["labels"] == sorted(str(v) for v in ts.frame["label"].unique())
 
 
-def test_text_and_integer_labels_give_the_same_numbers():
-    for shares in [(0.5, 0.5), (0.6, 0.38, 0.02)]:
-        _, by_int = report_for(shares, (0, 1, 2)[:len(shares)])
-        _, by_text = report_for(shares, ("alpha", "beta", "gamma")[:len(shares)])
-        assert by_text.metrics.values == pytest.approx(by_int.metrics.values)
-        assert by_text.metrics.interval == pytest.approx(by_int.metrics.interval)
+def test_text_and_integer_labels_give_the_same_numbers(rare_reports):
+    (_, by_int), (_, by_text) = rare_reports["integer"], rare_reports["text"]
+    assert by_text.metrics.values == pytest.approx(by_int.metrics.values)
+    assert by_text.metrics.interval == pytest.approx(by_int.metrics.interval)
+    _, binary_int = report_for((0.5, 0.5), (0, 1), bootstrap=20)
+    _, binary_text = report_for((0.5, 0.5), ("alpha", "beta"), bootstrap=20)  # binary text labels had no pos_label
+    assert binary_text.metrics.values == pytest.approx(binary_int.metrics.values)
 
 
 def test_a_class_the_model_or_the_baseline_never_saw_gets_zero_probability():

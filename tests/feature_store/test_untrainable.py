@@ -4,7 +4,6 @@ recipe field and the reason, and the previous version stays current, table and r
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from mmp_assets.feature_store import catalog
 
@@ -17,22 +16,21 @@ UNTRAINABLE = {
 }
 
 
-@pytest.mark.parametrize("case", list(UNTRAINABLE))
-def test_an_untrainable_training_set_is_refused_and_the_current_version_stays(fs_project, instance, case):
+def test_an_untrainable_training_set_is_refused_and_the_current_version_stays(fs_project, instance):
     fs_project.source("snaps", SNAPS)
     fs_project.source("events", GOOD)
     fs_project.view("spend", entity="user_id", timestamp="t", source="snaps")
     fs_project.model("m", spine={"source": "events", "entity": "user_id", "timestamp": "t", "label": "y"}, features=[{"view": "spend"}])
     assert fs_project.materialize(instance).success
-    frame, reason = UNTRAINABLE[case]
-    fs_project.source("events", frame)
-    result = fs_project.materialize(instance, selection="m/training_set")
-    assert not result.success
-    failure = result.get_step_failure_events()[0].step_failure_data
-    assert failure.user_failure_data.description == (
-        f"recipes/m.yaml: spine.label: training set m v2 not published, no model can be trained on it: {reason}; version 1 stays current")
-    with fs_project.connect() as conn:
-        assert catalog.current_version(conn, "training_set", "m") == 1
-        assert conn.execute("SELECT count(*), sum(y) FROM ts_m").fetchone() == (12, 6)
-        tables = {r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert not any(t.startswith("ts_m__v2") for t in tables)
+    for case, (frame, reason) in UNTRAINABLE.items():
+        fs_project.source("events", frame)
+        result = fs_project.materialize(instance, selection="m/training_set")
+        assert not result.success, case
+        failure = result.get_step_failure_events()[0].step_failure_data
+        assert failure.user_failure_data.description == (
+            f"recipes/m.yaml: spine.label: training set m v2 not published, no model can be trained on it: {reason}; version 1 stays current")
+        with fs_project.connect() as conn:
+            assert catalog.current_version(conn, "training_set", "m") == 1
+            assert conn.execute("SELECT count(*), sum(y) FROM ts_m").fetchone() == (12, 6)
+            tables = {r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert not any(t.startswith("ts_m__v2") for t in tables), case

@@ -17,3 +17,16 @@ def recipe() -> ModelRecipe:
 @pytest.fixture
 def training_set() -> TrainingSet:
     return make_training_set()
+
+
+@pytest.fixture(scope="session")
+def mlflow_tracking(tmp_path_factory):
+    """One real MLflow SQLite store for the session's log-and-reload tests (creating its tables costs seconds);
+    yields an experiment id with the tracking URI set, and restores the previous URI after."""
+    import mlflow
+
+    root = tmp_path_factory.mktemp("mlflow")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
+    yield mlflow.create_experiment("model-inputs", artifact_location=(root / "artifacts").as_uri())
+    mlflow.set_tracking_uri(previous)

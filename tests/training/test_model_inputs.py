@@ -29,7 +29,7 @@ FEATURES = ["visits", "tenure", "is_new", "colour", "tier", "noise"]
 CATEGORICAL = ["is_new", "colour", "tier"]
 
 
-def test_every_column_type_logs_reloads_and_scores(tmp_path):
+def test_every_column_type_logs_reloads_and_scores(mlflow_tracking):
     conn = duckdb.connect()
     conn.execute("SELECT setseed(0.5)")
     raw = conn.execute(ROWS).df()
@@ -42,9 +42,7 @@ def test_every_column_type_logs_reloads_and_scores(tmp_path):
                                 "params": {"n_estimators": 10, "max_depth": 3, "random_state": 0}, "search_space": {}},
                          preprocessing={"categorical": {"impute": "constant", "encode": "onehot"}})
     pipeline = fit_final(recipe, ts, {})
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    experiment = mlflow.create_experiment("types", artifact_location=(tmp_path / "artifacts").as_uri())
-    with mlflow.start_run(experiment_id=experiment):
+    with mlflow.start_run(experiment_id=mlflow_tracking):
         # the raw DuckDB frame, as a caller that skipped model_input would pass it
         info = log_pipeline_model(pipeline, raw[FEATURES], CATEGORICAL, "classification", recipe.model.class_path)
     model = mlflow.pyfunc.load_model(info.model_uri)
@@ -83,30 +81,15 @@ def test_what_would_fail_after_the_search_is_refused_before_it(tmp_path, monkeyp
     ts = make_training_set(120)
     ts.frame["signup"] = pd.Timestamp("2024-01-01")  # a date feature: no preprocessing step takes it
     ts.feature_columns.append("signup")
+    mlflow_resource = MlflowResource(project_dir=str(tmp_path), env="base")
     with pytest.raises(MmpValidationError) as refused:
         tune_model(recipe, ts, config=load_config(tmp_path, "base"), dagster_run_id="r", asset_key="toy/model",
                    study_storage=StudyStorageResource(project_dir=str(tmp_path), env="base"),
-                   mlflow_resource=MlflowResource(project_dir=str(tmp_path), env="base"), recipe_file="recipes/toy.yaml")
+                   mlflow_resource=mlflow_resource, recipe_file="recipes/toy.yaml")
     assert str(refused.value).splitlines() == [
         "recipes/toy.yaml: model.class_path: module 'local_models' of 'local_models.MyModel' belongs to no installed distribution, "
         "so the logged model cannot name it as a requirement; install it as a package (pip install <package>, or pip install -e <folder> for your own code)",
         "recipes/toy.yaml: features: column 'signup' holds date/time values, which no preprocessing step takes; models read numbers and "
         "categories: derive a number from it in SQL (such as date_diff('day', signup_date, event_time)) or drop it",
     ]
-    assert not (tmp_path / ".mmp" / "optuna").exists()
-
-
-def test_xgboost_with_labels_other_than_0_to_k_is_refused_before_tuning():
-    from mmp_assets.training.checks import problems_before_tuning
-    from tests.training.toys import make_training_set
-
-    recipe = make_recipe(model={"class_path": "xgboost.XGBClassifier", "params": {"n_estimators": 5}, "search_space": {}},
-                         preprocessing={"categorical": {"impute": "constant", "encode": "onehot"}})
-    ts = make_training_set(60)
-    assert problems_before_tuning(recipe, ts, "recipes/toy.yaml") == []
-    ts.frame["is_bad"] = ts.frame["is_bad"].map({0: "no", 1: "yes"})
-    assert [str(p) for p in problems_before_tuning(recipe, ts, "recipes/toy.yaml")] == [
-        "recipes/toy.yaml: spine.label: xgboost.XGBClassifier takes class labels 0..1 only, and 'is_bad' holds 'no', 'yes'; "
-        "map them to 0..1 in SQL, or use a LightGBM, CatBoost or scikit-learn classifier"]
-    ts.frame["is_bad"] = ts.frame["is_bad"] == "yes"  # booleans are not 0 and 1 to XGBoost either
-    assert len(problems_before_tuning(recipe, ts, "recipes/toy.yaml")) == 1
+    assert not list((tmp_path / ".mmp").glob("**/*.db"))  # refused before MLflow or Optuna stores were touched
