@@ -40,10 +40,6 @@ def estimator_class(recipe: ModelRecipe) -> type:
     return getattr(importlib.import_module(module), attr)
 
 
-def is_catboost(recipe: ModelRecipe) -> bool:
-    return recipe.model.class_path.startswith("catboost.")
-
-
 def make_estimator(recipe: ModelRecipe, params: dict[str, Any], categorical: list[str]):
     """The estimator with fixed params + trial params; unknown parameters named by recipe field."""
     cls = estimator_class(recipe)
@@ -95,9 +91,13 @@ def as_category_dtype(X) -> pd.DataFrame:
 
     Codes come from an OrdinalEncoder fitted on the training rows, so they mean the same category at
     predict time; a category never seen in training is NaN, which both libraries treat as missing."""
-    X = pd.DataFrame(X)
-    # integer categories 0..max code (XGBoost refuses float ones); both libraries match categories by value
-    return X.apply(lambda codes: pd.Categorical.from_codes(codes.fillna(-1).astype("int64"), categories=pd.RangeIndex(int(codes.max(skipna=True)) + 1 if codes.notna().any() else 0)))
+
+    def column(codes: pd.Series) -> pd.Categorical:
+        # integer categories 0..max code (XGBoost refuses float ones); both libraries match categories by value
+        size = int(codes.max()) + 1 if codes.notna().any() else 0
+        return pd.Categorical.from_codes(codes.fillna(-1).astype("int64"), categories=pd.RangeIndex(size))
+
+    return pd.DataFrame(X).apply(column)
 
 
 def _categorical_steps(recipe: ModelRecipe) -> list:
