@@ -4,7 +4,7 @@ On the demo fraud training set, for XGBoost, LightGBM and CatBoost at the same n
 model without rounds (HistGradientBoosting) on growing training subsamples. The pruner never prunes here
 (Optuna's NopPruner), so the ratio is the price of reporting the recipe's metric, paid on every trial.
 
-    .venv/bin/python bench/pruning_reports.py [--rounds 300] [--repeats 3] [--data-dir DIR]
+    .venv/bin/python bench/pruning_reports.py [--rounds 300] [--repeats 3] [--data-dir DIR] [--models CLASS_PATH ...]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--models", nargs="*", default=list(MODELS), help="class paths to measure (default: all)")
     args = parser.parse_args()
     import optuna
 
@@ -47,7 +48,8 @@ def main() -> int:
     X_fit, y_fit, X_valid, y_valid = ts.X("train"), ts.y("train"), ts.X("validation"), ts.y("validation")
     metric = get_metric(recipe.tuning.metric, recipe.task)
     print(f"fraud training set: {len(X_fit)} fit / {len(X_valid)} validation rows, metric {metric.name}, {args.rounds} rounds")
-    for class_path, params in MODELS.items():
+    for class_path in args.models:
+        params = MODELS[class_path]
         encode = "onehot" if class_path.startswith("sklearn.") else "native"
         variant = recipe.model_copy(update={
             "model": recipe.model.model_copy(update={"class_path": class_path, "params": params(args.rounds), "search_space": {}}),
