@@ -40,12 +40,13 @@ def reports_per_round(class_path: str) -> bool:
     return library_of(class_path).prunes_per_round
 
 
-def catboost_eval_metric(metric: str, task: str, n_classes: int) -> str:
+def catboost_eval_metric(metric: Metric, task: str, n_classes: int) -> str:
+    """CatBoost's metric for `metric`, or a proxy with the same direction (the pruner compares values, not names)."""
     if task == "regression":
-        return _CATBOOST_REGRESSION[metric]
+        return _CATBOOST_REGRESSION.get(metric.name, "R2" if metric.direction == "maximize" else "RMSE")
     if n_classes > 2:
-        return _CATBOOST_MULTI.get(metric, "Accuracy")
-    return _CATBOOST_BINARY.get(metric, "AUC")
+        return _CATBOOST_MULTI.get(metric.name, "Accuracy" if metric.direction == "maximize" else "MultiClass")
+    return _CATBOOST_BINARY.get(metric.name, "AUC" if metric.direction == "maximize" else "Logloss")
 
 
 def _as_outputs(raw: np.ndarray, task: str) -> np.ndarray:
@@ -142,7 +143,7 @@ def _fit_lightgbm(model, X_fit, y_fit, X_valid, y_valid, classes, reporter: Roun
 def _fit_catboost(model, X_fit, y_fit, X_valid, y_valid, trial: optuna.Trial, metric: Metric, task: str, score) -> None:
     n_classes = len(set(y_fit)) if task == "classification" else 0
     params = model.get_params()
-    eval_metric = params.get("eval_metric") or catboost_eval_metric(metric.name, task, n_classes)
+    eval_metric = params.get("eval_metric") or catboost_eval_metric(metric, task, n_classes)
     every = max(1, (params.get("iterations") or 1000) // REPORTS_PER_FIT)
     # the trial's model must be the model the final refit reproduces: no best-iteration shrinking;
     # the validation metric is only computed when it is reported
