@@ -117,9 +117,12 @@ def estimator_params(class_path: str) -> frozenset[str] | None:
 def _native_params(kind: str) -> frozenset[str] | None:
     """Parameters a boosting wrapper forwards through **kwargs to its native library, from that library's own list."""
     if kind == "lightgbm":
-        from lightgbm.basic import _ConfigAliases  # LightGBM's C++ parameter table, every name and alias
+        try:  # LightGBM's C++ parameter table, every name and alias (private: pinned at 4.7.0)
+            from lightgbm.basic import _ConfigAliases
 
-        return frozenset(name for aliases in _ConfigAliases._get_all_param_aliases().values() for name in aliases)
+            return frozenset(name for aliases in _ConfigAliases._get_all_param_aliases().values() for name in aliases)
+        except (ImportError, AttributeError):  # another LightGBM: accept what it accepts, as for any **kwargs class
+            return None
     if kind == "xgboost":
         return frozenset()  # the scikit-learn names only (see docs/decisions.md)
     return None

@@ -172,7 +172,10 @@ class Tuning(Strict):
     timeout_s: float | None = Field(None, gt=0, description="Wall-time budget of the search.")
     metric: str = Field(description="Metric the search optimises on the validation split (or CV folds).")
     direction: Literal["maximize", "minimize"] | None = Field(None, description="Inferred from the metric when omitted.")
-    pruner: Literal["none", "median", "hyperband"] = Field("median", description="Stops unpromising trials early.")
+    pruner: Literal["none", "median", "hyperband"] = Field(
+        "median",
+        description="Stops unpromising trials early, judged on tuning.metric per boosting round, per CV fold or per training subsample.",
+    )
     seed: int = Field(42, description="Sampler seed: same seed and data give the same best params.")
     cv_folds: int | None = Field(None, ge=2, le=20, description="Score on k folds of train+validation instead of the validation split.")
     n_jobs: int = Field(1, ge=1, description="Parallel trials in one process (capped by hpo.n_jobs).")

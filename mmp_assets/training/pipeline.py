@@ -17,8 +17,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder, OrdinalEncoder, RobustScaler, StandardScaler
 
-from mmp_assets.catalog.estimators import estimator_kind, estimator_params, unwrap_fitted
+from mmp_assets.catalog.estimators import estimator_params, unwrap_fitted
 from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.training.native import native_params, native_steps, takes_native_categories
 
 MISSING_CATEGORY = "__missing__"
 _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
@@ -40,10 +41,6 @@ def estimator_class(recipe: ModelRecipe) -> type:
     return getattr(importlib.import_module(module), attr)
 
 
-def is_catboost(recipe: ModelRecipe) -> bool:
-    return recipe.model.class_path.startswith("catboost.")
-
-
 def make_estimator(recipe: ModelRecipe, params: dict[str, Any], categorical: list[str]):
     """The estimator with fixed params + trial params; unknown parameters named by recipe field."""
     cls = estimator_class(recipe)
@@ -55,22 +52,13 @@ def make_estimator(recipe: ModelRecipe, params: dict[str, Any], categorical: lis
             field = "model.search_space" if set(unknown) & set(recipe.model.search_space) else "model.params"
             raise ValueError(f"recipe {recipe.name}: {field}: {recipe.model.class_path} has no parameter {', '.join(map(repr, unknown))}")
     if recipe.preprocessing.categorical.encode == "native" and categorical:
-        kind = estimator_kind(recipe.model.class_path)
-        if kind not in NATIVE_PARAMS:
+        if not takes_native_categories(recipe.model.class_path):
             raise ValueError(
                 f"recipe {recipe.name}: preprocessing.categorical.encode: 'native' needs a CatBoost, XGBoost or LightGBM model; use onehot or ordinal"
             )
-        for name, value in NATIVE_PARAMS[kind](categorical).items():
+        for name, value in native_params(recipe.model.class_path, categorical).items():
             merged.setdefault(name, value)
     return cls(**merged)
-
-
-# what each library needs to take categorical columns as they are (LightGBM reads the category dtype)
-NATIVE_PARAMS = {
-    "catboost": lambda categorical: {"cat_features": list(categorical)},
-    "xgboost": lambda categorical: {"enable_categorical": True},
-    "lightgbm": lambda categorical: {},
-}
 
 
 def _numeric_steps(recipe: ModelRecipe) -> list:
@@ -90,16 +78,6 @@ def as_categories(X) -> pd.DataFrame:
     return X.astype("string").astype(object).where(X.notna(), np.nan)
 
 
-def as_category_dtype(X) -> pd.DataFrame:
-    """Ordinal codes as pandas categories, the native categorical input of XGBoost and LightGBM.
-
-    Codes come from an OrdinalEncoder fitted on the training rows, so they mean the same category at
-    predict time; a category never seen in training is NaN, which both libraries treat as missing."""
-    X = pd.DataFrame(X)
-    # integer categories 0..max code (XGBoost refuses float ones); both libraries match categories by value
-    return X.apply(lambda codes: pd.Categorical.from_codes(codes.fillna(-1).astype("int64"), categories=pd.RangeIndex(int(codes.max(skipna=True)) + 1 if codes.notna().any() else 0)))
-
-
 def _categorical_steps(recipe: ModelRecipe) -> list:
     spec = recipe.preprocessing.categorical
     steps = [("as_text", FunctionTransformer(as_categories, feature_names_out="one-to-one"))]
@@ -112,9 +90,8 @@ def _categorical_steps(recipe: ModelRecipe) -> list:
         steps.append(("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)))
     elif spec.encode == "ordinal":
         steps.append(("encode", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)))
-    elif spec.encode == "native" and estimator_kind(recipe.model.class_path) in ("xgboost", "lightgbm"):
-        steps.append(("encode", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)))
-        steps.append(("as_category", FunctionTransformer(as_category_dtype, feature_names_out="one-to-one")))
+    elif spec.encode == "native":
+        steps += native_steps(recipe.model.class_path)
     return steps
 
 

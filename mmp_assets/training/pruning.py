@@ -40,12 +40,13 @@ def reports_per_round(class_path: str) -> bool:
     return library_of(class_path).prunes_per_round
 
 
-def catboost_eval_metric(metric: str, task: str, n_classes: int) -> str:
+def catboost_eval_metric(metric: Metric, task: str, n_classes: int) -> str:
+    """CatBoost's metric for `metric`, or a proxy with the same direction (the pruner compares values, not names)."""
     if task == "regression":
-        return _CATBOOST_REGRESSION[metric]
+        return _CATBOOST_REGRESSION.get(metric.name, "R2" if metric.direction == "maximize" else "RMSE")
     if n_classes > 2:
-        return _CATBOOST_MULTI.get(metric, "Accuracy")
-    return _CATBOOST_BINARY.get(metric, "AUC")
+        return _CATBOOST_MULTI.get(metric.name, "Accuracy" if metric.direction == "maximize" else "MultiClass")
+    return _CATBOOST_BINARY.get(metric.name, "AUC" if metric.direction == "maximize" else "Logloss")
 
 
 def _as_outputs(raw: np.ndarray, task: str) -> np.ndarray:
@@ -116,29 +117,33 @@ def _fit_xgboost(model, X_fit, y_fit, X_valid, reporter: RoundReporter) -> None:
 
 
 def _fit_lightgbm(model, X_fit, y_fit, X_valid, y_valid, classes, reporter: RoundReporter) -> None:
-    # LightGBM keeps the validation predictions up to date round by round when they are an eval set;
-    # Booster.predict between rounds would slow every later round tenfold
-    latest = {}
-
-    def keep(y_true, y_pred):
-        latest["outputs"] = y_pred
+    # LightGBM keeps its eval set's predictions up to date round by round; they are read out only on
+    # report rounds (Booster.eval_valid), and its own eval metric is switched off unless the recipe sets one.
+    # Booster.predict between rounds instead made every later round about ten times slower.
+    def keep(preds, _data):
+        latest.append(preds)
         return "mmp_report", 0.0, True
 
     def reports(env) -> None:
         done = env.iteration - env.begin_iteration + 1
         if reporter.due(done):
-            reporter.report(done, latest["outputs"])
+            latest.clear()
+            env.model.eval_valid(keep)
+            reporter.report(done, latest[-1])
 
-    if classes is not None:  # LightGBM encodes eval_y only through the deprecated eval_set; its own metric is unused here
+    latest: list = []
+    if classes is not None:  # LightGBM encodes eval_y only through the deprecated eval_set; the labels are unused here
         code = {label: i for i, label in enumerate(classes.tolist())}
         y_valid = np.array([code.get(label, 0) for label in np.asarray(y_valid).tolist()])
-    model.fit(X_fit, y_fit, eval_X=(X_valid,), eval_y=(y_valid,), eval_metric=keep, callbacks=[reports])
+    if "metric" not in model.get_params():
+        model.set_params(metric="None")
+    model.fit(X_fit, y_fit, eval_X=(X_valid,), eval_y=(y_valid,), callbacks=[reports])
 
 
 def _fit_catboost(model, X_fit, y_fit, X_valid, y_valid, trial: optuna.Trial, metric: Metric, task: str, score) -> None:
     n_classes = len(set(y_fit)) if task == "classification" else 0
     params = model.get_params()
-    eval_metric = params.get("eval_metric") or catboost_eval_metric(metric.name, task, n_classes)
+    eval_metric = params.get("eval_metric") or catboost_eval_metric(metric, task, n_classes)
     every = max(1, (params.get("iterations") or 1000) // REPORTS_PER_FIT)
     # the trial's model must be the model the final refit reproduces: no best-iteration shrinking;
     # the validation metric is only computed when it is reported

@@ -41,8 +41,11 @@ def best_threshold(y01: np.ndarray, positive: np.ndarray, criterion: str = "f1")
 
 def class_codes(classes: np.ndarray, y) -> np.ndarray:
     """Labels as positions in `classes` (the order of predict_proba columns, not always sorted)."""
-    position = {label: i for i, label in enumerate(np.asarray(classes).tolist())}
-    return pd.Series(np.asarray(y).tolist()).map(position).to_numpy(dtype=int)
+    codes = pd.Index(np.asarray(classes)).get_indexer(np.asarray(y))  # one hash lookup, not a Python dict per row
+    if (codes < 0).any():
+        unknown = sorted({str(v) for v in np.asarray(y)[codes < 0]})
+        raise ValueError(f"labels {unknown} are not among the model's classes {np.asarray(classes).tolist()}")
+    return codes
 
 
 def cross_fitted_label_score(metric: Metric, y01: np.ndarray, positive: np.ndarray, seed: int = 0) -> float:

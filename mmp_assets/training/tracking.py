@@ -31,7 +31,7 @@ def trial_table(history: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def history_figure(result: SearchResult):
+def history_figure(result: SearchResult, metric: str = "objective"):
     table = result.history
     finished = table[table["state"].astype(str).isin(["COMPLETE"])]
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -39,9 +39,9 @@ def history_figure(result: SearchResult):
     running = finished["value"].cummax() if result.direction == "maximize" else finished["value"].cummin()
     ax.step(finished["number"], running, where="post", color="tab:red", label="best so far")
     pruned = table[table["state"].astype(str) == "PRUNED"]
-    for number in pruned["number"]:
-        ax.axvline(number, color="0.85", lw=0.8, zorder=0)
-    ax.set(xlabel="trial", ylabel="objective", title=f"{result.study_name} ({len(pruned)} pruned, grey)")
+    # a pruned trial's value is the recipe's metric when it was stopped (see pruning.py): same axis, not a best
+    ax.scatter(pruned["number"], pruned["value"], s=18, marker="x", color="0.6", label="pruned trial (when stopped)")
+    ax.set(xlabel="trial", ylabel=metric, title=f"{result.study_name} ({len(pruned)} pruned)")
     ax.legend(loc="best")
     fig.tight_layout()
     return fig
@@ -76,7 +76,7 @@ def log_search(recipe: ModelRecipe, budget: Budget, result: SearchResult) -> Non
     )
     mlflow.log_dict(recipe.model_dump(mode="json")["model"]["search_space"], "search_space.json")
     mlflow.log_table(trial_table(result.history), "trials.json")
-    fig = history_figure(result)
+    fig = history_figure(result, recipe.tuning.metric)
     mlflow.log_figure(fig, "optimization_history.png")
     plt.close(fig)
     if result.threshold is not None:

@@ -4,9 +4,12 @@ model section or the installed package changes, so a second validate imports no 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 PROBE = """import sys
 from mmp_assets.cli.validate import collect_problems
@@ -88,3 +91,9 @@ def test_boosting_wrappers_are_checked_against_their_library_parameters() -> Non
     assert _problems(model=xgboost) == []
     assert _problems(model={**xgboost, "search_space": {"max_dept": {"type": "int", "low": 2, "high": 4}}}) == [
         "recipes/toy.yaml: model.search_space.max_dept: xgboost.XGBClassifier has no parameter 'max_dept'; see its documentation for the allowed ones"]
+
+
+def test_the_xgboost_and_lightgbm_examples_validate_beside_the_demo_recipes(project: Path) -> None:
+    for example in ("xgboost/fraud_xgb.yaml", "lightgbm/spend_lgbm.yaml"):
+        shutil.copy(REPO / "docs" / "examples" / example, project / "recipes")
+    assert _validate(project)["problems"] == []
