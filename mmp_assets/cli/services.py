@@ -38,8 +38,14 @@ def _up(args: argparse.Namespace) -> int:
     from mmp_resources.postgres import ensure_databases, safe_url
     from mmp_resources.services import MlflowServer
 
+    from mmp_resources.workers import CeleryWorkers
+
     root = project_root()
     config = load_config(root)
+    if args.workers and not CeleryWorkers(config, root).enabled:  # said before anything starts
+        print(f"--workers {args.workers}: config/{config.env}.yaml runs steps with dagster.executor.kind "
+              f"{config.dagster.executor.kind!r}, not on Celery workers; use MMP_ENV=dev or set kind: celery", file=sys.stderr)
+        return 1
     created = ensure_databases(config)
     for name in created:
         print(f"postgres: created database {name}")
@@ -51,14 +57,7 @@ def _up(args: argparse.Namespace) -> int:
     else:
         print(f"mlflow: tracking at {safe_url(config.tracking_uri)} (not managed by mmp in env {config.env!r})")
     if args.workers:
-        from mmp_resources.workers import CeleryWorkers
-
-        workers = CeleryWorkers(config, root, dagster_home=home)
-        if not workers.enabled:
-            print(f"config/{config.env}.yaml: dagster.executor.kind: {config.dagster.executor.kind!r} runs no Celery workers; "
-                  "--workers needs kind 'celery' (as in config/dev.yaml)", file=sys.stderr)
-            return 1
-        for line in workers.start(args.workers):
+        for line in CeleryWorkers(config, root, dagster_home=home).start(args.workers):
             print(f"celery: {line}")
     return 0
 

@@ -114,3 +114,27 @@ def test_workers_start_answer_show_in_status_and_stop(dev: Path, capsys: pytest.
         pid = workers.pid(1)
         assert workers.stop() == [f"{workers.name(1)}: stopped (pid {pid})"]
     assert workers.pid(1) is None and workers.answering() == set()
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["services", "up", "--workers", "2"],
+         "--workers 2: config/base.yaml runs steps with dagster.executor.kind 'in_process', not on Celery workers; "
+         "use MMP_ENV=dev or set kind: celery"),
+        (["services", "up", "--workers", "two"],
+         "argument --workers: 'two' is not a number of workers; give 0 or more, e.g. --workers 2"),
+    ],
+)
+def test_workers_asked_of_an_environment_without_celery_is_one_line_before_anything_starts(
+    project: Path, capsys: pytest.CaptureFixture, argv: list[str], line: str
+) -> None:
+    from mmp_assets.cli.main import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's usage error
+        code = exit_.code
+    assert code != 0
+    assert line in capsys.readouterr().err.splitlines()[-1]
+    assert not (project / ".mmp" / "services").exists()
