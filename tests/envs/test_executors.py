@@ -114,6 +114,8 @@ def test_workers_start_answer_show_in_status_and_stop(dev: Path, capsys: pytest.
         pid = workers.pid(1)
         assert workers.stop() == [f"{workers.name(1)}: stopped (pid {pid})"]
     assert workers.pid(1) is None and workers.answering() == set()
+    log = (workers.state_dir / "celery-1.log").read_text()
+    assert "mmp-1@" in log and "s3cret" not in log  # Celery's banner masks the broker password
 
 
 @pytest.mark.parametrize(
