@@ -37,7 +37,6 @@ def _up(args: argparse.Namespace) -> int:
     from mmp_resources.instance import ensure_instance_home
     from mmp_resources.postgres import ensure_databases, safe_url
     from mmp_resources.services import MlflowServer
-
     from mmp_resources.workers import CeleryWorkers
 
     root = project_root()
@@ -65,13 +64,14 @@ def _up(args: argparse.Namespace) -> int:
 def _down(args: argparse.Namespace) -> int:
     from mmp_resources import load_config, project_root
     from mmp_resources.services import MlflowServer
-
     from mmp_resources.workers import CeleryWorkers
 
     root = project_root()
     config = load_config(root)
-    for line in CeleryWorkers(config, root).stop():
-        print(f"celery: {line}")
+    workers = CeleryWorkers(config, root)
+    if workers.enabled or workers.indexes():
+        for line in workers.stop():
+            print(f"celery: {line}")
     print(f"mlflow: {MlflowServer(config).stop()}")
     return 0
 
