@@ -14,18 +14,27 @@ from dagster._serdes import serialize_value
 from mmp_assets.definitions import build_definitions
 from mmp_resources import MmpValidationError, load_config
 from mmp_resources.executors import celery_app, celery_settings, k8s_step_settings
+from mmp_resources.sandbox import REDIS_URL
 
 from .test_config_envs import PROD_ENV
 
+# A password in the broker URL (the test Redis has none and answers anyway), so a leak would show.
 BROKER = "redis://:s3cret-broker@127.0.0.1:6379/15"
 
 
 @pytest.fixture
-def dev(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def dev(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """MMP_ENV=dev with the broker on the test Redis under a key prefix of its own, whose keys are removed afterwards."""
+    import redis
+
+    prefix = f"mmp_t{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("MMP_ENV", "dev")
     monkeypatch.setenv("MMP_CELERY_BROKER_URL", BROKER)
-    monkeypatch.setenv("MMP_REDIS_PREFIX", f"mmp_t{uuid.uuid4().hex[:10]}")
-    return project
+    monkeypatch.setenv("MMP_REDIS_PREFIX", prefix)
+    yield project
+    client = redis.Redis.from_url(REDIS_URL)
+    if keys := list(client.scan_iter(match=f"{prefix}:*", count=1000)):
+        client.delete(*keys)
 
 
 def test_prod_steps_run_as_kubernetes_jobs_configured_from_prod_yaml(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
