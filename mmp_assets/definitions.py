@@ -9,6 +9,7 @@ import dagster as dg
 from mmp_assets.factory import build_recipe_assets, problem_specs
 from mmp_assets.recipes import load_recipes
 from mmp_resources import MmpValidationError, build_resources, load_config, project_root
+from mmp_resources.executors import executor_definition
 from mmp_resources.loader import cron_problems
 
 log = logging.getLogger("mmp")
@@ -34,5 +35,7 @@ def build_definitions() -> dg.Definitions:
         schedules=schedules,
         jobs=[*jobs, build_audit_job()],
         resources=build_resources(config, root),
+        executor=executor_definition(config),  # None: Dagster's default; celery (dev) and k8s (prod) run each step elsewhere
         metadata={"mmp/env": config.env, "mmp/recipe_problems": len(recipes.problems)},
     )
+

@@ -70,7 +70,8 @@ def private_services(data_dir: Path) -> Iterator[DevSandbox]:
         "MMP_MLFLOW_TRACKING_URI": databases["mlflow"],
         "MMP_OPTUNA_STORAGE": databases["optuna"],
         "MMP_REDIS_URL": REDIS_URL,
-        "MMP_REDIS_PREFIX": name,
+        "MMP_REDIS_PREFIX": name,  # the online store's keys and the Celery broker's (<name>:celery:*)
+        "MMP_CELERY_BROKER_URL": REDIS_URL,
     }
     try:
         for url in databases.values():

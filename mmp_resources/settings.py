@@ -120,10 +120,52 @@ class RunLauncherConfig(_Strict):
     network: str | None = Field(None, description="docker: network the run containers join (to reach PostgreSQL, Redis, MLflow).")
 
 
+# Broker schemes the Celery executor is set up for here (Redis, as dev's compose of services runs it).
+CELERY_BROKER_SCHEMES = ("redis", "rediss")
+
+
+class ExecutorConfig(_Strict):
+    kind: Literal["in_process", "celery", "k8s"] = Field(
+        "in_process",
+        description="Where a run's steps execute: `in_process` (the run's own process), `celery` (dagster-celery workers "
+        "started by `mmp services up --workers N`, Redis as broker) or `k8s` (dagster-k8s `k8s_job_executor`: a Kubernetes "
+        "Job per step, image/namespace/secrets from dagster.run_launcher).",
+    )
+    broker_url: SecretStr | None = Field(
+        None, description="celery: the Redis broker (and result backend) URL, e.g. redis://127.0.0.1:6379/1; may carry a password."
+    )
+    key_prefix: str = Field(
+        "mmp", min_length=1, description="celery: prefix of every Redis key the broker and result backend write, so projects share one Redis."
+    )
+    queue: str = Field("dagster", min_length=1, description="celery: queue the steps are sent to and the workers listen on.")
+    max_concurrent: int | None = Field(None, ge=1, description="k8s: most step pods running at once within one run (none: no limit).")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        scheme = urlsplit(value.get_secret_value()).scheme if value is not None else "redis"
+        if scheme not in CELERY_BROKER_SCHEMES:
+            raise ValueError(f"scheme {scheme!r} is not supported; allowed: redis://, rediss:// (Redis is the broker mmp runs Celery on)")
+        return value
+
+    @model_validator(mode="after")
+    def _celery_needs_broker(self) -> ExecutorConfig:
+        if self.kind == "celery" and self.broker_url is None:
+            raise ValueError("kind 'celery' needs dagster.executor.broker_url (a redis:// URL, from MMP_CELERY_BROKER_URL)")
+        return self
+
+
 class DagsterConfig(_Strict):
     storage: DagsterStorageConfig = Field(default_factory=DagsterStorageConfig, description="Instance storage.")
     run_launcher: RunLauncherConfig = Field(default_factory=RunLauncherConfig, description="How runs are launched.")
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig, description="Where each run's steps execute.")
     duckdb_pool: str = Field("mmp_duckdb", description="Concurrency pool every DuckDB-writing asset is serialized through.")
+
+    @model_validator(mode="after")
+    def _k8s_steps_need_k8s_runs(self) -> DagsterConfig:
+        if self.executor.kind == "k8s" and self.run_launcher.kind != "k8s":
+            raise ValueError("executor kind 'k8s' needs dagster.run_launcher.kind 'k8s' (its image, namespace and secrets are the steps' too)")
+        return self
 
 
 class AlertsConfig(_Strict):

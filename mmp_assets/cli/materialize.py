@@ -1,4 +1,5 @@
-"""Materialize an asset selection in this process, on the persistent instance, and summarise it."""
+"""Materialize an asset selection on the persistent instance, and summarise it: in this process, or on the
+environment's executor (Celery workers in dev, a Kubernetes Job per step in prod) when it has one."""
 
 from __future__ import annotations
 
@@ -23,14 +24,16 @@ def materialize_selection(
     from mmp_assets.definitions import build_definitions
 
     defs = build_definitions()
-    instance = dg.DagsterInstance.get()
     observe, materialize = _resolve(defs, selection)
-    from mmp_assets.cli.preflight import partition_problems, unusable_connections
+    from mmp_assets.cli.preflight import executor_problems, partition_problems, unusable_connections
 
     unusable = unusable_connections(observe) + partition_problems(defs, materialize, partition)
+    if materialize and _distributed():
+        unusable += executor_problems()
     if unusable:  # bad input (a missing URL, a partition that does not exist) is said before any run starts
         print("\n".join(unusable), file=sys.stderr)
         return 1
+    instance = dg.DagsterInstance.get()
     started = time.perf_counter()
     if observe:  # sources first, so the run below records their data versions as its inputs
         observed = defs.resolve_job_def("observe_sources").execute_in_process(
@@ -42,15 +45,35 @@ def materialize_selection(
     if not materialize:
         print(f"observed {len(observe)} source(s) in {time.perf_counter() - started:.0f}s")
         return 0
-    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=instance, asset_selection=materialize, tags=tags or {}, raise_on_error=False, partition_key=partition,
-        run_config=_QUIET | run_params_config(defs, materialize, params or {}),
-    )
+    run_config = _QUIET | run_params_config(defs, materialize, params or {})
+    if _distributed():  # execute_in_process runs every step here, whatever the executor: hand the run to it instead
+        from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+        from mmp_resources import project_root
+
+        # each worker loads the job as `dagster dev -m mmp_assets` does: the code location, by module and name
+        code_location = ReconstructableRepository.for_module("mmp_assets", "defs", working_directory=str(project_root()))
+        job = code_location.get_reconstructable_job(defs.resolve_implicit_global_asset_job_def().name)
+        partition_tag = {"dagster/partition": partition} if partition else {}
+        result = dg.execute_job(job, instance=instance, run_config=run_config, tags=(tags or {}) | partition_tag,
+                                asset_selection=materialize, raise_on_error=False)
+    else:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=materialize, tags=tags or {}, raise_on_error=False, partition_key=partition,
+            run_config=run_config,
+        )
     _print_steps(result)
     if result.success:
         print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.0f}s")
         return 0
     return _report_failure(result, started)
+
+
+def _distributed() -> bool:
+    """Whether this environment's executor runs steps outside this process (Celery workers, Kubernetes Jobs)."""
+    from mmp_resources import load_config, project_root
+
+    return load_config(project_root()).dagster.executor.kind != "in_process"
 
 
 def run_params_config(defs: dg.Definitions, keys: list[dg.AssetKey], params: dict) -> dict:

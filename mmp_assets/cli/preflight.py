@@ -39,3 +39,26 @@ def partition_problems(defs: dg.Definitions, keys: list[dg.AssetKey], partition:
         span = f"{keys_[0]} to {keys_[-1]}" if keys_ else "none yet"
         return [f"--partition: {partition} is not a partition of {', '.join(partitioned)}; its partitions: {span}"]
     return []
+
+
+def executor_problems() -> list[str]:
+    """Why the environment's executor cannot take a run now: with kind celery and no worker answering on the
+    broker, dagster-celery would queue the first step and wait for it forever."""
+    from mmp_resources import load_config, project_root
+    from mmp_resources.postgres import safe_url
+    from mmp_resources.workers import CeleryWorkers
+
+    root = project_root()
+    config = load_config(root)
+    workers = CeleryWorkers(config, root)
+    if not workers.enabled:
+        return []
+    broker = safe_url(config.dagster.executor.broker_url.get_secret_value())
+    try:
+        answering = workers.answering(timeout_s=2.0)
+    except Exception as exc:  # kombu/redis connection errors
+        return [f"config/{config.env}.yaml: dagster.executor.broker_url: {broker} is unreachable ({str(exc).strip().splitlines()[0]})"]
+    if not answering:
+        return [f"config/{config.env}.yaml: dagster.executor.kind: 'celery' but no Celery worker answers on {broker} under prefix "
+                f"{config.dagster.executor.key_prefix!r}; start some with `mmp services up --workers 2`"]
+    return []

@@ -8,12 +8,14 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    services = subparsers.add_parser("services", help="start, stop or inspect the dev services (MLflow server, databases)")
+    services = subparsers.add_parser("services", help="start, stop or inspect the dev services (MLflow server, databases, Celery workers)")
     actions = services.add_subparsers(dest="action", metavar="<action>", required=True)
     up = actions.add_parser("up", help="create missing PostgreSQL databases and start `mlflow server` on loopback")
     up.add_argument("--timeout", type=float, default=90, help="seconds to wait for the MLflow server's /health")
+    up.add_argument("--workers", type=_count, default=0, metavar="N",
+                    help="also start N Celery workers (separate processes, one step at a time each) when dagster.executor.kind is celery")
     up.set_defaults(func=_up)
-    actions.add_parser("down", help="stop the MLflow server `mmp services up` started").set_defaults(func=_down)
+    actions.add_parser("down", help="stop the MLflow server and the Celery workers `mmp services up` started").set_defaults(func=_down)
     actions.add_parser("status", help="show whether each configured service answers").set_defaults(func=_status)
 
     online = subparsers.add_parser("online", help="read the online feature store (Redis)")
@@ -24,14 +26,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     get.set_defaults(func=_online_get)
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers; give 0 or more, e.g. --workers 2")
+    return int(text)
+
+
 def _up(args: argparse.Namespace) -> int:
     from mmp_resources import load_config, project_root
     from mmp_resources.instance import ensure_instance_home
     from mmp_resources.postgres import ensure_databases, safe_url
     from mmp_resources.services import MlflowServer
+    from mmp_resources.workers import CeleryWorkers
 
     root = project_root()
     config = load_config(root)
+    if args.workers and not CeleryWorkers(config, root).enabled:  # said before anything starts
+        print(f"--workers {args.workers}: config/{config.env}.yaml runs steps with dagster.executor.kind "
+              f"{config.dagster.executor.kind!r}, not on Celery workers; use MMP_ENV=dev or set kind: celery", file=sys.stderr)
+        return 1
     created = ensure_databases(config)
     for name in created:
         print(f"postgres: created database {name}")
@@ -42,14 +55,23 @@ def _up(args: argparse.Namespace) -> int:
         print(f"mlflow: {server.start(timeout_s=args.timeout)}")
     else:
         print(f"mlflow: tracking at {safe_url(config.tracking_uri)} (not managed by mmp in env {config.env!r})")
+    if args.workers:
+        for line in CeleryWorkers(config, root, dagster_home=home).start(args.workers):
+            print(f"celery: {line}")
     return 0
 
 
 def _down(args: argparse.Namespace) -> int:
     from mmp_resources import load_config, project_root
     from mmp_resources.services import MlflowServer
+    from mmp_resources.workers import CeleryWorkers
 
-    config = load_config(project_root())
+    root = project_root()
+    config = load_config(root)
+    workers = CeleryWorkers(config, root)
+    if workers.enabled or workers.indexes():
+        for line in workers.stop():
+            print(f"celery: {line}")
     print(f"mlflow: {MlflowServer(config).stop()}")
     return 0
 
@@ -59,7 +81,8 @@ def _status(args: argparse.Namespace) -> int:
     from mmp_resources.postgres import database_exists, postgres_urls, safe_url
     from mmp_resources.services import MlflowServer
 
-    config = load_config(project_root())
+    root = project_root()
+    config = load_config(root)
     ok = True
     print(f"env: {config.env}")
     for field, url in postgres_urls(config).items():
@@ -82,7 +105,32 @@ def _status(args: argparse.Namespace) -> int:
             state = f"unreachable: {exc}"
         ok &= state == "ok"
         print(f"redis: prefix {store.key_prefix!r}: {state}")
+    ok &= _workers_status(config, root)
     return 0 if ok else 1
+
+
+def _workers_status(config, root) -> bool:
+    """One line per Celery worker answering on the broker (any host), marking those this host started."""
+    from mmp_resources.postgres import safe_url
+    from mmp_resources.workers import CeleryWorkers
+
+    workers = CeleryWorkers(config, root)
+    if not workers.enabled:
+        return True
+    broker = safe_url(config.dagster.executor.broker_url.get_secret_value())
+    try:
+        answering = workers.answering()
+    except Exception as exc:  # kombu/redis connection errors
+        print(f"celery: broker {broker}: unreachable: {str(exc).strip().splitlines()[0]}")
+        return False
+    local = {workers.name(index): workers.pid(index) for index in workers.indexes()}
+    for name in sorted(answering | set(local)):
+        pid = local.get(name)
+        state = "ok" if name in answering else "not answering"
+        print(f"celery: {name}: {state} (pid {pid or '-'}{', started here' if name in local else ''})")
+    if not answering:
+        print(f"celery: no worker answers on {broker} (run `mmp services up --workers N`)")
+    return bool(answering)
 
 
 def _online_get(args: argparse.Namespace) -> int:

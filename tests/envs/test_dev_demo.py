@@ -1,16 +1,20 @@
-"""The demo end to end with MMP_ENV=dev: PostgreSQL, Redis and a local MLflow server, checked by
-querying those services, not by trusting the code that wrote to them."""
+"""The demo end to end with MMP_ENV=dev: PostgreSQL, Redis, a local MLflow server and two Celery workers,
+checked by querying those services and the run's event log, not by trusting the code that wrote to them."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from mmp_assets.cli.instance import use_instance_home
 from mmp_assets.cli.materialize import materialize_selection
 from mmp_assets.demo import write_demo_data
+from mmp_resources import load_config
 from mmp_resources.sandbox import dev_sandbox
+from mmp_resources.workers import CeleryWorkers
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -21,8 +25,15 @@ def test_demo_lands_in_postgres_redis_and_the_mlflow_server(project: Path, monke
     monkeypatch.setenv("DAGSTER_HOME", "")  # restored after the test; use_instance_home points it at dev's instance
     write_demo_data(project)
     with dev_sandbox(project / ".mmp", mlflow_server=True, config_root=project) as box:
-        use_instance_home(project)
-        assert materialize_selection("*") == 0, capsys.readouterr().err[-3000:]
+        home = use_instance_home(project)
+        config = load_config(project)
+        workers = CeleryWorkers(config, project, dagster_home=home)
+        try:
+            workers.start(2)
+            assert materialize_selection("*") == 0, capsys.readouterr().err[-3000:]
+        finally:
+            workers.stop()
+        _assert_steps_ran_in_both_workers(workers, capsys.readouterr().out)
 
         statuses = [row[0] for row in box.query("dagster", "SELECT status FROM runs")]
         assert statuses.count("SUCCESS") == 2, (statuses, capsys.readouterr().out[-2000:])  # observation + materialization
@@ -37,3 +48,24 @@ def test_demo_lands_in_postgres_redis_and_the_mlflow_server(project: Path, monke
 
         keys = box.redis_keys()
         assert any(":fv:user_profile:" in key for key in keys) and any(":fv:merchant_profile:" in key for key in keys)
+
+
+def _assert_steps_ran_in_both_workers(workers: CeleryWorkers, out: str) -> None:
+    """dagster-celery's engine event names the worker that ran each step; STEP_START carries the process id."""
+    run_id = next(line.split()[1] for line in out.splitlines() if line.startswith("run ") and " succeeded " in line)
+    instance = dg.DagsterInstance.get()
+    try:
+        records = [r for r in instance.all_logs(run_id) if r.dagster_event is not None]
+    finally:
+        instance.dispose()
+    ran_in = {}
+    for record in records:
+        if record.dagster_event.event_type_value == "ENGINE_EVENT":
+            metadata = record.dagster_event.event_specific_data.metadata or {}
+            if "Celery worker" in metadata:
+                ran_in[record.step_key] = metadata["Celery worker"].value
+    steps = {r.step_key for r in records if r.dagster_event.event_type_value == "STEP_START"}
+    assert steps and set(ran_in) == steps, (steps, ran_in)  # every step went through a worker
+    assert set(ran_in.values()) == {workers.name(1), workers.name(2)}, ran_in
+    pids = {r.dagster_event.pid for r in records if r.dagster_event.event_type_value == "STEP_START"}
+    assert len(pids) >= 2 and os.getpid() not in pids, pids

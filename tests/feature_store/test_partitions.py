@@ -3,6 +3,8 @@ and a model that trains on the newest window's version whatever order partitions
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import numpy as np
 import pandas as pd
@@ -121,3 +123,35 @@ def test_mmp_materialize_says_which_partition_it_needs_before_any_run(project, t
     assert capsys.readouterr().err == "--partition: 2024-01-01: no selected asset is partitioned; leave --partition out\n"
     with dg.DagsterInstance.get() as instance:
         assert instance.get_runs() == []  # nothing was started
+
+
+@pytest.mark.services
+@pytest.mark.slow
+def test_a_partition_runs_on_a_celery_worker(project, capsys):
+    """In dev the run goes to the workers through `dg.execute_job`; the partition travels as its tag."""
+    import shutil
+
+    from mmp_assets.cli.instance import use_instance_home
+    from mmp_assets.cli.materialize import materialize_selection
+    from mmp_resources import load_config
+    from mmp_resources.sandbox import dev_sandbox
+    from mmp_resources.workers import CeleryWorkers
+
+    from tests.conftest import REPO
+
+    shutil.copy(REPO / "config" / "dev.yaml", project.root / "config" / "dev.yaml")
+    with dev_sandbox(project.root / ".mmp"):
+        home = use_instance_home(project.root)
+        workers = CeleryWorkers(load_config(project.root), project.root, dagster_home=home)
+        try:
+            workers.start(1)
+            assert materialize_selection("m/training_set", partition="2024-02-01") == 0, capsys.readouterr().err
+        finally:
+            workers.stop()
+        with dg.DagsterInstance.get() as instance:
+            run = instance.get_runs(limit=1)[0]
+            assert run.tags["dagster/partition"] == "2024-02-01"
+            started = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)
+            assert started and all(record.dagster_event.pid != os.getpid() for record in started)  # ran in the worker
+            materialized = instance.get_latest_materialization_event(dg.AssetKey(["m", "training_set"]))
+            assert materialized.dagster_event.partition == "2024-02-01"
