@@ -40,7 +40,7 @@ def models(show_all: bool = False) -> str:
             rows.append((path, task, library.kind, f"per boosting round ({library.rounds_param})", library.native_categorical))
     text = _table(rows) + (
         "\n\nAny other scikit-learn-style class with fit() works too (model.class_path: sklearn.ensemble.RandomForestClassifier):"
-        "\nit prunes per CV fold with tuning.cv_folds, else per growing training subsample (1/9, 1/3, all rows), and takes"
+        "\nit prunes per CV fold with tuning.cv_folds, else per training subsample (1/3, then all rows), and takes"
         "\ncategories through onehot or ordinal encoding."
     )
     if show_all:
