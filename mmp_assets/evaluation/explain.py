@@ -75,7 +75,8 @@ def _tree_parts(model):
     """
     steps = getattr(model, "steps", None)
     estimator = _unwrap(steps[-1][1] if steps else model)
-    if estimator is None or not type(estimator).__module__.startswith(TREE_MODULES):
+    # by the class or what it extends: mmp's label-encoding XGBClassifier is XGBoost's underneath
+    if estimator is None or not any(cls.__module__.startswith(TREE_MODULES) for cls in type(estimator).__mro__):
         return None
     if steps and len(steps) > 1:
         head = model[:-1]

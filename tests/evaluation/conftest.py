@@ -11,6 +11,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
+from mmp_assets.evaluation.report import ModelUnderTest
 from mmp_assets.evaluation.scores import estimator_predictor
 
 FEATURES = ["strong", "weak", "noise", "channel"]
@@ -60,6 +61,33 @@ def make_pipeline(task: str = "classification", **params):
     from sklearn.pipeline import Pipeline
 
     return Pipeline([("prep", prep), ("model", model)])
+
+
+CONTEXT = ModelUnderTest(model_version="1", trainer="alice", run_id="r1", code_version="c1",
+                         training_set_version=1, training_set_hash="abc123", pinned_views={"profile": 3})
+FOREST = {"class_path": "sklearn.ensemble.RandomForestClassifier",
+          "params": {"n_estimators": 15, "max_depth": 4, "random_state": 0, "n_jobs": 1}}
+
+
+def with_model(recipe, **model):
+    return recipe.model_copy(update={"model": recipe.model.model_copy(update=model)})
+
+
+def multiclass(frame, shares=(0.45, 0.35, 0.2), names=(0, 1, 2)):
+    """Relabel by quantiles of the planted signal: class k holds shares[k] of the rows."""
+    cuts = np.quantile(frame["strong"], np.cumsum(shares)[:-1])
+    frame["label"] = np.asarray(names, dtype=object)[np.digitize(frame["strong"], cuts)]
+    if all(isinstance(n, int) for n in names):
+        frame["label"] = frame["label"].astype(int)
+    return frame
+
+
+def pyfunc(pipeline):
+    """The logged model's answer (the pyfunc class, without an MLflow round trip) as a predictor."""
+    from mmp_assets.training.pyfunc import PipelineModel
+
+    model = PipelineModel(pipeline, FEATURES, "classification")
+    return lambda X: model.predict(None, X).set_axis(X.index)
 
 
 def recipe_for(task: str = "classification", **evaluation) -> ModelRecipe:

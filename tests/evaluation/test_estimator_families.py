@@ -9,35 +9,11 @@ from sklearn.model_selection import TunedThresholdClassifierCV
 from sklearn.pipeline import Pipeline
 
 from mmp_assets.evaluation.explain import explain
-from mmp_assets.evaluation.report import ModelUnderTest, build_report
+from mmp_assets.evaluation.report import build_report
 from mmp_assets.evaluation.run import _window_fit
 from mmp_assets.training.final import fit_final
-from mmp_assets.training.pyfunc import PipelineModel, log_pipeline_model
-from tests.evaluation.conftest import FEATURES, recipe_for, synthetic_frame, training_set
-
-CONTEXT = ModelUnderTest(model_version="1", trainer="alice", run_id="r1", code_version="c1",
-                         training_set_version=1, training_set_hash="abc123", pinned_views={"profile": 3})
-FOREST = {"class_path": "sklearn.ensemble.RandomForestClassifier",
-          "params": {"n_estimators": 15, "max_depth": 4, "random_state": 0, "n_jobs": 1}}
-
-
-def with_model(recipe, **model):
-    return recipe.model_copy(update={"model": recipe.model.model_copy(update=model)})
-
-
-def multiclass(frame, shares=(0.45, 0.35, 0.2), names=(0, 1, 2)):
-    """Relabel by quantiles of the planted signal: class k holds shares[k] of the rows."""
-    cuts = np.quantile(frame["strong"], np.cumsum(shares)[:-1])
-    frame["label"] = np.asarray(names, dtype=object)[np.digitize(frame["strong"], cuts)]
-    if all(isinstance(n, int) for n in names):
-        frame["label"] = frame["label"].astype(int)
-    return frame
-
-
-def pyfunc(pipeline):
-    model = PipelineModel(pipeline, FEATURES, "classification")
-    return lambda X: model.predict(None, X).set_axis(X.index)
-
+from mmp_assets.training.pyfunc import log_pipeline_model
+from tests.evaluation.conftest import CONTEXT, FOREST, multiclass, recipe_for, synthetic_frame, training_set, with_model
 
 @pytest.mark.parametrize("classes", [2, 3])
 def test_random_forest_is_evaluated_end_to_end(classes, mlflow_store):
@@ -64,7 +40,8 @@ def test_random_forest_is_evaluated_end_to_end(classes, mlflow_store):
 @pytest.mark.parametrize("make", [
     lambda: ExtraTreesClassifier(10, max_depth=4, random_state=0),
     lambda: TunedThresholdClassifierCV(RandomForestClassifier(10, max_depth=4, random_state=0), cv=2),
-], ids=["extra_trees", "tuned_threshold_forest"])
+    lambda: __import__("mmp_assets.training.labels", fromlist=["XGBClassifier"]).XGBClassifier(n_estimators=10, max_depth=3),
+], ids=["extra_trees", "tuned_threshold_forest", "label_encoding_xgboost"])
 def test_ensembles_and_wrappers_are_explained_on_their_fitted_trees(make):
     ts = training_set(synthetic_frame(300, seed=5))
     model = Pipeline([("prep", fit_final(recipe_for(), ts, {})[0]), ("model", make())])

@@ -12,8 +12,7 @@ from mmp_assets.evaluation.run import _window_fit
 from mmp_assets.evaluation.scores import Scores
 from mmp_assets.training.final import fit_final
 from mmp_assets.training.scoring import align_outputs, score_outputs
-from tests.evaluation.conftest import recipe_for, synthetic_frame, training_set
-from tests.evaluation.test_estimator_families import CONTEXT, multiclass, pyfunc, with_model
+from tests.evaluation.conftest import CONTEXT, multiclass, pyfunc, recipe_for, synthetic_frame, training_set, with_model
 
 HGB = {"class_path": "sklearn.ensemble.HistGradientBoostingClassifier", "params": {"max_iter": 15, "random_state": 0}}
 METRICS = ["roc_auc", "pr_auc", "log_loss", "brier", "f1", "f1_weighted", "accuracy"]
