@@ -19,7 +19,8 @@ from mmp_assets.serving.schema import problems, request_model
 def create_app(served: ServedModel, features: OnlineFeatures) -> FastAPI:
     """The scoring app of one recipe: its request schema comes from the recipe's spine and the model's signature."""
     recipe = features.recipe
-    Request = request_model(recipe, features.entity_fields, served.input_types)
+    view_columns = frozenset(name for lookup in features.lookups for name in lookup.columns)
+    Request = request_model(recipe, features.entity_fields, served.input_types, view_columns)
     app = FastAPI(title=f"mmp serve {recipe.name}", version=served.version, docs_url="/docs", redoc_url=None)
 
     @app.exception_handler(RequestValidationError)

@@ -67,7 +67,8 @@ class OnlineFeatures:
             found = values[lookup.view.name]
             columns: dict[str, list] = {name: [] for name in lookup.columns}
             for i, (row, value) in enumerate(zip(rows, found, strict=True)):
-                fresh = value is not None and _fresh(lookup.view, value, row.get(self.recipe.spine.timestamp) or now)
+                at = row.get(self.recipe.spine.timestamp) if self.recipe.spine.timestamp else None
+                fresh = value is not None and _fresh(lookup.view, value, at or now)
                 if not fresh:
                     missing[i].append(lookup.view.name)
                 for name, column in lookup.columns.items():
@@ -78,7 +79,10 @@ class OnlineFeatures:
 
 
 def _fresh(view: FeatureViewRecipe, value: dict, at: datetime) -> bool:
-    """Known by `at` (never a value from the event's future) and within the view's TTL, like the ASOF join."""
+    """Known by `at` (never a value from the event's future) and within the view's TTL, like the ASOF join;
+    a static view's row is always current."""
+    if view.timestamp is None:
+        return True
     stamp = value.get(view.timestamp)
     if stamp is None:
         return False

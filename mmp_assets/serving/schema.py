@@ -28,18 +28,24 @@ _TYPES: dict[str, Any] = {
 }
 
 
-def request_model(recipe: ModelRecipe, entity_fields: list[str], input_types: dict[str, str]) -> type[BaseModel]:
-    """`{"rows": [Row, ...]}` with 1..MAX_ROWS rows; Row is built from the recipe's spine."""
+def request_model(
+    recipe: ModelRecipe, entity_fields: list[str], input_types: dict[str, str], view_columns: frozenset[str] = frozenset()
+) -> type[BaseModel]:
+    """`{"rows": [Row, ...]}` with 1..MAX_ROWS rows; Row is built from the recipe's spine (with `columns: all`,
+    from the model's inputs that no feature view supplies)."""
     fields: dict[str, Any] = {}
     for name in entity_fields:
         fields[name] = (Annotated[str, Strict()], Field(description=f"Entity id the features are looked up by ({name})."))
-    for name in recipe.spine.columns:
+    spine = recipe.spine
+    request_time = spine.listed_columns if spine.columns != "all" else [n for n in input_types if n not in view_columns]
+    for name in request_time:
         kind = _TYPES.get(input_types.get(name, "string"), _TYPES["string"])
         fields[name] = (kind | None, Field(description=f"Request-time field {name} (null when unknown)."))
-    fields[recipe.spine.timestamp] = (
-        datetime | None,
-        Field(None, description="When the event happened (ISO 8601, default now): features must be known by then and within TTL."),
-    )
+    if spine.timestamp:
+        fields[spine.timestamp] = (
+            datetime | None,
+            Field(None, description="When the event happened (ISO 8601, default now): features must be known by then and within TTL."),
+        )
     strict_row = ConfigDict(extra="forbid")
     row = create_model(f"{recipe.name}_row", __config__=strict_row, **fields)
     return create_model(
