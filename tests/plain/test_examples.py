@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_wine
 
+pytestmark = pytest.mark.slow
+
 from mmp_assets.factory import build_recipe_assets
 from mmp_assets.recipes import load_recipes
 from mmp_resources import build_resources, load_config
