@@ -11,6 +11,9 @@ from pydantic import Field, field_validator, model_validator
 
 from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.recipes.common import Name, Owner, Strict, StrList
+from mmp_assets.recipes.preprocessing import CategoricalPreprocessing, NumericPreprocessing, Preprocessing
+
+__all__ = ["CategoricalPreprocessing", "ModelRecipe", "NumericPreprocessing", "Preprocessing"]
 
 
 class SpinePartitions(Strict):
@@ -63,6 +66,13 @@ class Spine(Strict):
         None, description="Partition the training set by time window; the model trains on the newest window's set."
     )
 
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _list_or_all(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "all":
+            raise ValueError("write a list of column names, or `all` for every column but the label, keys and exclude")
+        return value
+
     @model_validator(mode="after")
     def _exclude_needs_all(self) -> Spine:
         if self.exclude and self.columns != "all":
@@ -104,25 +114,6 @@ class Split(Strict):
                 "the two fractions must sum to less than 1"
             )
         return self
-
-
-class NumericPreprocessing(Strict):
-    impute: Literal["median", "mean", "zero", "none"] = Field("median", description="How missing numeric values are filled.")
-    scale: Literal["standard", "minmax", "robust", "none"] = Field("none", description="How numeric columns are scaled.")
-
-
-class CategoricalPreprocessing(Strict):
-    impute: Literal["most_frequent", "constant", "none"] = Field("constant", description="How missing categories are filled.")
-    encode: Literal["onehot", "ordinal", "native"] = Field(
-        "onehot", description="onehot, ordinal, or native (passed through for CatBoost's own categorical handling)."
-    )
-
-
-class Preprocessing(Strict):
-    """Fitted on each trial's training rows only, and shipped inside the logged model."""
-
-    numeric: NumericPreprocessing = Field(default_factory=NumericPreprocessing, description="Numeric columns.")
-    categorical: CategoricalPreprocessing = Field(default_factory=CategoricalPreprocessing, description="Categorical columns.")
 
 
 class IntRange(Strict):
