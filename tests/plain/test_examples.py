@@ -50,3 +50,15 @@ def test_examples_materialize_end_to_end(plain_project: Path) -> None:
     wine_raw = load_wine(as_frame=True).frame
     assert wine.feature_columns == [c for c in wine_raw.columns if c not in ("target", "proline")]
     assert set(wine.part("test")["target"]) == {0, 1, 2}
+
+    # wine's per-column steps ship inside the registered model, and SHAP maps their outputs back to raw columns
+    import json
+
+    import mlflow
+
+    mlflow.set_tracking_uri(config.tracking_uri)
+    model = mlflow.pyfunc.load_model("models:/wine/1")
+    scored = model.predict(wine.X("test"))
+    assert {"proba_0", "proba_1", "proba_2"} <= set(scored.columns) and scored["prediction"].isin([0, 1, 2]).all()
+    report = json.loads((config.data_dir / "reports" / "wine" / "v1" / "metrics.json").read_text())
+    assert report["gate_passed"] is True
