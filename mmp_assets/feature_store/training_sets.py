@@ -43,12 +43,12 @@ def pinned_joins(
 def resolved_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, joins: list[JoinedView]) -> ModelRecipe:
     """`recipe` with `spine.columns: all` spelled out from the registered spine source's columns; a
     ValueError naming the recipe field when an exclude names no column or no feature column is left."""
-    available = list(columns_of(conn, f"SELECT * FROM {ident(recipe.spine.source)}"))
+    available = columns_of(conn, f"SELECT * FROM {ident(recipe.spine.source)}")
     problems = recipe.spine_column_problems(available, sum(len(j.columns) for j in joins))
     if problems:
         shown = recipes.file_of("model", recipe.name)
         raise ValueError("\n".join(f"{shown}: {where}: {message}" for where, message in problems))
-    return recipe.with_spine_columns(available)
+    return recipe.with_spine_columns(list(available))
 
 
 def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path, params: dict | None = None) -> str:

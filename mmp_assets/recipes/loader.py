@@ -166,7 +166,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                     )
         if declared or spine.columns != "all":  # `all` over an undeclared source is resolved when the data is read
             n_view_columns = None if recipe.features else 0
-            problems += [Problem(shown, where, message) for where, message in recipe.spine_column_problems(list(declared or []), n_view_columns)]
+            problems += [Problem(shown, where, message) for where, message in recipe.spine_column_problems(dict(declared or {}), n_view_columns)]
     problems.extend(_plain_table_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))
     scoring = recipe.monitoring.scoring_source

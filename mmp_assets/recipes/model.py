@@ -290,15 +290,22 @@ class ModelRecipe(Strict):
         chosen = [c for c in available if c not in taken]
         return self.model_copy(update={"spine": spine.model_copy(update={"columns": chosen})})
 
-    def spine_column_problems(self, available: list[str], n_view_columns: int | None) -> list[tuple[str, str]]:
-        """(field, message) for spine column names `available` (the source's columns) contradicts: an
-        `exclude` that names no column, and a recipe left with no feature column at all. `n_view_columns`
-        is how many columns the feature views add (None when not known before the data is read)."""
+    def spine_column_problems(self, available: dict[str, str], n_view_columns: int | None) -> list[tuple[str, str]]:
+        """(field, message) for what the spine source's columns (name → DuckDB type) contradict: an `exclude`
+        naming no column, `all` taking a column no model step reads (dates, lists, ...), and a recipe left
+        with no feature column at all. `n_view_columns` is how many columns the feature views add (None
+        when not known before the data is read)."""
         spine, problems = self.spine, []
         unknown = [c for c in spine.exclude if c not in available]
         if unknown:
             problems.append(("spine.exclude", f"{', '.join(map(repr, unknown))} not in source {spine.source!r}; its columns: {', '.join(available)}"))
-        if not self.with_spine_columns(available).spine.columns and n_view_columns == 0:
+        chosen = self.with_spine_columns(list(available)).spine.columns
+        if spine.columns == "all":
+            unusable = [f"{c!r} ({available[c]})" for c in chosen if not _feature_type(available[c])]
+            if unusable:
+                problems.append(("spine.columns", f"`all` takes {', '.join(unusable)}, which no preprocessing step reads; add "
+                                                  "it to exclude, or turn it into numbers or text in a source `sql`"))
+        if not chosen and n_view_columns == 0:
             problems.append(("spine.columns", f"no feature column: {_no_features(spine)}"))
         return problems
 
@@ -316,3 +323,14 @@ def _no_features(spine: Spine) -> str:
         return ("`all` leaves nothing once the entity, timestamp, label, join keys, split group and exclude are taken out; "
                 "exclude fewer columns or join a feature view")
     return "list spine columns (or write columns: all) or join a feature view"
+
+
+_NOT_FEATURES = ("DATE", "TIME", "INTERVAL", "BLOB", "BYTEA", "BIT", "STRUCT", "MAP", "UNION", "JSON", "UUID")
+
+
+def _feature_type(duckdb_type: str | None) -> bool:
+    """Whether a column of this DuckDB type can be a feature: numbers, text, booleans, enums (unknown: yes)."""
+    if duckdb_type is None:
+        return True
+    text = duckdb_type.strip().upper()
+    return not (text.startswith(_NOT_FEATURES) or text.endswith("]"))

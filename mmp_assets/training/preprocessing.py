@@ -98,8 +98,12 @@ def plan_columns(recipe: ModelRecipe, numeric: list[str], categorical: list[str]
                 raise _error(recipe, f"{field}.columns", f"{pattern!r} matches no feature column; feature columns: {', '.join(kinds)}")
         chosen = [c for c in free if (not spec.columns or any(fnmatchcase(c, p) for p in spec.columns))
                   and (spec.dtype is None or kinds[c] == spec.dtype)]
+        if not chosen and spec.columns:
+            taken = [c for c in kinds if c not in free and any(fnmatchcase(c, p) for p in spec.columns)]
+            raise _error(recipe, f"{field}.columns", f"every column it selects ({', '.join(taken)}) is taken by an earlier entry; "
+                                                     "a column follows the first entry that selects it: move this entry up or narrow the earlier one")
         if not chosen:
-            continue  # every column it selects went to an earlier entry, or no column has its dtype
+            continue  # a dtype-only entry when no feature column has that dtype
         found = sorted({kinds[c] for c in chosen})
         if len(found) > 1:
             mixed = ", ".join(f"{k} ({', '.join(c for c in chosen if kinds[c] == k)})" for k in found)

@@ -102,3 +102,12 @@ def test_an_exclude_naming_no_column_or_an_empty_all_fails_before_anything_is_st
                                 "label, join keys, split group and exclude are taken out; exclude fewer columns or join a feature view")
     with plain.connect() as conn:
         assert conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'ts_%'").fetchone()[0] == 0
+
+
+def test_all_refuses_a_column_no_model_step_reads(plain):
+    plain.source("dated", ROWS.assign(signed_up=pd.date_range("2024-01-01", periods=12)))
+    plain.model("m", spine={"source": "dated", "label": "y", "columns": "all", "exclude": ["row_id", "leak"]})
+    with pytest.raises(ValueError) as error:
+        _build(plain)
+    assert str(error.value) == ("recipes/m.yaml: spine.columns: `all` takes 'signed_up' (TIMESTAMP_NS), which no preprocessing step "
+                                "reads; add it to exclude, or turn it into numbers or text in a source `sql`")

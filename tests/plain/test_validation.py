@@ -48,6 +48,9 @@ CASES = {
     "all leaving nothing": ("sources/wine.yaml", lambda d: d.update(schema={"proline": "DOUBLE", "target": "INTEGER"}),
                             "recipes/wine.yaml: spine.columns: no feature column: `all` leaves nothing once the entity, timestamp, "
                             "label, join keys, split group and exclude are taken out; exclude fewer columns or join a feature view"),
+    "all taking a date": ("sources/wine.yaml", lambda d: d.update(schema={"a": "DOUBLE", "bottled": "DATE", "proline": "DOUBLE", "target": "INTEGER"}),
+                          "recipes/wine.yaml: spine.columns: `all` takes 'bottled' (DATE), which no preprocessing step reads; add it to "
+                          "exclude, or turn it into numbers or text in a source `sql`"),
     "group split without group": ("wine.yaml", lambda d: d["split"].update(strategy="group"),
                                   "recipes/wine.yaml: split.group: a group split needs a group column, and this spine has no entity "
                                   "to default to; name the column with split.group"),

@@ -136,6 +136,9 @@ BAD_STEPS = {
                      "recipe toy: preprocessing.columns[0].steps[0].strategy: mean needs numbers; use most_frequent or constant for categorical columns"),
     "never encoded": ([{"columns": "colour", "steps": [{"op": "impute", "strategy": "constant"}]}],
                       "recipe toy: preprocessing.columns[0].steps: colour are categorical and are never encoded; add an encode step"),
+    "entry whose columns an earlier one took": ([{"dtype": "numeric", "steps": [{"op": "scale"}]}, {"columns": "x1", "steps": [{"op": "log"}]}],
+                                                "recipe toy: preprocessing.columns[1].columns: every column it selects (x1) is taken by an earlier "
+                                                "entry; a column follows the first entry that selects it: move this entry up or narrow the earlier one"),
     "native without catboost": ([{"columns": "colour", "steps": [{"op": "encode", "method": "native"}]}],
                                 "recipe toy: preprocessing.columns[0].steps[0].method: 'native' needs a CatBoost model; use onehot, ordinal or target"),
 }
