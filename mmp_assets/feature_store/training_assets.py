@@ -49,9 +49,14 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
     def _training_set(context: dg.AssetExecutionContext, config: TrainingSetRunConfig, feature_store: FeatureStoreResource):
         from mmp_assets.feature_store.training_build import materialize_training_set
 
+        from mmp_assets.feature_store.training_sets import SpineColumnsError
+
         partition, params = run_window(context, config.params)
-        with feature_store.connect() as conn:
-            outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
+        try:
+            with feature_store.connect() as conn:
+                outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
+        except SpineColumnsError as exc:  # a recipe problem found in the data: one line, no traceback
+            raise dg.Failure(description=str(exc)) from None
         context.log.info(_summary(recipe.name, outcome))
         return dg.MaterializeResult(
             data_version=dg.DataVersion(outcome.entry.content_hash if outcome.entry else "none"),

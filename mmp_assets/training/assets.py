@@ -72,6 +72,12 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
 
         with feature_store.connect() as conn:
             training_set = load_training_set(conn, recipe, newest_partition_version(conn, recipe))
+        from mmp_assets.training.preprocessing import PreprocessingError, check_preprocessing
+
+        try:  # one line naming the recipe field, not a traceback per trial
+            check_preprocessing(recipe, training_set.numeric_columns, list(training_set.categorical_columns))
+        except PreprocessingError as exc:
+            raise dg.Failure(description=f"{recipe_file}: {exc.field}: {exc.message}") from None
         context.log.info(f"tuning on training set v{training_set.version} ({len(training_set.frame)} rows)")
         outcome = tune_model(
             recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
