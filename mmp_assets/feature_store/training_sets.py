@@ -40,6 +40,10 @@ def pinned_joins(
     return plan_joins(recipe, recipes, versions)
 
 
+class SpineColumnsError(ValueError):
+    """The spine source's columns contradict `spine.columns` / `spine.exclude` (found when the data is read)."""
+
+
 def resolved_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, joins: list[JoinedView]) -> ModelRecipe:
     """`recipe` with `spine.columns: all` spelled out from the registered spine source's columns; a
     ValueError naming the recipe field when an exclude names no column or no feature column is left."""
@@ -47,7 +51,7 @@ def resolved_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes
     problems = recipe.spine_column_problems(available, sum(len(j.columns) for j in joins))
     if problems:
         shown = recipes.file_of("model", recipe.name)
-        raise ValueError("\n".join(f"{shown}: {where}: {message}" for where, message in problems))
+        raise SpineColumnsError("\n".join(f"{shown}: {where}: {message}" for where, message in problems))
     return recipe.with_spine_columns(list(available))
 
 

@@ -99,8 +99,16 @@ class ColumnGroup:
         return f"preprocessing.columns[{self.index}]"
 
 
-def _error(recipe: ModelRecipe, field: str, message: str) -> ValueError:
-    return ValueError(f"recipe {recipe.name}: {field}: {message}")
+class PreprocessingError(ValueError):
+    """A `preprocessing` setting the training set's columns contradict; `field` is the recipe field."""
+
+    def __init__(self, recipe: str, field: str, message: str):
+        self.field, self.message = field, message
+        super().__init__(f"recipe {recipe}: {field}: {message}")
+
+
+def _error(recipe: ModelRecipe, field: str, message: str) -> PreprocessingError:
+    return PreprocessingError(recipe.name, field, message)
 
 
 def plan_columns(recipe: ModelRecipe, numeric: list[str], categorical: list[str], *, strict: bool = True,

@@ -75,6 +75,8 @@ def test_static_view_joins_a_timestamped_spine_on_the_key_alone(plain):
     outcome, loaded = _build(plain)
     assert outcome.status == "published" and outcome.violations == []
     assert list(loaded.frame.loc[loaded.frame["shop"] == "s1", "size"].unique()) == [10.0]
+    assert outcome.entry.details["order_by"].split(",")[0].strip('" ') == "t"  # readers get rows in event-time order
+    assert loaded.frame["t"].is_monotonic_increasing
 
 
 def test_static_view_with_two_rows_for_one_key_fails_its_contract(plain):

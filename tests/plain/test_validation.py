@@ -78,3 +78,13 @@ def test_timestamped_view_on_a_plain_spine_and_a_join_without_keys(plain_project
         "recipes/wine.yaml: features[0].on: the spine has no entity to join view 'cells' on; name the spine column(s) matching "
         "its key id with on, or set spine.entity",
     ]
+
+
+def test_a_new_column_reaches_a_columns_all_recipe_but_an_excluded_one_does_not(plain_project: Path) -> None:
+    from mmp_assets.automation.schema_impact import SchemaChange, relevant_columns
+    from mmp_assets.recipes import load_recipes
+
+    recipes = load_recipes(plain_project)
+    wine = recipes.models["wine"]
+    assert relevant_columns(wine, SchemaChange("wine", added={"vintage": "INTEGER"}), recipes) == {"vintage"}
+    assert relevant_columns(wine, SchemaChange("wine", removed={"proline": "DOUBLE"}), recipes) == set()
