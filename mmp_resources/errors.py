@@ -48,6 +48,19 @@ def _short(value: object, limit: int = 80) -> str:
 
 # pydantic puts the chosen member of a discriminated or plain union in the path; it is not a field
 _UNION_TAGS = {"int", "float", "categorical", "str", "InlineQuery", "constrained-str"}
+# ... except where a real field has a tag's name: `preprocessing.categorical` is a field, not search_space's `type: categorical`
+_FIELDS_NAMED_LIKE_TAGS = {("preprocessing", "categorical")}
+# the `op` of a preprocessing step, which pydantic puts after the step's list index
+_STEP_TAGS = {"impute", "scale", "encode", "bins", "polynomial", "log", "clip"}
+
+
+def _is_tag(loc: tuple, i: int) -> bool:
+    part, before = loc[i], loc[i - 1] if i else None
+    if str(part).startswith(("function-", "tagged-union", "union[")):
+        return True
+    if part in _STEP_TAGS and isinstance(before, int):
+        return True
+    return part in _UNION_TAGS and (before, part) not in _FIELDS_NAMED_LIKE_TAGS
 
 
 def problems_from_validation_error(
@@ -61,10 +74,11 @@ def problems_from_validation_error(
     problems = []
     for err in error.errors(include_url=False):
         field = prefix
-        for part in err["loc"]:
+        loc = tuple(err["loc"])
+        for i, part in enumerate(loc):
             if isinstance(part, int):
                 field += f"[{part}]"
-            elif not str(part).startswith(("function-", "tagged-union", "union[")) and part not in _UNION_TAGS:
+            elif not _is_tag(loc, i):
                 field = f"{field}.{part}" if field else str(part)
         kind = err["type"]
         shown = "a value not shown, as it may hold a secret" if hidden(field) else _short(err.get("input"))

@@ -123,6 +123,11 @@ def test_list_preprocessors_gives_every_option_the_recipe_format_accepts(capsys)
     rows = {row[0]: row[1:] for row in _listed("preprocessors", capsys) if row}
     assert rows["preprocessing.categorical.encode"][:6] == ["onehot", "|", "ordinal", "|", "native", "'onehot'"]
     assert rows["preprocessing.numeric.scale"][:7] == ["standard", "|", "minmax", "|", "robust", "|", "none"]
+    # the per-column steps too: each step kind, then its options
+    assert rows["preprocessing.columns[].steps[].op"][:13] == " | ".join(["impute", "scale", "encode", "bins", "polynomial", "log", "clip"]).split()
+    assert rows["preprocessing.columns[].steps[op=encode].method"][:7] == ["onehot", "|", "ordinal", "|", "native", "|", "target"]
+    assert rows["preprocessing.columns[].steps[op=clip].lower_quantile"][:3] == ["float", "|", "null"]
+    assert rows["preprocessing.columns[].dtype"][:5] == ["numeric", "|", "categorical", "|", "null"]
 
 
 def test_list_tasks_names_each_task_with_its_metrics(capsys) -> None:

@@ -77,7 +77,8 @@ def relevant_columns(recipe: ModelRecipe, change: SchemaChange, recipes: RecipeS
     """The changed columns that can reach the recipe's training set."""
     reached: set[str] = set()
     if recipe.spine.source == change.source:
-        reached |= change.columns & set(spine_columns(recipe))
+        # with `columns: all` every new spine column becomes a feature
+        reached |= change.columns - set(recipe.spine.exclude) if recipe.spine.columns == "all" else change.columns & set(spine_columns(recipe))
     for ref in recipe.features:
         if ref.view not in reading_views(recipe, change.source, recipes):
             continue

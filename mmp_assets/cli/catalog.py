@@ -62,18 +62,54 @@ def metrics() -> str:
     return _table(rows) + "\n\ntuning.metric picks one; the direction follows from it. evaluation.metrics adds any of the task's."
 
 
+def _allowed(annotation) -> str:
+    """A field's type as a recipe writer reads it: literal values, alternatives joined by |."""
+    import types
+    from typing import Literal, Union, get_args, get_origin
+
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return " | ".join(map(str, get_args(annotation)))
+    if origin in (Union, types.UnionType):
+        return " | ".join(_allowed(a) for a in get_args(annotation))
+    if annotation is type(None):
+        return "null"
+    if origin is list:
+        return f"list[{_allowed(get_args(annotation)[0])}]"
+    return getattr(annotation, "__name__", str(annotation))
+
+
 def _fields(model, prefix: str):
-    """(recipe path, allowed values, default, description) for every field of a pydantic model, nested ones walked."""
-    from typing import Literal, get_args, get_origin
+    """(recipe path, allowed values, default, description) for every field of a pydantic model, nested ones walked:
+    a list of models as `path[].field`, a list of tagged steps as `path[].op` and then `path[op=<tag>].field`."""
+    import types
+    from typing import Annotated, Literal, Union, get_args, get_origin
 
     from pydantic import BaseModel
 
+    def is_model(annotation) -> bool:
+        return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
     for name, field in model.model_fields.items():
         path, annotation = f"{prefix}.{name}", field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if is_model(annotation):
             yield from _fields(annotation, path)
             continue
-        allowed = " | ".join(map(str, get_args(annotation))) if get_origin(annotation) is Literal else getattr(annotation, "__name__", str(annotation))
+        item = get_args(annotation)[0] if get_origin(annotation) is list else None
+        if is_model(item):
+            yield from _fields(item, f"{path}[]")
+            continue
+        if get_origin(item) is Annotated and get_origin(get_args(item)[0]) in (Union, types.UnionType):
+            members = [m for m in get_args(get_args(item)[0]) if is_model(m)]
+            tags = [get_args(m.model_fields["op"].annotation)[0] for m in members]
+            yield f"{path}[].op", " | ".join(tags), "", field.description or ""
+            for member, tag in zip(members, tags, strict=True):
+                yield f"{path}[op={tag}]", "", "", (member.__doc__ or "").strip().splitlines()[0]
+                for row in _fields(member, f"{path}[op={tag}]"):
+                    if not row[0].endswith(".op"):
+                        yield row
+            continue
+        allowed = " | ".join(map(str, get_args(annotation))) if get_origin(annotation) is Literal else _allowed(annotation)
         default = "" if field.is_required() else repr(field.get_default(call_default_factory=True))
         yield path, allowed, default, field.description or ""
 

@@ -12,6 +12,7 @@ model-agnostically too, and the explanation says why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,16 +110,35 @@ def _tree_values(estimator, Z: pd.DataFrame) -> np.ndarray:
 
 
 def _to_raw(values: np.ndarray, encoded: list[str], raw: list[str], index) -> pd.DataFrame:
-    """Sum encoded columns (`num__amount`, `cat__category_food`) onto the raw feature they came from."""
+    """Sum encoded columns (`num__amount`, `cat__category_food`, `missingindicator_amount`) onto the raw
+    feature they came from; a polynomial term (`a b`, `a^2`) is shared equally among its factors."""
     by_length = sorted(raw, key=len, reverse=True)
     out = pd.DataFrame(0.0, index=index, columns=raw)
     for j, name in enumerate(encoded):
         bare = name.split("__", 1)[1] if "__" in name and name.split("__", 1)[1] else name
+        bare = bare.removeprefix("missingindicator_") if bare not in raw else bare
         owner = bare if bare in raw else next((r for r in by_length if bare.startswith(r + "_")), None)
-        if owner is None:
+        owners = [owner] if owner is not None else _factors(bare, by_length)
+        if not owners:
             raise ValueError(f"cannot map encoded feature {name!r} back to a raw feature of {raw}")
-        out[owner] += values[:, j]
+        for found in owners:
+            out[found] += values[:, j] / len(owners)
     return out
+
+
+def _factors(term: str, by_length: list[str]) -> list[str] | None:
+    """The raw features of a PolynomialFeatures term such as `a b^2` (names may hold spaces), or None."""
+    for name in by_length:
+        if not term.startswith(name):
+            continue
+        rest = re.sub(r"^\^\d+", "", term[len(name):])
+        if not rest:
+            return [name]
+        if rest.startswith(" "):
+            tail = _factors(rest[1:], by_length)
+            if tail:
+                return [name, *tail]
+    return None
 
 
 def _permutation(model, X: pd.DataFrame, task: str, categorical: list[str], seed: int) -> pd.DataFrame:

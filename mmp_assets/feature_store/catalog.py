@@ -40,7 +40,8 @@ class CatalogEntry:
     owner: str
     description: str
     entity: list[str]
-    timestamp_column: str
+    timestamp_column: str | None
+    """None for a static view or a plain-table training set."""
     ttl: str | None
     schema: dict[str, str]
     row_count: int

@@ -29,7 +29,7 @@ def show_card(entry: CatalogEntry, versions: list[CatalogEntry], pinned_by: list
         f"  description   {' '.join(entry.description.split())}",
         f"  owner         {entry.owner}",
         f"  entity        {', '.join(entry.entity)}",
-        f"  timestamp     {entry.timestamp_column}",
+        f"  timestamp     {entry.timestamp_column or 'none (static)'}",
         f"  ttl           {entry.ttl or 'none'}",
         f"  table         {entry.table_name}",
         f"  rows          {entry.row_count}",
@@ -58,7 +58,7 @@ def markdown(current: dict[str, CatalogEntry], counts: dict[str, int], recipes: 
     for name in names:
         entry, recipe = current.get(name), recipes.views.get(name)
         source = entry or recipe
-        timestamp = entry.timestamp_column if entry else recipe.timestamp
+        timestamp = (entry.timestamp_column if entry else recipe.timestamp) or "none (static)"
         out += ["", f"## {name}", "", " ".join(source.description.split()), "",
                 f"- owner: {source.owner}", f"- entity: {', '.join(source.entity)}; timestamp: {timestamp}; ttl: {source.ttl or 'none'}"]
         if entry is None:

@@ -69,7 +69,7 @@ def check_contract(
         f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {ident(table)} GROUP BY {quoted} HAVING count(*) > 1)"
     ).fetchone()[0]
     if report.null_keys:
-        report.violations.append(f"{report.null_keys} row(s) have a NULL entity key or timestamp ({', '.join(keys)})")
+        report.violations.append(f"{report.null_keys} row(s) have a NULL key ({', '.join(keys)})")
     if report.duplicate_keys:
-        report.violations.append(f"{report.duplicate_keys} row(s) share an (entity, timestamp) with another row ({', '.join(keys)})")
+        report.violations.append(f"{report.duplicate_keys} row(s) share their key ({', '.join(keys)}) with another row")
     return report

@@ -49,7 +49,7 @@ class TrainingSet:
     content_hash: str
     frame: pd.DataFrame
     entity: list[str]
-    timestamp: str
+    timestamp: str | None
     label: str
     feature_columns: list[str]
     categorical_columns: list[str]

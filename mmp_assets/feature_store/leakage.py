@@ -27,7 +27,8 @@ def split_counts(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
 
 
 def _point_in_time(conn, table: str, recipe: ModelRecipe, joins: list[JoinedView]) -> list[str]:
-    if not joins:
+    joins = [j for j in joins if j.timed]  # a static view has no joined time to check
+    if not joins or recipe.spine.timestamp is None:
         return []
     ts = ident(recipe.spine.timestamp)
     tests = []

@@ -4,6 +4,9 @@ A spine row gets the view's latest row with timestamp <= the spine timestamp (< 
 `strictly_before`) and within the view's TTL, else NULLs; no spine row is ever dropped. A
 published view version never holds two rows for one (entity, timestamp) (its contract check
 rejects that), so the matching row is unique and the join deterministic.
+
+A static view (no timestamp) holds one row per entity and is LEFT JOINed on the key alone; it is
+the only kind a plain-table spine (no timestamp) may join, since there is no point in time to join at.
 """
 
 from __future__ import annotations
@@ -33,13 +36,19 @@ class JoinedView:
     def ts_column(self) -> str:
         return f"__ts_{self.view.name}"
 
+    @property
+    def timed(self) -> bool:
+        """False for a static view: joined on the key alone, with no joined timestamp to check."""
+        return self.view.timestamp is not None
+
 
 def spine_columns(recipe: ModelRecipe) -> list[str]:
     """Spine columns a training set keeps: keys (including every `on`), timestamp, label, spine.columns, split group."""
     spine = recipe.spine
     join_keys = [c for ref in recipe.features for c in (ref.on or [])]
     group = [recipe.split.group] if recipe.split.group else []
-    return list(dict.fromkeys([*spine.entity, *join_keys, spine.timestamp, spine.label, *spine.columns, *group]))
+    timestamp = [spine.timestamp] if spine.timestamp else []
+    return list(dict.fromkeys([*spine.entity, *join_keys, *timestamp, spine.label, *spine.listed_columns, *group]))
 
 
 def reserved_names(recipe: ModelRecipe, split_column: str = "split") -> set[str]:
@@ -58,7 +67,7 @@ def feature_names(recipe: ModelRecipe, view_columns: dict[str, list[str]]) -> di
 
 def selected_columns(recipe_columns: list[str] | None, view: FeatureViewRecipe, schema: dict[str, str]) -> list[str]:
     """The feature columns taken from a view: the recipe's subset, else all but its keys."""
-    keys = {*view.entity, view.timestamp}
+    keys = set(view.keys)
     return list(recipe_columns) if recipe_columns else [c for c in schema if c not in keys]
 
 
@@ -66,23 +75,28 @@ def is_categorical(duckdb_type: str) -> bool:
     return duckdb_type.upper().startswith(CATEGORICAL_TYPES)
 
 
-def asof_sql(spine_sql: str, spine_ts: str, joins: list[JoinedView]) -> str:
-    """SELECT over the spine (`spine_sql`, aliased s) with every view ASOF LEFT JOINed onto it."""
+def asof_sql(spine_sql: str, spine_ts: str | None, joins: list[JoinedView]) -> str:
+    """SELECT over the spine (`spine_sql`, aliased s) with every view ASOF LEFT JOINed onto it (static views,
+    and every view of a spine without a timestamp, LEFT JOINed on the key alone)."""
     selects, froms = ["s.*"], [f"({spine_sql}) AS s"]
     for i, join in enumerate(joins):
         alias, view = f"f{i}", join.view
         keys = [f"{ident(k)} AS __k{j}" for j, k in enumerate(view.entity)]
-        inner = ", ".join([*keys, f"{ident(view.timestamp)} AS __ts", *(ident(c) for c in dict.fromkeys(join.columns.values()))])
+        timed = join.timed and spine_ts is not None
+        stamp = [f"{ident(view.timestamp)} AS __ts"] if timed else []
+        inner = ", ".join([*keys, *stamp, *(ident(c) for c in dict.fromkeys(join.columns.values()))])
         on = [f"s.{ident(sk)} = {alias}.__k{j}" for j, sk in enumerate(join.spine_keys)]
-        on.append(f"s.{ident(spine_ts)} {'>' if view.strictly_before else '>='} {alias}.__ts")
-        froms.append(f"ASOF LEFT JOIN (SELECT {inner} FROM {ident(join.table)}) AS {alias} ON {' AND '.join(on)}")
         fresh = "TRUE"
-        if view.ttl_delta is not None:
-            seconds = int(view.ttl_delta.total_seconds())
-            fresh = f"{alias}.__ts >= s.{ident(spine_ts)} - INTERVAL '{seconds} seconds'"
+        if timed:
+            on.append(f"s.{ident(spine_ts)} {'>' if view.strictly_before else '>='} {alias}.__ts")
+            if view.ttl_delta is not None:
+                seconds = int(view.ttl_delta.total_seconds())
+                fresh = f"{alias}.__ts >= s.{ident(spine_ts)} - INTERVAL '{seconds} seconds'"
+        froms.append(f"{'ASOF ' if timed else ''}LEFT JOIN (SELECT {inner} FROM {ident(join.table)}) AS {alias} ON {' AND '.join(on)}")
         for out, column in join.columns.items():
             selects.append(f"CASE WHEN {fresh} THEN {alias}.{ident(column)} END AS {ident(out)}")
-        selects.append(f"CASE WHEN {fresh} THEN {alias}.__ts END AS {ident(join.ts_column)}")
+        if timed:
+            selects.append(f"CASE WHEN {fresh} THEN {alias}.__ts END AS {ident(join.ts_column)}")
     return f"SELECT {', '.join(selects)} FROM {' '.join(froms)}"
 
 

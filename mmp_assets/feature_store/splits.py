@@ -26,8 +26,9 @@ def _text(columns: list[str], prefix: str = "") -> str:
 
 
 def row_order(recipe: ModelRecipe) -> str:
-    """The deterministic order readers get rows in: spine timestamp, then every other spine column kept."""
-    return ", ".join(ident(c) for c in dict.fromkeys([recipe.spine.timestamp, *spine_columns(recipe)]))
+    """The deterministic order readers get rows in: spine timestamp (if any), then every other spine column kept."""
+    first = [recipe.spine.timestamp] if recipe.spine.timestamp else []
+    return ", ".join(ident(c) for c in dict.fromkeys([*first, *spine_columns(recipe)]))
 
 
 def split_sql(joined_sql: str, spine_sql: str, recipe: ModelRecipe) -> str:
@@ -35,11 +36,13 @@ def split_sql(joined_sql: str, spine_sql: str, recipe: ModelRecipe) -> str:
     every spine row, so they are the same, and the join then runs once."""
     spine, split = recipe.spine, recipe.split
     train = 1.0 - split.validation - split.test
-    ts = ident(spine.timestamp)
     row_cols = spine_columns(recipe)
     order = row_order(recipe)
     seed = int(split.seed)
     if split.strategy == "temporal":
+        if spine.timestamp is None:  # the recipe loader refuses this; a hand-made recipe gets the same words
+            raise ValueError(f"recipe {recipe.name}: split.strategy: 'temporal' needs spine.timestamp; use random, stratified or group")
+        ts = ident(spine.timestamp)
         body = (
             f"WITH j AS ({joined_sql}), b AS (SELECT quantile_disc({ts}, {train!r}) AS t1, "
             f"quantile_disc({ts}, {train + split.validation!r}) AS t2 FROM ({spine_sql})) "

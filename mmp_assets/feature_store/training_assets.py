@@ -48,13 +48,14 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
     )
     def _training_set(context: dg.AssetExecutionContext, config: TrainingSetRunConfig, feature_store: FeatureStoreResource):
         from mmp_assets.feature_store.training_build import UntrainableTrainingSet, materialize_training_set
+        from mmp_assets.feature_store.training_sets import SpineColumnsError
 
         partition, params = run_window(context, config.params)
-        with feature_store.connect() as conn:
-            try:
+        try:
+            with feature_store.connect() as conn:
                 outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
-            except UntrainableTrainingSet as exc:  # one line; the current version is untouched
-                raise dg.Failure(description=str(exc)) from None
+        except (UntrainableTrainingSet, SpineColumnsError) as exc:  # found in the data: one line; the current version stays
+            raise dg.Failure(description=str(exc)) from None
         context.log.info(_summary(recipe.name, outcome))
         return dg.MaterializeResult(
             data_version=dg.DataVersion(outcome.entry.content_hash if outcome.entry else "none"),

@@ -16,7 +16,9 @@ from mmp_assets.feature_store.pit import JoinedView, asof_sql
 from mmp_assets.feature_store.sources import register_sources
 from mmp_assets.feature_store.sql import ident
 from mmp_assets.feature_store.splits import SPLIT_COLUMN, row_order, split_sql
-from mmp_assets.feature_store.training_sets import column_lineage, count_unlabelled, feature_columns, pinned_joins, spine_sql
+from mmp_assets.feature_store.training_sets import (
+    column_lineage, count_unlabelled, feature_columns, pinned_joins, resolved_spine, spine_sql,
+)
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 
@@ -68,6 +70,7 @@ def materialize_training_set(
     "changed" then means changed from that partition's newest version."""
     joins = pinned_joins(conn, recipe, recipes, view_versions)
     used = register_sources(conn, [recipe.spine.source], recipes, root, params)
+    recipe = resolved_spine(conn, recipe, recipes, joins)
     spine = spine_sql(conn, recipe, recipes, root, params)
     query = split_sql(asof_sql(spine, recipe.spine.timestamp, joins), spine, recipe)
     staged = publish.stage(conn, "training_set", recipe.name, query)

@@ -15,7 +15,7 @@ from mmp_assets.feature_store import catalog, publish
 from mmp_assets.feature_store.contracts import TrainingSet, model_input
 from mmp_assets.feature_store.pit import JoinedView, asof_sql, is_categorical, plan_joins, spine_columns
 from mmp_assets.feature_store.sources import source_relation
-from mmp_assets.feature_store.sql import ident
+from mmp_assets.feature_store.sql import columns_of, ident
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 
@@ -38,6 +38,21 @@ def pinned_joins(
             )
         versions[ref.view] = (entry.version, entry.table_name, entry.schema)
     return plan_joins(recipe, recipes, versions)
+
+
+class SpineColumnsError(ValueError):
+    """The spine source's columns contradict `spine.columns` / `spine.exclude` (found when the data is read)."""
+
+
+def resolved_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, joins: list[JoinedView]) -> ModelRecipe:
+    """`recipe` with `spine.columns: all` spelled out from the registered spine source's columns; a
+    ValueError naming the recipe field when an exclude names no column or no feature column is left."""
+    available = columns_of(conn, f"SELECT * FROM {ident(recipe.spine.source)}")
+    problems = recipe.spine_column_problems(available, sum(len(j.columns) for j in joins))
+    if problems:
+        shown = recipes.file_of("model", recipe.name)
+        raise SpineColumnsError("\n".join(f"{shown}: {where}: {message}" for where, message in problems))
+    return recipe.with_spine_columns(list(available))
 
 
 def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path, params: dict | None = None) -> str:
@@ -75,7 +90,8 @@ def point_in_time_features(
 ) -> pd.DataFrame:
     """`spine` (any columns, entity and timestamp required, label optional) with the recipe's feature
     columns joined exactly as in its training set; rows keep their order and are never dropped."""
-    needed = [*recipe.spine.entity, *(c for ref in recipe.features for c in (ref.on or [])), recipe.spine.timestamp]
+    timestamp = [recipe.spine.timestamp] if recipe.spine.timestamp else []
+    needed = [*recipe.spine.entity, *(c for ref in recipe.features for c in (ref.on or [])), *timestamp]
     missing = [c for c in needed if c not in spine.columns]
     if missing:
         raise ValueError(f"spine frame lacks column(s) {', '.join(missing)}; it needs {', '.join(needed)}")
@@ -86,7 +102,7 @@ def point_in_time_features(
     conn.register("__mmp_spine", spine_rows.assign(__mmp_row=range(len(spine_rows))))
     try:
         sql = asof_sql("SELECT * FROM __mmp_spine", recipe.spine.timestamp, joins)
-        drop = ", ".join(["__mmp_row", *(ident(j.ts_column) for j in joins)])
+        drop = ", ".join(["__mmp_row", *(ident(j.ts_column) for j in joins if j.timed and recipe.spine.timestamp)])
         frame = conn.execute(f"SELECT * EXCLUDE ({drop}) FROM ({sql}) ORDER BY __mmp_row").df()
     finally:
         conn.unregister("__mmp_spine")
@@ -96,7 +112,7 @@ def point_in_time_features(
 
 def feature_columns(recipe: ModelRecipe, joins: list[JoinedView], schema: dict[str, str]) -> tuple[list[str], list[str]]:
     """(feature columns, the categorical ones among them): spine.columns then each view's columns."""
-    features = [*recipe.spine.columns, *(out for join in joins for out in join.columns)]
+    features = [*recipe.spine.listed_columns, *(out for join in joins for out in join.columns)]
     return features, [c for c in features if is_categorical(schema[c])]
 
 
@@ -106,5 +122,6 @@ def column_lineage(recipe: ModelRecipe, joins: list[JoinedView]) -> dict[str, tu
     lineage = {c: (f"source:{spine.source}", c) for c in spine_columns(recipe)}
     for join in joins:
         lineage |= {out: (f"view:{join.view.name}", column) for out, column in join.columns.items()}
-        lineage[join.ts_column] = (f"view:{join.view.name}", join.view.timestamp)
+        if join.timed:
+            lineage[join.ts_column] = (f"view:{join.view.name}", join.view.timestamp)
     return lineage

@@ -42,7 +42,7 @@ def build_view_asset(view: FeatureViewRecipe, recipes: RecipeSet, config: Platfo
         code_version=view_code_version(view, recipe_file.parent),
         pool=config.dagster.duckdb_pool,
         metadata={"mmp/recipe": recipes.file_of("view", view.name), "mmp/entity": ", ".join(view.entity),
-                  "mmp/timestamp": view.timestamp, "mmp/ttl": view.ttl or "none", "mmp/current_view": f"fv_{view.name}"},
+                  "mmp/timestamp": view.timestamp or "none (static)", "mmp/ttl": view.ttl or "none", "mmp/current_view": f"fv_{view.name}"},
         check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True,
                                        description="Declared or frozen schema holds; entity and timestamp are non-null and unique together.")],
     )

@@ -57,7 +57,7 @@ def materialize_view(
     history = catalog.entries(conn, "view", view.name)
     current = catalog.find_entry(conn, "view", view.name)
     expected = declared_schema(conn, view.schema_) or (history[0].schema if history else None)
-    report = check_contract(conn, staged.table, staged.profile.columns, [*view.entity, view.timestamp], expected,
+    report = check_contract(conn, staged.table, staged.profile.columns, view.keys, expected,
                             current.schema if current else None)
     if not report.passed:
         publish.discard(conn, staged)

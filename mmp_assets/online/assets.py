@@ -29,6 +29,8 @@ def latest_rows_sql(table: str, view: FeatureViewRecipe) -> str:
     from mmp_assets.feature_store.sql import ident
 
     partition = ", ".join(ident(c) for c in view.entity)
+    if view.timestamp is None:  # a static view holds one row per entity already
+        return f"SELECT * FROM {ident(table)}"
     return f"SELECT * FROM {ident(table)} QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {ident(view.timestamp)} DESC) = 1"
 
 

@@ -28,10 +28,10 @@ def push_latest(store: OnlineStoreResource, view: FeatureViewRecipe, frame: pd.D
     current = redis.get(store.pointer_key(name))
     if current is not None and int(current) == version:
         return {"view": name, "version": version, "entities": 0, "flipped": False, "reason": "already current"}
-    missing = [c for c in [*view.entity, view.timestamp] if c not in frame.columns]
+    missing = [c for c in view.keys if c not in frame.columns]
     if missing:
         raise ValueError(f"features/{name}: rows to push lack column(s) {missing}; got {list(frame.columns)}")
-    latest = frame.sort_values(view.timestamp, kind="stable").drop_duplicates(view.entity, keep="last")
+    latest = (frame.sort_values(view.timestamp, kind="stable") if view.timestamp else frame).drop_duplicates(view.entity, keep="last")
     columns = [c for c in latest.columns if c not in view.entity]
     _expire(redis, _keys_of_version(store, name, version), seconds=None)  # leftovers of an interrupted push
     pipe = redis.pipeline(transaction=False)
@@ -43,7 +43,7 @@ def push_latest(store: OnlineStoreResource, view: FeatureViewRecipe, frame: pd.D
             pipe.execute()
     pushed_at = dt.datetime.now(dt.UTC).isoformat()
     pipe.hset(store.meta_key(name, version), mapping={
-        "rows": len(latest), "columns": json.dumps(columns), "timestamp": view.timestamp, "pushed_at": pushed_at,
+        "rows": len(latest), "columns": json.dumps(columns), "timestamp": view.timestamp or "", "pushed_at": pushed_at,
     })  # fmt: skip
     pipe.execute()
     flipped = _flip(redis, store.pointer_key(name), version)

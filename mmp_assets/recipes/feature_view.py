@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from mmp_assets.recipes.common import Name, Owner, Strict, StrList, parse_duration
 
@@ -31,7 +31,11 @@ class FeatureViewRecipe(Strict):
     description: str = Field(min_length=1, description="What the features mean, for people looking for features to reuse.")
     owner: Owner = Field(description="Team or person answerable for the view. An email or team:<name>.")
     entity: StrList = Field(min_length=1, description="Key column (or columns) the features describe.")
-    timestamp: str = Field(min_length=1, description="Column saying when each row's values became known.")
+    timestamp: str | None = Field(
+        None, min_length=1,
+        description="Column saying when each row's values became known. Leave it out for a static view: one row per "
+                    "entity, joined on the key alone (no point in time, no ttl).",
+    )
     ttl: str | None = Field(None, description="How long a value stays valid for point-in-time joins, such as 30d; none = forever.")
     strictly_before: bool = Field(
         False, description="Join only feature rows strictly earlier than the spine timestamp (not equal)."
@@ -45,10 +49,24 @@ class FeatureViewRecipe(Strict):
 
     @field_validator("ttl")
     @classmethod
-    def _valid_ttl(cls, value: str | None) -> str | None:
+    def _valid_ttl(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             parse_duration(value)
+            if "timestamp" in info.data and info.data["timestamp"] is None:
+                raise ValueError("a static view (no timestamp) has no age to bound; give the view a timestamp or remove ttl")
         return value
+
+    @field_validator("strictly_before")
+    @classmethod
+    def _before_needs_time(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and "timestamp" in info.data and info.data["timestamp"] is None:
+            raise ValueError("a static view (no timestamp) has no time to be before; give the view a timestamp or remove strictly_before")
+        return value
+
+    @property
+    def keys(self) -> list[str]:
+        """The columns a version is unique on: the entity, plus the timestamp unless the view is static."""
+        return [*self.entity, *([self.timestamp] if self.timestamp else [])]
 
     @property
     def ttl_delta(self) -> timedelta | None:

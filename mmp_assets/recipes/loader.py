@@ -162,11 +162,15 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
         if declared:
             for where, column in [("spine.timestamp", spine.timestamp), ("spine.label", spine.label)] + [
                 (f"spine.entity", c) for c in spine.entity
-            ] + [(f"spine.columns[{i}]", c) for i, c in enumerate(spine.columns)]:
-                if column not in declared:
+            ] + [(f"spine.columns[{i}]", c) for i, c in enumerate(spine.listed_columns)]:
+                if column is not None and column not in declared:
                     problems.append(
                         Problem(shown, where, f"column {column!r} is not in source {spine.source!r}; its columns: {', '.join(declared)}")
                     )
+        if declared or spine.columns != "all":  # `all` over an undeclared source is resolved when the data is read
+            n_view_columns = None if recipe.features else 0
+            problems += [Problem(shown, where, message) for where, message in recipe.spine_column_problems(dict(declared or {}), n_view_columns)]
+    problems.extend(_plain_table_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:
@@ -187,7 +191,15 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
             problems.append(Problem(shown, f"features[{i}].view", _missing(result, "view", ref.view, result.views)))
             continue
         keys = ref.on or spine.entity
-        if len(keys) != len(view.entity):
+        if view.timestamp is not None and spine.timestamp is None:
+            problems.append(Problem(shown, f"features[{i}].view", (
+                f"view {ref.view!r} is timestamped ({view.timestamp}) but the spine has no timestamp, so there is no point in "
+                "time to join it at; give the spine a timestamp, or join a static view (one without timestamp)")))
+        if not keys:
+            problems.append(Problem(shown, f"features[{i}].on", (
+                f"the spine has no entity to join view {ref.view!r} on; name the spine column(s) matching its key "
+                f"{', '.join(view.entity)} with on, or set spine.entity")))
+        elif len(keys) != len(view.entity):
             problems.append(
                 Problem(shown, f"features[{i}].on", f"joins on {keys} but view {ref.view!r} is keyed by {view.entity}; give one spine column per key")
             )
@@ -197,6 +209,21 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                     problems.append(
                         Problem(shown, f"features[{i}].columns", f"{column!r} is not a column of view {ref.view!r}; its columns: {', '.join(view.schema_)}")
                     )
+    return problems
+
+
+def _plain_table_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
+    """What a spine without a timestamp or without an entity cannot do."""
+    spine, problems = recipe.spine, []
+    if spine.timestamp is None and recipe.split.strategy == "temporal":
+        problems.append(Problem(shown, "split.strategy", "'temporal' needs spine.timestamp, and this spine has none (a plain table); "
+                                                          "use random, stratified or group"))
+    if spine.timestamp is None and recipe.evaluation.backtest:
+        problems.append(Problem(shown, "evaluation.backtest", "a backtest replays time windows, and this spine has no timestamp; "
+                                                               "remove backtest or give the spine a timestamp"))
+    if recipe.split.strategy == "group" and not recipe.split.group and not spine.entity:
+        problems.append(Problem(shown, "split.group", "a group split needs a group column, and this spine has no entity to "
+                                                       "default to; name the column with split.group"))
     return problems
 
 

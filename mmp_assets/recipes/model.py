@@ -11,6 +11,9 @@ from pydantic import Field, field_validator, model_validator
 
 from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.recipes.common import Name, Owner, Strict, StrList
+from mmp_assets.recipes.preprocessing import CategoricalPreprocessing, NumericPreprocessing, Preprocessing
+
+__all__ = ["CategoricalPreprocessing", "ModelRecipe", "NumericPreprocessing", "Preprocessing"]
 
 
 class SpinePartitions(Strict):
@@ -38,16 +41,48 @@ class SpinePartitions(Strict):
 
 
 class Spine(Strict):
-    """The rows to learn from: one per event, with its label and the moment it happened."""
+    """The rows to learn from: one per event (or, without a timestamp, one per row of a plain table) with its label."""
 
     source: Name = Field(description="Source the spine rows come from.")
-    entity: StrList = Field(min_length=1, description="Entity key column(s) of each spine row.")
-    timestamp: str = Field(description="Event time of each row; feature values must be known by then.")
+    entity: StrList = Field(
+        default_factory=list,
+        description="Entity key column(s) of each spine row: what feature views join on and group splits keep together. "
+                    "A plain table may leave it out.",
+    )
+    timestamp: str | None = Field(
+        None, description="Event time of each row; feature values must be known by then. Leave it out for a plain table: "
+                          "no point-in-time join (only static views), no temporal split, no backtest.",
+    )
     label: str = Field(description="Column holding the target.")
-    columns: list[str] = Field(default_factory=list, description="Spine columns used directly as features.")
+    columns: list[str] | Literal["all"] = Field(
+        default_factory=list,
+        description="Spine columns used directly as features, or `all`: every spine column except the entity, timestamp, "
+                    "label, join keys, split group and `exclude`.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list, description="With `columns: all`, spine columns that are not features (ids, leaky fields)."
+    )
     partitions: SpinePartitions | None = Field(
         None, description="Partition the training set by time window; the model trains on the newest window's set."
     )
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _list_or_all(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "all":
+            raise ValueError("write a list of column names, or `all` for every column but the label, keys and exclude")
+        return value
+
+    @model_validator(mode="after")
+    def _exclude_needs_all(self) -> Spine:
+        if self.exclude and self.columns != "all":
+            raise ValueError("exclude only applies to columns: all; with a column list, leave the column out of the list")
+        return self
+
+    @property
+    def listed_columns(self) -> list[str]:
+        """The named feature columns; [] while `columns: all` is not yet resolved against the source."""
+        return [] if self.columns == "all" else list(self.columns)
 
 
 class FeatureRef(Strict):
@@ -62,7 +97,9 @@ class Split(Strict):
     """How rows are divided into train / validation / test, leak-free."""
 
     strategy: Literal["random", "stratified", "temporal", "group"] = Field(
-        "temporal", description="random, stratified (by label), temporal (by spine timestamp) or group (no entity in two splits)."
+        "temporal",
+        description="random, stratified (by label), temporal (by spine timestamp) or group (no entity in two splits). "
+                    "Defaults to temporal; without a spine timestamp to stratified (classification) or random (regression).",
     )
     validation: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for validation (tuning).")
     test: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for the untouched test split.")
@@ -77,25 +114,6 @@ class Split(Strict):
                 "the two fractions must sum to less than 1"
             )
         return self
-
-
-class NumericPreprocessing(Strict):
-    impute: Literal["median", "mean", "zero", "none"] = Field("median", description="How missing numeric values are filled.")
-    scale: Literal["standard", "minmax", "robust", "none"] = Field("none", description="How numeric columns are scaled.")
-
-
-class CategoricalPreprocessing(Strict):
-    impute: Literal["most_frequent", "constant", "none"] = Field("constant", description="How missing categories are filled.")
-    encode: Literal["onehot", "ordinal", "native"] = Field(
-        "onehot", description="onehot, ordinal, or native (the model's own categorical handling: CatBoost, XGBoost, LightGBM)."
-    )
-
-
-class Preprocessing(Strict):
-    """Fitted on each trial's training rows only, and shipped inside the logged model."""
-
-    numeric: NumericPreprocessing = Field(default_factory=NumericPreprocessing, description="Numeric columns.")
-    categorical: CategoricalPreprocessing = Field(default_factory=CategoricalPreprocessing, description="Categorical columns.")
 
 
 class IntRange(Strict):
@@ -254,7 +272,9 @@ class ModelRecipe(Strict):
     owner: Owner = Field(description="Team or person answerable for the model. An email or team:<name>.")
     task: Literal["classification", "regression"] = Field(description="classification or regression.")
     spine: Spine = Field(description="Rows to learn from.")
-    features: list[FeatureRef] = Field(default_factory=list, description="Feature views joined point-in-time.")
+    features: list[FeatureRef] = Field(
+        default_factory=list, description="Feature views joined point-in-time (static views, without a timestamp, on the key alone)."
+    )
     split: Split = Field(default_factory=Split, description="Train / validation / test split.")
     preprocessing: Preprocessing = Field(default_factory=Preprocessing, description="Imputation, scaling, encoding.")
     model: ModelSpec = Field(description="Estimator and search space.")
@@ -263,6 +283,49 @@ class ModelRecipe(Strict):
     monitoring: Monitoring = Field(default_factory=Monitoring, description="Drift thresholds and scoring data.")
     predictions: Predictions = Field(default_factory=Predictions, description="What the batch predictions asset scores.")
     tags: dict[str, str] = Field(default_factory=dict, description="Free-form tags put on assets and the registered model.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_table_split(cls, data: Any) -> Any:
+        """A spine without a timestamp cannot default to a temporal split: it defaults to stratified / random."""
+        if not isinstance(data, dict) or not isinstance(data.get("spine"), dict) or data["spine"].get("timestamp") is not None:
+            return data
+        split = data.get("split", {})
+        if isinstance(split, dict) and "strategy" not in split:
+            default = "stratified" if data.get("task") == "classification" else "random"
+            data = {**data, "split": {**split, "strategy": default}}
+        return data
+
+    def with_spine_columns(self, available: list[str]) -> ModelRecipe:
+        """This recipe with `spine.columns: all` replaced by the names it stands for among `available`
+        (the spine source's columns, in order); unchanged when the columns are listed."""
+        spine = self.spine
+        if spine.columns != "all":
+            return self
+        taken = {*spine.entity, spine.timestamp, spine.label, *spine.exclude, *(c for ref in self.features for c in (ref.on or []))}
+        if self.split.group:
+            taken.add(self.split.group)
+        chosen = [c for c in available if c not in taken]
+        return self.model_copy(update={"spine": spine.model_copy(update={"columns": chosen})})
+
+    def spine_column_problems(self, available: dict[str, str], n_view_columns: int | None) -> list[tuple[str, str]]:
+        """(field, message) for what the spine source's columns (name → DuckDB type) contradict: an `exclude`
+        naming no column, `all` taking a column no model step reads (dates, lists, ...), and a recipe left
+        with no feature column at all. `n_view_columns` is how many columns the feature views add (None
+        when not known before the data is read)."""
+        spine, problems = self.spine, []
+        unknown = [c for c in spine.exclude if c not in available]
+        if unknown:
+            problems.append(("spine.exclude", f"{', '.join(map(repr, unknown))} not in source {spine.source!r}; its columns: {', '.join(available)}"))
+        chosen = self.with_spine_columns(list(available)).spine.columns
+        if spine.columns == "all":
+            unusable = [f"{c!r} ({available[c]})" for c in chosen if not _feature_type(available[c])]
+            if unusable:
+                problems.append(("spine.columns", f"`all` takes {', '.join(unusable)}, which no preprocessing step reads; add "
+                                                  "it to exclude, or turn it into numbers or text in a source `sql`"))
+        if not chosen and n_view_columns == 0:
+            problems.append(("spine.columns", f"no feature column: {_no_features(spine)}"))
+        return problems
 
     @property
     def direction(self) -> str:
@@ -276,3 +339,21 @@ class ModelRecipe(Strict):
     def scoring_source(self) -> str | None:
         """The source `<recipe>/predictions` scores: predictions.source, else monitoring.scoring_source."""
         return self.predictions.source or self.monitoring.scoring_source
+
+
+def _no_features(spine: Spine) -> str:
+    if spine.columns == "all":
+        return ("`all` leaves nothing once the entity, timestamp, label, join keys, split group and exclude are taken out; "
+                "exclude fewer columns or join a feature view")
+    return "list spine columns (or write columns: all) or join a feature view"
+
+
+_NOT_FEATURES = ("DATE", "TIME", "INTERVAL", "BLOB", "BYTEA", "BIT", "STRUCT", "MAP", "UNION", "JSON", "UUID")
+
+
+def _feature_type(duckdb_type: str | None) -> bool:
+    """Whether a column of this DuckDB type can be a feature: numbers, text, booleans, enums (unknown: yes)."""
+    if duckdb_type is None:
+        return True
+    text = duckdb_type.strip().upper()
+    return not (text.startswith(_NOT_FEATURES) or text.endswith("]"))

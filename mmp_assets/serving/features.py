@@ -101,6 +101,14 @@ class FeatureSource:
                         )})  # fmt: skip
         return list({p["field"]: p for p in problems}.values())
 
+    def _request_columns(self, rows: list[dict]) -> list[str]:
+        """Spine columns: as listed, or with `columns: all` every other field the (schema-checked) rows carry."""
+        spine = self.recipe.spine
+        if spine.columns != "all":
+            return spine.listed_columns
+        other = {*self.entity_fields, spine.timestamp, *self.feature_columns}
+        return [name for name in dict.fromkeys(k for row in rows for k in row) if name not in other]
+
     def frame(self, rows: list[dict]) -> FeatureFrame:
         """Rows → model input columns. A key present in a row (even null) is the value used, not the store's."""
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -112,7 +120,7 @@ class FeatureSource:
         }
         versions, values = self.fetch(wanted) if any(wanted.values()) else (self.versions(), {v: [] for v in wanted})
         columns: dict[str, list] = {}
-        for name in self.recipe.spine.columns:
+        for name in self._request_columns(rows):
             columns[name] = [row.get(name) for row in rows]
         missing: list[list[str]] = [[] for _ in rows]
         for lookup in self.lookups:

@@ -31,13 +31,14 @@ _TYPES: dict[str, Any] = {
 
 
 def request_model(recipe: ModelRecipe, entity_fields: list[str], input_types: dict[str, str], feature_columns: list[str]) -> type[BaseModel]:
-    """`{"rows": [Row, ...]}` with 1..MAX_ROWS rows; Row is built from the recipe's spine and the model's features."""
+    """`{"rows": [Row, ...]}` with 1..MAX_ROWS rows; Row is built from the recipe's spine and the model's features
+    (with `spine.columns: all`, the request-time fields are the model's inputs that no feature view supplies)."""
     fields: dict[str, Any] = {}
     for name in entity_fields:
         fields[name] = (Annotated[str, Strict()] | None, Field(None, description=(
             f"Entity id the features are looked up by ({name}); needed unless the row carries those features itself."
         )))  # fmt: skip
-    for name in recipe.spine.columns:
+    for name in request_columns(recipe, input_types, feature_columns):
         kind = _TYPES.get(input_types.get(name, "string"), _TYPES["string"])
         fields[name] = (kind | None, Field(description=f"Request-time field {name} (null when unknown)."))
     if recipe.spine.timestamp:
@@ -57,6 +58,15 @@ def request_model(recipe: ModelRecipe, entity_fields: list[str], input_types: di
         __config__=strict_row,
         rows=(list[row], Field(min_length=1, max_length=MAX_ROWS, description="Rows to score.")),
     )
+
+
+def request_columns(recipe: ModelRecipe, input_types: dict[str, str], feature_columns: list[str]) -> list[str]:
+    """The spine columns a request carries: as listed, or with `columns: all` the model's inputs no feature view supplies."""
+    spine = recipe.spine
+    if spine.columns != "all":
+        return spine.listed_columns
+    from_views = set(feature_columns)
+    return [name for name in input_types if name not in from_views]
 
 
 def summary(problems: list[dict[str, str]]) -> str:

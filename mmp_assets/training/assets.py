@@ -78,12 +78,17 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
             raise dg.Failure(description="\n".join(str(p) for p in problems))
         from mmp_assets.feature_store import load_training_set
         from mmp_assets.feature_store.partitions import newest_partition_version
+        from mmp_assets.training.preprocessing import PreprocessingError, check_preprocessing
         from mmp_assets.training.search import TuningFailed
         from mmp_assets.training.tuning import tune_model
         from mmp_resources.errors import MmpValidationError
 
         with feature_store.connect() as conn:
             training_set = load_training_set(conn, recipe, newest_partition_version(conn, recipe))
+        try:  # one line naming the recipe field, not a traceback per trial
+            check_preprocessing(recipe, training_set.numeric_columns, list(training_set.categorical_columns))
+        except PreprocessingError as exc:
+            raise dg.Failure(description=f"{recipe_file}: {exc.field}: {exc.message}") from None
         context.log.info(f"tuning on training set v{training_set.version} ({len(training_set.frame)} rows)")
         try:
             outcome = tune_model(

@@ -75,26 +75,30 @@ def with_features(
     conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, rows: pd.DataFrame, inputs: list[str], shown: str
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """(rows with every model input, view → version joined). Joined point-in-time when the rows carry the
-    spine timestamp and the recipe has views; else the rows must hold the inputs themselves."""
+    spine timestamp and the recipe has views (a plain spine, without timestamp, joins its static views on
+    the keys alone); else the rows must hold the inputs themselves."""
     versions: dict[str, int] = {}
     timestamp = recipe.spine.timestamp
-    if recipe.features and timestamp in rows.columns:
+    joined = bool(recipe.features) and (timestamp is None or timestamp in rows.columns)
+    if joined:
         keys = [*recipe.spine.entity, *(c for ref in recipe.features for c in (ref.on or []))]
         missing = [c for c in dict.fromkeys(keys) if c not in rows.columns]
         if missing:
-            raise ScoringInputError(f"{shown}: missing column(s) {', '.join(missing)}: rows with {timestamp!r} are joined "
+            which = f"rows with {timestamp!r}" if timestamp else "rows"
+            raise ScoringInputError(f"{shown}: missing column(s) {', '.join(missing)}: {which} are joined "
                                     f"to {recipe.name}'s feature views on {', '.join(dict.fromkeys(keys))}")
-        rows = rows.assign(**{timestamp: event_times(rows[timestamp], f"{shown}: column {timestamp!r}")})
+        if timestamp:
+            rows = rows.assign(**{timestamp: event_times(rows[timestamp], f"{shown}: column {timestamp!r}")})
         versions = {join.view.name: join.version for join in pinned_joins(conn, recipe, recipes)}
         try:
             rows = point_in_time_features(conn, recipe, recipes, rows, view_versions=versions)
         except duckdb.Error as exc:  # a timestamp or key column of a type the join cannot compare
-            on = ", ".join(dict.fromkeys([*keys, timestamp]))
+            on = ", ".join(dict.fromkeys([*keys, *filter(None, [timestamp])]))
             raise ScoringInputError(f"{shown}: cannot join {recipe.name}'s feature views on {on}: {str(exc).splitlines()[0]}") from None
     missing = [c for c in inputs if c not in rows.columns]
     if missing:
         hint = (f"; give the spine timestamp {timestamp!r} and {', '.join(recipe.spine.entity)} to join the feature views point-in-time"
-                if recipe.features and timestamp not in rows.columns else "")
+                if recipe.features and not joined else "")
         raise ScoringInputError(f"{shown}: missing column(s) {', '.join(missing)} that {recipe.name} scores{hint}")
     return rows, versions
 

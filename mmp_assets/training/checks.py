@@ -23,7 +23,7 @@ def problems_before_tuning(recipe: ModelRecipe, training_set: TrainingSet, shown
     for column in training_set.numeric_columns:
         dtype = training_set.frame[column].dtype
         if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-            field = "spine.columns" if column in recipe.spine.columns else "features"
+            field = "spine.columns" if column in recipe.spine.listed_columns else "features"  # `all` refused dates already
             kind = "date/time" if pd.api.types.is_datetime64_any_dtype(dtype) else str(dtype)
             problems.append(Problem(shown, field, f"column {column!r} holds {kind} values, which no preprocessing step takes; "
                                                   "models read numbers and categories: derive a number from it in SQL "

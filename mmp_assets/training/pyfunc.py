@@ -1,7 +1,7 @@
 """The logged model: an MLflow pyfunc that takes raw feature rows and returns predictions.
 
 The fitted Pipeline (preprocessing + estimator + threshold/calibration) lives inside, so a
-consumer needs no mmp code: this module and the pipeline module are pickled by value.
+consumer needs no mmp code: this module and the pipeline and preprocessing modules are pickled by value.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
 
-import mmp_assets.training.native as native_module
 import mmp_assets.training.pipeline as pipeline_module
+import mmp_assets.training.preprocessing as preprocessing_module
 from mmp_assets.feature_store.contracts import model_input
 
 
@@ -116,7 +116,7 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = model_input(X_example.head(5), categorical)
     # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
-    by_value = (sys.modules[__name__], pipeline_module, native_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
+    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:

@@ -23,6 +23,7 @@ from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.training.budget import Budget
 from mmp_assets.training.objective import PipelineFactory, make_objective, search_data
 from mmp_assets.training.pipeline import build_pipeline
+from mmp_assets.training.preprocessing import check_preprocessing
 from mmp_assets.training.study import DONE, open_study, release_interrupted, study_name, trial_counts
 
 
@@ -106,6 +107,7 @@ def run_search(
     """Bring the recipe's study to `budget.n_trials` finished trials (or stop at the timeout)."""
     # `_progress` tells one line per trial; Optuna would log a full traceback for every failed one
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    check_preprocessing(recipe, training_set.numeric_columns, list(training_set.categorical_columns))
     name = study_name(recipe, training_set)
     study = open_study(recipe, name, storage, budget.n_trials)
     release_interrupted(study, alone=not worker)

@@ -41,3 +41,16 @@ def test_model_agnostic_explainer_ranks_the_planted_feature_first():
     assert explanation.importance["feature"].iloc[0] == "strong"
     local = explanation.local(explanation.values.index[:2], top=2)
     assert local[0]["contributions"][0]["feature"] in FEATURES and np.isfinite(local[0]["contributions"][0]["shap"])
+
+
+def test_encoded_columns_of_per_column_steps_map_back_to_their_raw_features():
+    """Indicators go to their column; a polynomial term is shared by its factors, names with spaces included."""
+    import numpy as np
+
+    from mmp_assets.evaluation.explain import _to_raw
+
+    raw = ["mean radius", "mean radius error", "colour"]
+    encoded = ["mean radius", "mean radius error", "mean radius mean radius error", "mean radius^2", "missingindicator_colour", "colour_red"]
+    values = np.array([[1.0, 2.0, 4.0, 8.0, 16.0, 32.0]])
+    out = _to_raw(values, encoded, raw, [0])
+    assert out.loc[0].to_dict() == {"mean radius": 1.0 + 2.0 + 8.0, "mean radius error": 2.0 + 2.0, "colour": 48.0}

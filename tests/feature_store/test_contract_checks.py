@@ -32,9 +32,9 @@ def _outcome(result) -> tuple[bool, set[str]]:
 BAD = {
     "missing column": (GOOD.drop(columns="spend"), SCHEMA, "column 'spend' is missing"),
     "type change": (GOOD.assign(spend=["1", "2"]), SCHEMA, "column 'spend' changed type from DOUBLE to VARCHAR"),
-    "null entity": (GOOD.assign(user_id=["a", None]), None, "NULL entity key or timestamp"),
-    "null timestamp": (GOOD.assign(t=[T("2024-01-01"), None]), None, "NULL entity key or timestamp"),
-    "duplicate key": (GOOD.assign(user_id=["a", "a"], t=[T("2024-01-01")] * 2), None, "share an (entity, timestamp)"),
+    "null entity": (GOOD.assign(user_id=["a", None]), None, "NULL key (user_id, t)"),
+    "null timestamp": (GOOD.assign(t=[T("2024-01-01"), None]), None, "NULL key (user_id, t)"),
+    "duplicate key": (GOOD.assign(user_id=["a", "a"], t=[T("2024-01-01")] * 2), None, "share their key (user_id, t)"),
 }
 
 

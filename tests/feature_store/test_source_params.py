@@ -57,11 +57,11 @@ def test_an_injection_attempt_in_run_config_stays_data(project, instance):
 
 def test_training_set_run_config_reaches_the_spine_source(fs_project, instance):
     rng = np.random.default_rng(0)
-    events = pd.DataFrame({"user_id": [f"u{i % 9}" for i in range(120)], "y": rng.integers(0, 2, 120),
+    events = pd.DataFrame({"user_id": [f"u{i % 9}" for i in range(120)], "y": rng.integers(0, 2, 120), "x": rng.normal(size=120),
                            "t": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(120), unit="h")})
     fs_project.source("raw_events", events)
     fs_project.source("events", sql="SELECT * FROM raw_events WHERE t < {{ until }}", params={"until": "2030-01-01"})
-    fs_project.model("m", spine={"source": "events", "entity": "user_id", "timestamp": "t", "label": "y"})
+    fs_project.model("m", spine={"source": "events", "entity": "user_id", "timestamp": "t", "label": "y", "columns": ["x"]})
     config = {"ops": {"m__training_set": {"config": {"params": {"until": "2024-01-03"}}}}}
     result = fs_project.materialize(instance, selection="m/training_set", run_config=config)
     assert result.success

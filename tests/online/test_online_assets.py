@@ -83,3 +83,19 @@ def test_without_an_online_store_nothing_is_pushed_and_the_run_says_so(project):
     result = materialize(project, "offline")
     meta = result.asset_materializations_for_node("features__profile__online")[0].metadata
     assert meta["mmp/online_store"].value == "none (nothing pushed)"
+
+
+@pytest.mark.services
+def test_a_static_view_pushes_its_one_row_per_entity_and_serving_reads_it_as_current(project):
+    from mmp_assets.serving.features import _fresh
+
+    static = {"name": "profile", "description": "p", "owner": "team:t", "entity": "user_id", "source": "statics", "online": True}
+    pd.DataFrame({"user_id": ["u1", "u2"], "segment": ["gold", "tin"]}).to_parquet(project / "statics.parquet")
+    (project / "recipes" / "sources" / "statics.yaml").write_text(
+        yaml.safe_dump({"name": "statics", "description": "s", "owner": "team:t", "path": "statics.parquet"}))
+    (project / "recipes" / "features" / "profile.yaml").write_text(yaml.safe_dump(static))
+    assert materialize(project, "online").success
+    store = OnlineStoreResource(project_dir=str(project), env="online")
+    assert get_latest(store, "profile", "u1") == {"segment": "gold"}
+    view = load_recipes(project).views["profile"]
+    assert _fresh(view, {"segment": "gold"}, pd.Timestamp("1990-01-01"))  # no time: always current, like the training join

@@ -214,6 +214,52 @@ CASES = {
         "recipes/features/user_profile.yaml: source.sql_file: '../../../../../../etc/passwd' lies outside the project; "
         "keep SQL templates under recipes/",
     ),
+    "bad categorical encoding (issue 13: the path keeps `categorical`)": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "categorical", "encode", "hash"),
+        "recipes/fraud.yaml: preprocessing.categorical.encode: Input should be 'onehot', 'ordinal' or 'native' (got 'hash')",
+    ),
+    "unknown preprocessing step": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "columns", [{"columns": "amount", "steps": [{"op": "normalise"}]}]),
+        "recipes/fraud.yaml: preprocessing.columns[0].steps[0]: Input tag 'normalise' found using 'op' does not match any of the "
+        "expected tags: 'impute', 'scale', 'encode', 'bins', 'polynomial', 'log', 'clip'",
+    ),
+    "unknown option of a step": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "columns", [{"columns": "amount", "steps": [{"op": "scale", "method": "zscore"}]}]),
+        "recipes/fraud.yaml: preprocessing.columns[0].steps[0].method: Input should be 'standard', 'minmax' or 'robust' (got 'zscore')",
+    ),
+    "bins before impute": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "columns", [{"columns": "amount", "steps": [{"op": "bins", "n_bins": 4}]}]),
+        "recipes/fraud.yaml: preprocessing.columns[0]: steps[0] bins does not accept missing values; put an impute step before it",
+    ),
+    "clip bounds crossed": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "columns", [{"columns": "amount", "steps": [{"op": "clip", "lower_quantile": 0.9, "upper_quantile": 0.1}]}]),
+        "recipes/fraud.yaml: preprocessing.columns[0].steps[0]: the lower bound (0.9) must be below the upper bound (0.1)",
+    ),
+    "step entry selecting nothing": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "columns", [{"steps": [{"op": "log"}]}]),
+        "recipes/fraud.yaml: preprocessing.columns[0]: select columns with `columns` (names or globs), `dtype` (numeric or categorical), or both",
+    ),
+    "numeric step on categorical dtype": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "columns", [{"dtype": "categorical", "steps": [{"op": "impute", "strategy": "constant"}, {"op": "log"}]}]),
+        "recipes/fraud.yaml: preprocessing.columns[0]: steps[1] log applies to numbers; categorical columns need an encode step before it",
+    ),
+    "native encoding not last": (
+        "recipes/fraud.yaml",
+        _set("preprocessing", "columns", [{"dtype": "categorical", "steps": [{"op": "encode", "method": "native"}, {"op": "scale"}]}]),
+        "recipes/fraud.yaml: preprocessing.columns[0]: encode: native hands the categories to the model itself, so it must be the last step",
+    ),
+    "spine columns neither list nor all": (
+        "recipes/fraud.yaml",
+        _set("spine", "columns", "every"),
+        "recipes/fraud.yaml: spine.columns: write a list of column names, or `all` for every column but the label, keys and exclude (got 'every')",
+    ),
     "param both fixed and tuned": (
         "recipes/fraud.yaml",
         _set("model", "params", "depth", 4),

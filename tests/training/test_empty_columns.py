@@ -34,7 +34,16 @@ def with_new_columns(n: int = 200):
     make_recipe(tuning={"n_trials": 2, "metric": "roc_auc", "pruner": "none", "seed": 3}),
     make_recipe(tuning={"n_trials": 2, "metric": "roc_auc", "pruner": "none", "seed": 3, "cv_folds": 3}),
     make_recipe(model=FOREST, preprocessing={"categorical": {"impute": "most_frequent", "encode": "onehot"}}),
-], ids=["catboost_native", "catboost_native_cv", "forest_onehot"])
+    # per-column steps: the x3 entry and the shade entry select only all-NULL columns; `x*` then takes x1, x2 only
+    make_recipe(model=FOREST, preprocessing={"columns": [
+        {"columns": "x3", "steps": [{"op": "impute", "strategy": "mean", "add_indicator": True}, {"op": "scale"}]},
+        {"columns": "x*", "steps": [{"op": "impute", "strategy": "median"}, {"op": "bins", "n_bins": 3}]},
+        {"columns": "shade", "steps": [{"op": "impute", "strategy": "constant"}, {"op": "encode", "method": "target"}]},
+        {"dtype": "categorical", "steps": [{"op": "encode", "method": "onehot"}]},
+    ]}),
+    make_recipe(model={"class_path": "xgboost.XGBClassifier", "params": {"n_estimators": 5, "n_jobs": 1}, "search_space": {}},
+                preprocessing={"columns": [{"dtype": "categorical", "steps": [{"op": "encode", "method": "native"}]}]}),
+], ids=["catboost_native", "catboost_native_cv", "forest_onehot", "forest_column_steps", "xgboost_native_step"])
 def test_an_all_null_column_is_left_out_of_every_fit_and_named(recipe):
     ts = with_new_columns()
     assert search_data(recipe, ts).empty == ["x3", "shade"]

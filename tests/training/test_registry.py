@@ -31,7 +31,9 @@ from mmp_resources.tracking import MlflowResource
 from tests.training.toys import make_recipe, make_training_set
 
 REPO = Path(__file__).resolve().parents[2]
-RECIPE = make_recipe(tuning={"n_trials": 2, "pruner": "median", "metric": "f1"})
+# x1 goes through per-column steps whose code (a fitted quantile clip, the signed log) must ship with the model
+X1_STEPS = [{"op": "impute", "strategy": "median", "add_indicator": True}, {"op": "clip", "lower_quantile": 0.01, "upper_quantile": 0.99}, {"op": "log"}]
+RECIPE = make_recipe(tuning={"n_trials": 2, "pruner": "median", "metric": "f1"}, preprocessing={"columns": [{"columns": "x1", "steps": X1_STEPS}]})
 
 LOAD_IN_FRESH_PROCESS = textwrap.dedent(
     """

@@ -39,12 +39,22 @@ def recording_pipeline(recipe, params, numeric, categorical):
     return Pipeline([("record", RowRecorder()), *inner.steps])
 
 
-@pytest.mark.parametrize("tuning", [{"pruner": "median"}, {"cv_folds": 3, "pruner": "none"}], ids=["holdout-rounds", "cv-folds"])
-def test_preprocessing_never_sees_validation_or_test_rows(tuning):
+STEPS = {"columns": [  # every kind of fitted step: imputer, quantile clip, bins, target encoding (cross-fitted)
+    {"columns": "x1", "steps": [{"op": "impute", "strategy": "median", "add_indicator": True}, {"op": "clip", "upper_quantile": 0.9},
+                                {"op": "bins", "n_bins": 3}, {"op": "polynomial"}]},
+    {"dtype": "categorical", "steps": [{"op": "impute", "strategy": "most_frequent"}, {"op": "encode", "method": "target"}]},
+]}
+
+
+@pytest.mark.parametrize(("tuning", "preprocessing"), [({"pruner": "median"}, {}), ({"cv_folds": 3, "pruner": "none"}, {}),
+                                                       ({"cv_folds": 3, "pruner": "none"}, STEPS)],
+                         ids=["holdout-rounds", "cv-folds", "per-column-steps"])
+def test_preprocessing_never_sees_validation_or_test_rows(tuning, preprocessing):
     ts = make_training_set()
-    recipe = make_recipe(tuning={"n_trials": 3, **tuning})
+    recipe = make_recipe(tuning={"n_trials": 3, **tuning}, preprocessing=preprocessing)
     RowRecorder.fits.clear()
-    run_search(recipe, ts, budget(3), None, pipeline_factory=recording_pipeline)
+    result = run_search(recipe, ts, budget(3), None, pipeline_factory=recording_pipeline)
+    assert result.counts["failed"] == 0
     test_rows = set(ts.part("test").index)
     validation_rows = set(ts.part("validation").index)
     assert RowRecorder.fits, "the recorder was never fitted"
