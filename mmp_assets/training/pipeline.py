@@ -11,7 +11,7 @@ from typing import Any
 
 from sklearn.pipeline import Pipeline
 
-from mmp_assets.catalog.estimators import estimator_params, unwrap_fitted
+from mmp_assets.catalog.estimators import estimator_kind, estimator_params, unwrap_fitted
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.training.preprocessing import MISSING_CATEGORY, as_categories, build_preprocessor, is_catboost, native_columns
 
