@@ -125,8 +125,6 @@ def _error_text(error) -> str:
 def _resolve(defs: dg.Definitions, selection: str) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
     """(sources to observe, assets to materialize). The sources are those selected plus every one
     upstream of a selected asset: `*` in Dagster's syntax leaves observable sources out."""
-    import dagster as dg
-
     graph = defs.resolve_asset_graph()
     keys = [k for k in _select(graph, selection) if graph.get(k).is_executable]
     materialize = sorted(k for k in keys if graph.get(k).is_materializable)
