@@ -50,8 +50,10 @@ def evaluate_gate(gate: dict[str, str | float], metrics: dict[str, float], *, he
         actual = metrics.get(headline)
         gain = None if actual is None else (actual - baseline_value if headline_direction == "maximize" else baseline_value - actual)
         shown = "not computed" if actual is None else f"{actual:.4f}"
-        checks.append({"rule": f"{headline} better than the naive baseline", "actual": actual, "passed": gain is not None and gain > 0,
-                       "message": f"{headline} is {shown}, not better than the naive baseline's {baseline_value:.4f} "
+        beats = gain is not None and gain > 0
+        checks.append({"rule": f"{headline} better than the naive baseline", "actual": actual, "passed": beats,
+                       "message": f"{headline} is {shown}, better than the naive baseline's {baseline_value:.4f}" if beats else
+                                  f"{headline} is {shown}, not better than the naive baseline's {baseline_value:.4f} "
                                   "(set evaluation.beat_baseline: false to allow it)"})
     for name, rule in gate.items():
         if name == "max_regression":
