@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,9 @@ import polars as pl
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+LOG_LINE = re.compile(r"^\d{4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}")  # a Dagster or MLflow log record, not mmp's answer
+# Dagster's console prefix: time - dagster - LEVEL - job - run id - [pid -] [step -] [EVENT -]
+DAGSTER_PREFIX = re.compile(r"^.*? - dagster - \w+ - \S+ - [0-9a-f-]{36} - (?:\d+ - )?(?:\S+ - )?(?:[A-Z_]+ - )?")
 MMP = str(Path(sys.executable).with_name("mmp"))
 SECRET = "s3cretPW-bench"
 
@@ -360,7 +364,7 @@ CASES: list[Case] = [
     Case("label_view_column_collision", _label_view_column, ["is_fraud"], select="*fraud/training_set"),
     Case("sql_second_statement", _second_statement, ["DROP", "statement"], select="features/merchant_profile"),
     Case("sql_copy_to", _copy_to, ["COPY", "exfil"], select="features/exfil", never_exists=["copied.csv"]),
-    Case("sql_read_etc_passwd", _read_passwd, ["/etc/passwd", "passwd"], select="sources/passwd"),
+    Case("sql_read_etc_passwd", _read_passwd, ["/etc/passwd"], select="sources/passwd"),
     Case("sql_file_path_traversal", _sql_file_escape, ["etc/passwd", "sql_file"], select="features/merchant_profile"),
     Case("yaml_billion_laughs", _billion_laughs, ["bomb.yaml", "alias"], memory_gb=3.0),
     Case("view_timestamp_missing", _recipe("timestamp", "snap_time", rel="recipes/features/user_profile.yaml"), ["snap_time"],
@@ -383,8 +387,8 @@ CASES: list[Case] = [
     Case("glob_matches_nothing", _empty_glob, ["user_snapshots_*"], select="features/user_profile"),
     Case("source_contradicts_schema", _frame("transactions", lambda f: f.with_columns(pl.col("amount").cast(pl.String) + "EUR")),
          ["amount"], select="*fraud/training_set"),
-    Case("corrupt_parquet", _corrupt, ["user_snapshots"], select="features/user_profile"),
-    Case("header_only_csv", _header_only, ["header_only.csv", "user_snapshots"], select="features/user_profile"),
+    Case("corrupt_parquet", _corrupt, ["user_snapshots.parquet"], select="features/user_profile"),
+    Case("header_only_csv", _header_only, ["header_only.csv"], select="features/user_profile"),
     Case("glob_mixed_types", _glob_mixed, ["avg_amount_30d", "b.csv"], select="features/user_profile"),
     Case("spine_timestamps_all_null", _frame("transactions", lambda f: f.with_columns(pl.lit(None, pl.Datetime("us")).alias("event_time"))),
          ["event_time"], select="*fraud/training_set"),
@@ -455,20 +459,28 @@ def classify(case: Case, code: int, out: str, err: str, root: Path) -> tuple[str
         if case.must_work:
             return "ok", first
         warned = [line for line in (out + "\n" + err).splitlines() if "warn" in line.lower() and names(line)]
-        return ("warned", warned[0].strip()) if warned else ("silent", first)
+        last = (out.strip().splitlines() or [""])[-1]
+        return ("warned", DAGSTER_PREFIX.sub("", warned[0].strip())) if warned else ("silent", f"[exit 0] {last}")
     if case.must_work:  # a legitimate input that fails: the message cannot be about a planted problem
         return "silent", f"[exit {code}] {first}"
-    if names(first) and not first.startswith("Traceback"):
+    if names(first) and not first.startswith("Traceback") and not LOG_LINE.match(first):
         return "clear", first
     named = [line for line in (err + "\n" + out).splitlines() if names(line)]
     if named:
-        return "buried", f"{first[:70]} ... {named[0].strip()}"
-    return "silent", f"[exit {code}] {first}"
+        return "buried", f"[after {'a log line' if LOG_LINE.match(first) else repr(first[:40])}] {DAGSTER_PREFIX.sub('', named[0].strip())}"
+    said = [line for line in err.splitlines() if line.strip() and not LOG_LINE.match(line) and not line.startswith(" ")]
+    return "silent", f"[exit {code}] {(said or [first])[-2 if len(said) > 1 else -1].strip()}"
 
 
-def run_case(case: Case, base: Path, timeout: float) -> Outcome:
+def run_case(case: Case, base: Path, timeout: float, from_logs: bool = False) -> Outcome:
     started = time.perf_counter()
     root = base / case.name
+    if from_logs:  # classify what an earlier --keep run saved, without running anything
+        text = (base / f"{case.name}.log").read_text()
+        head, _, rest = text.partition("\n--- stdout\n")
+        out, _, err = rest.partition("\n--- stderr\n")
+        verdict, line = classify(case, int(head.split()[1]), out, err, root)
+        return Outcome(case.name, verdict, line, 0.0)
     try:
         p = Project(root)
         case.setup(p)
@@ -480,6 +492,7 @@ def run_case(case: Case, base: Path, timeout: float) -> Outcome:
     elif case.select is not None and code == 0:
         code, out, err = _run(p, case, ["materialize", "--select", case.select], timeout)
     verdict, line = classify(case, code, out, err, root)
+    (base / f"{case.name}.log").write_text(f"exit {code}\n--- stdout\n{out}\n--- stderr\n{err}")
     return Outcome(case.name, verdict, line, time.perf_counter() - started)
 
 
@@ -490,7 +503,8 @@ def main() -> int:
     parser.add_argument("--only", default=None, help="comma-separated case names")
     parser.add_argument("--jobs", type=int, default=1, help="cases run at once (default 1)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per command (default 600)")
-    parser.add_argument("--keep", default=None, help="build the projects under this folder and keep them")
+    parser.add_argument("--keep", default=None, help="build the projects under this folder and keep them, with each case's output")
+    parser.add_argument("--from-logs", default=None, metavar="DIR", help="classify the outputs a --keep run saved in DIR again")
     args = parser.parse_args()
     cases = [c for c in CASES if (not args.quick or c.quick) and (not args.slow or not c.quick)]
     if args.only:
@@ -500,13 +514,16 @@ def main() -> int:
             print(f"--only: unknown case(s) {sorted(unknown)}", file=sys.stderr)
             return 2
         cases = [c for c in cases if c.name in wanted]
+    if args.from_logs:
+        args.keep = args.from_logs
+        cases = [c for c in cases if (Path(args.from_logs) / f"{c.name}.log").exists()]
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mmp-bad-inputs-"))
     base.mkdir(parents=True, exist_ok=True)
     width = max(len(c.name) for c in cases)
     outcomes = []
     try:
         with ThreadPoolExecutor(args.jobs) as pool:
-            for outcome in pool.map(lambda c: run_case(c, base, args.timeout), cases):
+            for outcome in pool.map(lambda c: run_case(c, base, args.timeout, bool(args.from_logs)), cases):
                 outcomes.append(outcome)
                 print(f"{outcome.name:<{width}}  {outcome.verdict:<6}  {outcome.seconds:5.0f}s  {outcome.line[:160]}", flush=True)
     finally:
