@@ -457,16 +457,19 @@ def classify(case: Case, code: int, out: str, err: str, root: Path) -> tuple[str
         if (root / rel).exists():
             return "silent", f"[wrote {rel}] {first}"
     if code == 0:
-        if case.must_work:
-            return "ok", first
-        warned = [line for line in (out + "\n" + err).splitlines() if "warn" in line.lower() and names(line)]
         last = (out.strip().splitlines() or [""])[-1]
+        if case.must_work:
+            return "ok", f"[exit 0] {last}"
+        warned = [line for line in (out + "\n" + err).splitlines() if "warn" in line.lower() and names(line)]
         return ("warned", DAGSTER_PREFIX.sub("", warned[0].strip())) if warned else ("silent", f"[exit 0] {last}")
     if case.must_work:  # a legitimate input that fails: the message cannot be about a planted problem
         return "silent", f"[exit {code}] {first}"
     if names(first) and not first.startswith("Traceback") and not LOG_LINE.match(first):
         return "clear", first
-    named = [line for line in (err + "\n" + out).splitlines() if names(line)]
+    every = (err + "\n" + out).splitlines()
+    named = next(([line for line in every if w.lower() in line.lower()] for w in case.words  # the case's first word first
+                  if any(w.lower() in line.lower() for line in every)), [])
+    named = [line for line in named if not LOG_LINE.match(line)] or named  # mmp's own words before Dagster's
     if named:
         return "buried", f"[after {'a log line' if LOG_LINE.match(first) else repr(first[:40])}] {DAGSTER_PREFIX.sub('', named[0].strip())}"
     said = [line for line in err.splitlines() if line.strip() and not LOG_LINE.match(line) and not line.startswith(" ")]
