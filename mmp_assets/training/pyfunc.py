@@ -30,17 +30,7 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
 
     def predict(self, context, model_input, params=None):
         X = pd.DataFrame(model_input)[self.feature_columns]
-        # CatBoost's multiclass predict answers in an (n, 1) column
-        out = pd.DataFrame({"prediction": np.asarray(self.pipeline.predict(X)).reshape(len(X))})
-        if self.task == "classification":
-            proba = self.pipeline.predict_proba(X)
-            classes = list(self.pipeline.classes_)
-            if len(classes) == 2:
-                out["probability"] = proba[:, 1]
-            else:
-                for i, label in enumerate(classes):
-                    out[f"proba_{label}"] = proba[:, i]
-        return out
+        return pd.DataFrame(self._outputs(self.pipeline, X))
 
     def predict_frame(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """Outputs for rows already in `feature_columns` order with their model dtypes: the serving fast path.
@@ -49,11 +39,14 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
         preprocessed once (not once for `predict` and again for `predict_proba`), and a ColumnTransformer's
         fitted blocks are applied to their columns directly (see docs/decisions.md).
         """
-        Xt = _preprocess(self.pipeline[:-1], X)
-        model = self.pipeline[-1]
-        out = {"prediction": np.asarray(model.predict(Xt)).reshape(len(X))}
+        return self._outputs(self.pipeline[-1], _preprocess(self.pipeline[:-1], X))
+
+    def _outputs(self, model, X) -> dict[str, np.ndarray]:
+        """`prediction`, and for classification `probability` (binary) or one `proba_<class>` per class."""
+        # CatBoost's multiclass predict answers in an (n, 1) column
+        out = {"prediction": np.asarray(model.predict(X)).reshape(len(X))}
         if self.task == "classification":
-            proba = model.predict_proba(Xt)
+            proba = model.predict_proba(X)
             classes = list(model.classes_)
             if len(classes) == 2:
                 out["probability"] = proba[:, 1]
