@@ -97,14 +97,19 @@ class MlflowServer:
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return "not running (no live pid file)"
-        os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and _alive(pid):
-            time.sleep(0.2)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
+        stop_process_group(pid, timeout_s)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped (pid {pid})"
+
+
+def stop_process_group(pid: int, timeout_s: float) -> None:
+    """SIGTERM the process group led by `pid`, wait up to `timeout_s` for it to exit, then SIGKILL it."""
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    if _alive(pid):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:

@@ -9,13 +9,12 @@ Dagster instance are shared services, nothing ties a worker to this machine but 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from mmp_resources.services import _alive
+from mmp_resources.services import stop_process_group
 from mmp_resources.settings import PlatformConfig
 
 
@@ -106,12 +105,7 @@ class CeleryWorkers:
             if pid is None:
                 self.pid_file(index).unlink(missing_ok=True)
                 continue
-            os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline and _alive(pid):
-                time.sleep(0.2)
-            if _alive(pid):
-                os.killpg(pid, signal.SIGKILL)
+            stop_process_group(pid, timeout_s)
             self.pid_file(index).unlink(missing_ok=True)
             lines.append(f"{self.name(index)}: stopped (pid {pid})")
         return lines or ["no worker running"]
