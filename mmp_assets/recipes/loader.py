@@ -99,6 +99,10 @@ def _parse_one(result: RecipeSet, kind: str, path: Path, model_cls: type[BaseMod
         result.problems.append(Problem(shown, "name", f"{recipe.name!r} differs from the file name; name the file {recipe.name}.yaml"))
         return
     registry = {"source": result.sources, "view": result.views, "model": result.models, "prompt": result.prompts}[kind]
+    if recipe.name in registry:  # x.yaml and x.yml: the second would silently replace the first
+        first = display_path(result.files[(kind, recipe.name)], result.root)
+        result.problems.append(Problem(shown, "name", f"{recipe.name!r} is already defined by {first}; keep one file per name"))
+        return
     registry[recipe.name] = recipe
     result.files[(kind, recipe.name)] = path
 
@@ -170,6 +174,10 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
         if declared or spine.columns != "all":  # `all` over an undeclared source is resolved when the data is read
             n_view_columns = None if recipe.features else 0
             problems += [Problem(shown, where, message) for where, message in recipe.spine_column_problems(dict(declared or {}), n_view_columns)]
+    for i, column in enumerate(spine.listed_columns):
+        if column == spine.label:
+            problems.append(Problem(shown, f"spine.columns[{i}]", f"{column!r} is the label; as a feature it would hand the model "
+                                                                  "the answer; remove it from spine.columns"))
     problems.extend(_plain_table_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))
     scoring = recipe.monitoring.scoring_source
@@ -203,6 +211,11 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
             problems.append(
                 Problem(shown, f"features[{i}].on", f"joins on {keys} but view {ref.view!r} is keyed by {view.entity}; give one spine column per key")
             )
+        joined = ref.columns or list(view.schema_ or {})
+        if spine.label in joined and spine.label not in keys:
+            problems.append(Problem(shown, f"features[{i}].view", (
+                f"view {ref.view!r} has a column {spine.label!r}, the label's name; a feature named like the label is "
+                "ambiguous (and often the label itself); list the view's other columns with columns, or rename it in the view")))
         if view.schema_ and ref.columns:
             for column in ref.columns:
                 if column not in view.schema_:

@@ -322,3 +322,25 @@ def test_mmp_validate_passes_on_the_demo(project: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "mmp_assets.cli", "validate"], capture_output=True, text=True, cwd=project)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok: 4 sources, 2 feature views, 2 model recipes")
+
+
+def test_two_files_defining_one_name_are_one_line(project: Path) -> None:
+    """`fraud.yaml` and `fraud.yml`: the second would silently replace the first."""
+    (project / "recipes/fraud.yml").write_text((project / "recipes/fraud.yaml").read_text())
+    problems = [str(p) for p in collect_problems()[0]]
+    assert problems == ["recipes/fraud.yml: name: 'fraud' is already defined by recipes/fraud.yaml; keep one file per name"]
+
+
+def test_a_label_listed_as_a_feature_is_one_line(project: Path) -> None:
+    _edit(project, "recipes/fraud.yaml", _set("spine", "columns", ["amount", "is_fraud"]))
+    problems = [str(p) for p in collect_problems()[0]]
+    assert problems == ["recipes/fraud.yaml: spine.columns[1]: 'is_fraud' is the label; as a feature it would hand the model "
+                        "the answer; remove it from spine.columns"]
+
+
+def test_a_view_column_named_like_the_label_is_one_line(project: Path) -> None:
+    _edit(project, "recipes/features/user_profile.yaml", _set("schema", "is_fraud", "INTEGER"))
+    problems = [str(p) for p in collect_problems()[0]]
+    assert problems == ["recipes/fraud.yaml: features[0].view: view 'user_profile' has a column 'is_fraud', the label's name; "
+                        "a feature named like the label is ambiguous (and often the label itself); list the view's other "
+                        "columns with columns, or rename it in the view"]
