@@ -69,6 +69,12 @@ def materialize_training_set(
     `params` override the spine source's template values; `partition` is recorded on the version, and
     "changed" then means changed from that partition's newest version."""
     joins = pinned_joins(conn, recipe, recipes, view_versions)
+    for join in joins:  # found only in the data when the view declares no schema (mmp validate checks declared ones)
+        if recipe.spine.label in join.columns.values():
+            raise UntrainableTrainingSet(
+                f"{recipes.file_of('model', recipe.name)}: features: view {join.view.name!r} has a column {recipe.spine.label!r}, the "
+                "label's name; a feature named like the label is ambiguous (and often the label itself); list the view's other "
+                "columns with columns, or rename it in the view")
     used = register_sources(conn, [recipe.spine.source], recipes, root, params)
     recipe = resolved_spine(conn, recipe, recipes, joins)
     spine = spine_sql(conn, recipe, recipes, root, params)

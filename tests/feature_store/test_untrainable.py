@@ -34,3 +34,17 @@ def test_an_untrainable_training_set_is_refused_and_the_current_version_stays(fs
             assert conn.execute("SELECT count(*), sum(y) FROM ts_m").fetchone() == (12, 6)
             tables = {r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert not any(t.startswith("ts_m__v2") for t in tables), case
+
+
+def test_a_view_column_named_like_the_label_is_refused_in_one_line(fs_project, instance):
+    """A view without a declared schema is only known at run time: the same rule mmp validate applies to declared ones."""
+    fs_project.source("snaps", SNAPS.assign(y=[1, 0]))
+    fs_project.source("events", GOOD)
+    fs_project.view("spend", entity="user_id", timestamp="t", source="snaps")
+    fs_project.model("m", spine={"source": "events", "entity": "user_id", "timestamp": "t", "label": "y"}, features=[{"view": "spend"}])
+    result = fs_project.materialize(instance)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data
+    assert failure.user_failure_data.description == (
+        "recipes/m.yaml: features: view 'spend' has a column 'y', the label's name; a feature named like the label is "
+        "ambiguous (and often the label itself); list the view's other columns with columns, or rename it in the view")
