@@ -11,7 +11,10 @@ if TYPE_CHECKING:  # Dagster loads when a selection runs, not when `mmp --help` 
     import dagster as dg
 
 # Dagster's console logger prints every engine event at DEBUG; the UI keeps the full log anyway.
-_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# Dagster's console log stays quiet: mmp prints its own lines (each step, the warnings steps logged, then
+# any failure's cause), so a failure's one line leads stderr instead of following a traceback per step.
+# The whole log is in the run's event log (the UI, `dagster` CLI) as before.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def materialize_selection(
@@ -39,7 +42,7 @@ def materialize_selection(
         observed = defs.resolve_job_def("observe_sources").execute_in_process(
             instance=instance, asset_selection=observe, tags=tags or {}, raise_on_error=False, run_config=_QUIET
         )
-        _print_steps(observed)
+        _print_steps(observed, instance)
         if not observed.success:
             return _report_failure(observed, started)
     if not materialize:
@@ -62,7 +65,7 @@ def materialize_selection(
             instance=instance, asset_selection=materialize, tags=tags or {}, raise_on_error=False, partition_key=partition,
             run_config=run_config,
         )
-    _print_steps(result)
+    _print_steps(result, instance)
     if result.success:
         print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.0f}s")
         return 0
@@ -90,8 +93,14 @@ def run_params_config(defs: dg.Definitions, keys: list[dg.AssetKey], params: dic
     return {"ops": ops}
 
 
-def _print_steps(result) -> None:
+def _print_steps(result, instance) -> None:
+    import logging
+
     import dagster as dg
+
+    for record in instance.all_logs(result.run_id):  # what steps warned about, e.g. a drift breach
+        if not record.is_dagster_event and logging.WARNING <= record.level < logging.ERROR:
+            print(f"  warn {record.step_key}: {record.user_message}")
 
     for event in result.all_events:
         if event.event_type_value in {"STEP_SUCCESS", "STEP_FAILURE"}:
@@ -105,7 +114,13 @@ def _print_steps(result) -> None:
 
 
 def _report_failure(result, started: float) -> int:
+    import dagster as dg
+
     seconds = time.perf_counter() - started
+    for event in result.all_events:  # a failed blocking check stops the run: its description is the cause
+        data = event.event_specific_data if event.event_type_value == "ASSET_CHECK_EVALUATION" else None
+        if data is not None and not data.passed and data.severity == dg.AssetCheckSeverity.ERROR:
+            print(f"{data.asset_key.to_user_string()}:{data.check_name}: {data.description}", file=sys.stderr)
     for failure in result.get_step_failure_events():
         print(f"{failure.step_key}: {_error_text(failure.event_specific_data.error)}", file=sys.stderr)
     print(f"run {result.run_id} failed after {seconds:.0f}s", file=sys.stderr)
@@ -142,13 +157,16 @@ def _select(graph, selection: str) -> set:
     """The keys a Dagster selection names; a selection Dagster cannot parse or resolve is one line with a
     suggestion (a near key, or the `key:` wildcard form), never Dagster's traceback."""
     import difflib
+    import warnings
 
     import dagster as dg
 
     from mmp_resources.errors import MmpValidationError, Problem
 
     try:
-        return dg.AssetSelection.from_string(selection).resolve(graph)
+        with warnings.catch_warnings():  # `*` resolves through a beta flag that warns on every parse
+            warnings.simplefilter("ignore", dg.BetaWarning)
+            return dg.AssetSelection.from_string(selection).resolve(graph)
     except Exception as exc:  # DagsterInvalidSubsetError, and the parser's errors are plain Exceptions
         names = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
         bare = selection.strip().strip("+*").strip()
