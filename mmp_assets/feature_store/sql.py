@@ -41,3 +41,18 @@ def canonical_type(conn: duckdb.DuckDBPyConnection, declared: str) -> str:
 
 def table_exists(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchone()[0])
+
+
+def tables_from_frame(conn: duckdb.DuckDBPyConnection, frame, statements: list[str]) -> None:
+    """Run `statements`, which read `frame` as `__mmp_frame`, in one transaction: all of them or none."""
+    conn.register("__mmp_frame", frame)
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("__mmp_frame")

@@ -16,7 +16,7 @@ import duckdb
 
 import pandas as pd
 
-from mmp_assets.feature_store.sql import ident, literal
+from mmp_assets.feature_store.sql import ident, literal, tables_from_frame
 from mmp_assets.training.batch import ScoredBatch, ScoringInputError
 
 PARQUET_METADATA_KEY = b"mmp"
@@ -70,16 +70,7 @@ def write_scored(batch: ScoredBatch, target: str, conn: duckdb.DuckDBPyConnectio
     kind = output_kind(target)
     if kind == "duckdb":
         table = target.removeprefix("duckdb:")
-        conn.register("__mmp_scored_batch", batch.frame)
-        try:
-            conn.execute("BEGIN TRANSACTION")
-            conn.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS SELECT * FROM __mmp_scored_batch")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.unregister("__mmp_scored_batch")
+        tables_from_frame(conn, batch.frame, [f"CREATE OR REPLACE TABLE {ident(table)} AS SELECT * FROM __mmp_frame"])
         return f"table {table}"
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)

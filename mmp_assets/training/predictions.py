@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from mmp_assets.feature_store.sql import ident as _ident
+from mmp_assets.feature_store.sql import ident as _ident, tables_from_frame
 
 
 _FLOATS = {"double": "float64", "float": "float32"}
@@ -61,17 +61,10 @@ def next_table(conn: duckdb.DuckDBPyConnection, recipe_name: str) -> tuple[str, 
 def write_predictions(conn: duckdb.DuckDBPyConnection, recipe_name: str, scored: pd.DataFrame, keep: int = 10) -> tuple[str, int]:
     """Write `scored` as the next version, point `pred_<recipe>` at it, keep the newest `keep` versions."""
     table, version = next_table(conn, recipe_name)
-    conn.register("__mmp_scored", scored)
-    try:
-        conn.execute("BEGIN TRANSACTION")
-        conn.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM __mmp_scored")
-        conn.execute(f"CREATE OR REPLACE VIEW {_ident('pred_' + recipe_name)} AS SELECT * FROM {_ident(table)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.unregister("__mmp_scored")
+    tables_from_frame(conn, scored, [
+        f"CREATE TABLE {_ident(table)} AS SELECT * FROM __mmp_frame",
+        f"CREATE OR REPLACE VIEW {_ident('pred_' + recipe_name)} AS SELECT * FROM {_ident(table)}",
+    ])
     for old in range(1, version - keep + 1):  # the view now points at the new table; old ones are history
         conn.execute(f"DROP TABLE IF EXISTS {_ident(f'pred_{recipe_name}__v{old}')}")
     return table, version
