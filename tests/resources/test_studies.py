@@ -39,3 +39,28 @@ class TestStudyStorage:
         study.set_user_attr("mmp.recipe_version", "abc123")
         loaded = optuna.load_study(study_name="attrs", storage=studies.storage())
         assert loaded.user_attrs == {"mmp.recipe_version": "abc123"} and loaded.direction.name == "MAXIMIZE"
+
+
+@pytest.mark.services
+def test_four_first_constructions_on_a_fresh_postgres_database_take_turns() -> None:
+    """Optuna creates its schema on first use; four at once used to collide on a duplicate type."""
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    from mmp_resources.studies import _rdb_storage
+
+    name = "mmp_t" + uuid.uuid4().hex[:10]
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            storages = list(pool.map(lambda _: _rdb_storage(f"postgresql://postgres@127.0.0.1:5432/{name}"), range(4)))
+        assert len(storages) == 4 and all(s.get_all_studies() == [] for s in storages)
+        for storage in storages:
+            storage.engine.dispose()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
