@@ -26,7 +26,7 @@ class _Lazy:
 
 np, skm = _Lazy("numpy"), _Lazy("sklearn.metrics")
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "forecasting"]
 Direction = Literal["maximize", "minimize"]
 
 
@@ -122,13 +122,21 @@ _ALL = [
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}
 
 
+def _of_task(task: Task) -> dict[str, Metric]:
+    if task == "forecasting":  # its own registry: mae, rmse and mape mean the same, mase and smape are its own
+        from mmp_assets.catalog.forecast_metrics import FORECAST_METRICS
+
+        return FORECAST_METRICS
+    return {m.name: m for m in _ALL if m.task == task}
+
+
 def metrics_for(task: Task) -> list[str]:
-    return [m.name for m in _ALL if m.task == task]
+    return list(_of_task(task))
 
 
 def get_metric(name: str, task: Task) -> Metric:
     """The metric `name` for `task`; a ValueError naming what is allowed otherwise."""
-    metric = METRICS.get(name)
-    if metric is None or metric.task != task:
+    metric = _of_task(task).get(name)
+    if metric is None:
         raise ValueError(f"unknown {task} metric {name!r}; allowed: {', '.join(metrics_for(task))}")
     return metric

@@ -53,10 +53,11 @@ def models(show_all: bool = False) -> str:
 
 
 def metrics() -> str:
+    from mmp_assets.catalog.forecast_metrics import FORECAST_METRICS
     from mmp_assets.catalog.metrics import METRICS
 
     rows = [("metric", "task", "direction", "reads", "what")]
-    for metric in METRICS.values():
+    for metric in [*METRICS.values(), *FORECAST_METRICS.values()]:
         reads = "probabilities" if metric.needs_proba else ("labels" if metric.task == "classification" else "predictions")
         rows.append((metric.name, metric.task, metric.direction, reads, metric.description))
     return _table(rows) + "\n\ntuning.metric picks one; the direction follows from it. evaluation.metrics adds any of the task's."
@@ -124,12 +125,13 @@ def preprocessors() -> str:
 
 def tasks() -> str:
     from mmp_assets.catalog.estimators import LIBRARIES
-    from mmp_assets.catalog.metrics import METRICS
+    from mmp_assets.catalog.metrics import get_metric, metrics_for
 
     blocks = []
     for task in _tasks():
-        shown = [f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.task == task]
-        models = [path for library in LIBRARIES for path, t in library.classes.items() if t == task]
+        shown = [f"{name} ({get_metric(name, task).direction[:3]})" for name in metrics_for(task)]
+        fitted = "regression" if task == "forecasting" else task  # any regressor forecasts (direct, the step as an input)
+        models = [path for library in LIBRARIES for path, t in library.classes.items() if t == fitted]
         blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}")
     return "\n".join(blocks)
 

@@ -110,6 +110,9 @@ def write_report(report: EvaluationReport, target: Path) -> Path:
     summary = {"metrics": report.metrics.values, "interval": report.metrics.interval,
                "comparisons": [c.as_dict() for c in report.comparisons], "gate": report.gate.checks,
                "gate_passed": report.gate.passed}
+    if "forecast" in report.metrics.diagnostics:  # baselines, per-step errors and the rolling-origin backtest per origin
+        summary["forecast"] = report.metrics.diagnostics["forecast"]
+        summary["backtest"] = [] if report.backtest is None else report.backtest.to_dict("records")
     (staging / "metrics.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     if target.exists():
         shutil.rmtree(target)

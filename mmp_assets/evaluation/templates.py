@@ -41,6 +41,21 @@ CARD = """\
 {% else %}
 Not configured (`evaluation.backtest`).
 {% endif %}
+{% if 'forecast' in v.diagnostics %}{% set f = v.diagnostics.forecast %}
+
+## Forecast (horizon {{ f.horizon }}, season length {{ f.season_length }})
+| forecaster | mae | rmse | mape | smape | mase |
+|---|---|---|---|---|---|
+| model | {{ v.metrics.get('mae')|num }} | {{ v.metrics.get('rmse')|num }} | {{ v.metrics.get('mape')|num }} | {{ v.metrics.get('smape')|num }} | {{ v.metrics.get('mase')|num }} |
+{% for name, b in f.baselines.items() %}
+| {{ name }} | {{ b.get('mae')|num }} | {{ b.get('rmse')|num }} | {{ b.get('mape')|num }} | {{ b.get('smape')|num }} | {{ b.get('mase')|num }} |
+{% endfor %}
+
+{% if f.backtest_mean %}Rolling-origin backtest, averaged over {{ v.backtest|length }} origins: {% for k, val in f.backtest_mean.items() %}{{ k }} {{ val|num }}{% if not loop.last %}, {% endif %}{% endfor %}.
+{% endif %}
+Per step: {% for s in f.per_step %}step {{ s.step }} mae {{ s.get('mae')|num }}{% if not loop.last %}; {% endif %}{% endfor %}.
+mape leaves out {{ f.zero_actuals_left_out_of_mape }} zero actual(s); mase leaves out {{ f.rows_without_mase_scale }} row(s) without an in-sample scale.
+{% endif %}
 
 ## Top features (mean |SHAP|, {{ v.shap_method or 'not computed' }})
 {% for f in v.importance %}
@@ -129,6 +144,21 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 {% for r in v.backtest %}<tr><td>{{ r.window }}</td><td>{{ r.train_rows }}</td><td>{{ r.test_start[:10] }} → {{ r.test_end[:10] }}</td><td>{{ r.test_rows }}</td><td>{{ r[v.headline]|num }}</td><td>{{ r['baseline_' ~ v.headline]|num }}</td></tr>{% endfor %}
 </table>{% if 'backtest' in images %}<img src="{{ images.backtest }}" alt="backtest" width="440">{% endif %}</div>
 {% else %}<p class="muted">Not configured (<code>evaluation.backtest</code>).</p>{% endif %}
+{% if 'forecast' in v.diagnostics %}{% set f = v.diagnostics.forecast %}
+<h2>Forecast (horizon {{ f.horizon }}, season length {{ f.season_length }})</h2>
+<table><tr><th>forecaster</th><th>mae</th><th>rmse</th><th>mape</th><th>smape</th><th>mase</th></tr>
+<tr><td>model</td><td>{{ v.metrics.get('mae')|num }}</td><td>{{ v.metrics.get('rmse')|num }}</td><td>{{ v.metrics.get('mape')|num }}</td><td>{{ v.metrics.get('smape')|num }}</td><td>{{ v.metrics.get('mase')|num }}</td></tr>
+{% for name, b in f.baselines.items() %}<tr><td>{{ name }}</td><td>{{ b.get('mae')|num }}</td><td>{{ b.get('rmse')|num }}</td><td>{{ b.get('mape')|num }}</td><td>{{ b.get('smape')|num }}</td><td>{{ b.get('mase')|num }}</td></tr>{% endfor %}
+</table>
+{% if v.backtest %}<table><tr>{% for c in v.backtest_columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for r in v.backtest %}<tr>{% for c in v.backtest_columns %}<td>{{ r[c]|num if r[c] is number else r[c] }}</td>{% endfor %}</tr>{% endfor %}
+{% if f.backtest_mean %}<tr><td colspan="5">mean over origins</td>{% for c in v.backtest_columns[5:] %}<td>{{ f.backtest_mean[c]|num if c in f.backtest_mean else '' }}</td>{% endfor %}</tr>{% endif %}
+</table>{% endif %}
+<table><tr><th>step</th><th>rows</th><th>mae</th><th>rmse</th><th>smape</th><th>mase</th></tr>
+{% for s in f.per_step %}<tr><td>{{ s.step }}</td><td>{{ s.rows }}</td><td>{{ s.get('mae')|num }}</td><td>{{ s.get('rmse')|num }}</td><td>{{ s.get('smape')|num }}</td><td>{{ s.get('mase')|num }}</td></tr>{% endfor %}
+</table>
+<p class="muted">mape leaves out {{ f.zero_actuals_left_out_of_mape }} zero actual(s); mase leaves out {{ f.rows_without_mase_scale }} row(s) whose series has no in-sample scale.</p>
+{% endif %}
 
 <h2>Explanations (SHAP, {{ v.shap_method or 'not computed' }})</h2>
 <div class="grid"><table><tr><th>feature</th><th>mean |SHAP|</th></tr>

@@ -47,6 +47,7 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
                                        description="No joined feature is from after its spine row; splits do not overlap.")],
     )
     def _training_set(context: dg.AssetExecutionContext, config: TrainingSetRunConfig, feature_store: FeatureStoreResource):
+        from mmp_assets.feature_store.forecast_history import ForecastDataError
         from mmp_assets.feature_store.training_build import UntrainableTrainingSet, materialize_training_set
         from mmp_assets.feature_store.training_sets import SpineColumnsError
 
@@ -54,9 +55,11 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
         try:
             with feature_store.connect() as conn:
                 outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
-        except (UntrainableTrainingSet, SpineColumnsError) as exc:  # found in the data: one line; the current version stays
+        except (UntrainableTrainingSet, SpineColumnsError, ForecastDataError) as exc:  # found in the data: one line; the current version stays
             raise dg.Failure(description=str(exc)) from None
         context.log.info(_summary(recipe.name, outcome))
+        for warning in (outcome.entry.details.get("warnings", []) if outcome.entry else []):
+            context.log.warning(f"{recipe.name}/training_set: {warning}")
         return dg.MaterializeResult(
             data_version=dg.DataVersion(outcome.entry.content_hash if outcome.entry else "none"),
             metadata=_metadata(outcome),
@@ -104,4 +107,6 @@ def _metadata(outcome: "TrainingSetOutcome") -> dict[str, Any]:
             "mmp/split_counts": as_json(outcome.entry.details.get("split_counts", {})),
             "mmp/feature_columns": as_json(outcome.entry.details.get("feature_columns", [])),
         }
+        if outcome.entry.details.get("warnings"):
+            meta["mmp/warnings"] = as_json(outcome.entry.details["warnings"])
     return meta

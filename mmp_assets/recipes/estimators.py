@@ -29,8 +29,9 @@ def catalog_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
     path, library = recipe.model.class_path, library_of(recipe.model.class_path)
     problems = []
     task = library.classes.get(path)
-    if task is not None and task != recipe.task:
-        other = next(p for p, t in library.classes.items() if t == recipe.task)
+    wanted = "regression" if recipe.task == "forecasting" else recipe.task  # any regressor can be the forecaster
+    if task is not None and task != wanted:
+        other = next(p for p, t in library.classes.items() if t == wanted)
         problems.append(Problem(shown, "model.class_path", f"{path} is a {task} model but task is {recipe.task}; use {other}"))
     if recipe.preprocessing.categorical.encode == "native" and library.kind not in NATIVE_CATEGORICAL:
         problems.append(Problem(shown, "preprocessing.categorical.encode",

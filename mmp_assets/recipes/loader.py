@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mmp_assets.catalog.metrics import METRICS, metrics_for
+from mmp_assets.catalog.metrics import get_metric, metrics_for
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
+from mmp_assets.recipes.forecast import forecast_problems
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
 from mmp_assets.recipes.source import SourceRecipe
@@ -145,15 +146,15 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
     for where, metric in [("tuning.metric", recipe.tuning.metric)] + [
         (f"evaluation.metrics[{i}]", m) for i, m in enumerate(recipe.evaluation.metrics)
     ]:
-        if metric not in METRICS or METRICS[metric].task != task:
+        if metric not in metrics_for(task):
             problems.append(Problem(shown, where, f"unknown {task} metric {metric!r}; allowed: {', '.join(metrics_for(task))}"))
     for metric in recipe.evaluation.gate:
-        if metric != "max_regression" and (metric not in METRICS or METRICS[metric].task != task):
+        if metric != "max_regression" and metric not in metrics_for(task):
             problems.append(
                 Problem(shown, f"evaluation.gate.{metric}", f"unknown {task} metric; allowed: {', '.join(metrics_for(task))}, max_regression")
             )
-    if recipe.tuning.direction and recipe.tuning.metric in METRICS:
-        natural = METRICS[recipe.tuning.metric].direction
+    if recipe.tuning.direction and recipe.tuning.metric in metrics_for(task):
+        natural = get_metric(recipe.tuning.metric, task).direction
         if recipe.tuning.direction != natural:
             problems.append(
                 Problem(shown, "tuning.direction", f"{recipe.tuning.direction!r} contradicts {recipe.tuning.metric}, which is better when you {natural} it")
@@ -179,6 +180,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
             problems.append(Problem(shown, f"spine.columns[{i}]", f"{column!r} is the label; as a feature it would hand the model "
                                                                   "the answer; remove it from spine.columns"))
     problems.extend(_plain_table_problems(recipe, shown))
+    problems.extend(forecast_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.recipes.common import Name, Owner, Strict, StrList
+from mmp_assets.recipes.forecast import Forecast
 from mmp_assets.recipes.preprocessing import CategoricalPreprocessing, NumericPreprocessing, Preprocessing
 
 __all__ = ["CategoricalPreprocessing", "ModelRecipe", "NumericPreprocessing", "Preprocessing"]
@@ -270,7 +271,9 @@ class ModelRecipe(Strict):
     name: Name = Field(description="Recipe name (defaults to the file stem); the asset group and registered model name.")
     description: str = Field(min_length=1, description="What the model predicts and for whom.")
     owner: Owner = Field(description="Team or person answerable for the model. An email or team:<name>.")
-    task: Literal["classification", "regression"] = Field(description="classification or regression.")
+    task: Literal["classification", "regression", "forecasting"] = Field(
+        description="classification, regression or forecasting (per-entity time series; see forecast)."
+    )
     spine: Spine = Field(description="Rows to learn from.")
     features: list[FeatureRef] = Field(
         default_factory=list, description="Feature views joined point-in-time (static views, without a timestamp, on the key alone)."
@@ -283,6 +286,9 @@ class ModelRecipe(Strict):
     monitoring: Monitoring = Field(default_factory=Monitoring, description="Drift thresholds and scoring data.")
     predictions: Predictions = Field(default_factory=Predictions, description="What the batch predictions asset scores.")
     tags: dict[str, str] = Field(default_factory=dict, description="Free-form tags put on assets and the registered model.")
+    forecast: Forecast | None = Field(
+        None, description="task: forecasting only: the series' frequency, the horizon and the lag, rolling and calendar features."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -323,7 +329,7 @@ class ModelRecipe(Strict):
             if unusable:
                 problems.append(("spine.columns", f"`all` takes {', '.join(unusable)}, which no preprocessing step reads; add "
                                                   "it to exclude, or turn it into numbers or text in a source `sql`"))
-        if not chosen and n_view_columns == 0:
+        if not chosen and n_view_columns == 0 and self.task != "forecasting":  # forecasting builds its own features
             problems.append(("spine.columns", f"no feature column: {_no_features(spine)}"))
         return problems
 

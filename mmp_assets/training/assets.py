@@ -107,14 +107,19 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
 def _prediction_deps(recipe: ModelRecipe) -> list:
     """The scored source and the views joined to it, else the training set whose test split is scored."""
     model = keys.recipe_key(recipe.name, "model")
-    if recipe.scoring_source:
-        return keys.scoring_deps(recipe, recipe.scoring_source)
+    if _scored_source(recipe):
+        return keys.scoring_deps(recipe, _scored_source(recipe))
     return [model, dg.AssetDep(keys.recipe_key(recipe.name, "training_set"),
                                partition_mapping=dg.LastPartitionMapping() if recipe.spine.partitions else None)]
 
 
+def _scored_source(recipe: ModelRecipe) -> str | None:
+    """The source predictions score; a forecast's default is its own series, whose next periods it forecasts."""
+    return recipe.scoring_source or (recipe.spine.source if recipe.task == "forecasting" else None)
+
+
 def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> dg.AssetsDefinition:
-    scoring = recipe.scoring_source
+    scoring = _scored_source(recipe)
     what = f"{scoring} rows" if scoring else "the test split of its training set"
 
     @dg.asset(

@@ -137,7 +137,14 @@ def score_batch(
     inputs = input_columns(model)
     if not inputs:
         raise ScoringInputError(f"models:/{recipe.name}/{version.version} has no named input signature; mmp scores models mmp registered")
-    if joined_views is None:
+    if recipe.task == "forecasting":  # the rows are series history: forecast each series' next horizon periods
+        from mmp_assets.feature_store.forecast_build import ForecastDataError, future_rows
+
+        try:
+            featured, views = future_rows(conn, recipe, rows, shown), {}
+        except (ForecastDataError, duckdb.Error) as exc:
+            raise ScoringInputError(str(exc).splitlines()[0]) from None
+    elif joined_views is None:
         featured, views = with_features(conn, recipe, recipes, rows, list(inputs), shown)
     else:
         featured, views = rows, dict(joined_views)

@@ -44,7 +44,7 @@ def reports_per_round(class_path: str) -> bool:
 
 def catboost_eval_metric(metric: Metric, task: str, n_classes: int) -> str:
     """CatBoost's metric for `metric`, or a proxy with the same direction (the pruner compares values, not names)."""
-    if task == "regression":
+    if task in ("regression", "forecasting"):
         return _CATBOOST_REGRESSION.get(metric.name, "R2" if metric.direction == "maximize" else "RMSE")
     if n_classes > 2:
         return _CATBOOST_MULTI.get(metric.name, "Accuracy" if metric.direction == "maximize" else "MultiClass")

@@ -75,7 +75,7 @@ def held_out_outputs(model, X, task: str) -> np.ndarray:
 
 def score_outputs(metric: Metric, task: str, classes, y, outputs: np.ndarray) -> float:
     """`metric` of held-out outputs (from `held_out_outputs`) against true labels."""
-    if task == "regression":
+    if task in ("regression", "forecasting"):  # a forecaster is a regressor of the value `step` periods ahead
         return metric(y, outputs)
     codes = class_codes(classes, y)
     if metric.needs_proba:
