@@ -12,7 +12,17 @@ Conventions (docs/evaluation.md, "Forecasting"):
 
 from __future__ import annotations
 
-from mmp_assets.catalog.metrics import Metric, np  # numpy imported on first use: recipes validate names without it
+import importlib
+
+
+class _Numpy:
+    """numpy imported on first use: recipes validate metric names without loading it."""
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module("numpy"), attr)
+
+
+np = _Numpy()
 
 
 def mae(y, pred) -> float:
@@ -47,15 +57,10 @@ def _needs_scale(y, pred, labels=None) -> float:
                      "(mmp_assets.evaluation.forecast), a tuning trial cannot")
 
 
-_ALL = [
-    Metric("mae", "forecasting", "minimize", False, lambda y, p, labels=None: mae(y, p), "mean absolute error of the forecasts"),
-    Metric("rmse", "forecasting", "minimize", False, lambda y, p, labels=None: rmse(y, p), "root mean squared error of the forecasts"),
-    Metric("mape", "forecasting", "minimize", False, lambda y, p, labels=None: mape(y, p),
-           "mean absolute percentage error (a fraction), rows with a zero actual left out"),
-    Metric("smape", "forecasting", "minimize", False, lambda y, p, labels=None: smape(y, p),
-           "symmetric MAPE, 2|e|/(|y|+|ŷ|) (a fraction from 0 to 2)"),
-    Metric("mase", "forecasting", "minimize", False, _needs_scale,
-           "MAE scaled by each series' in-sample seasonal naive MAE (< 1 beats seasonal naive); report and gate only"),
+DEFINITIONS = [  # (name, fn(y, prediction, labels), what): all minimized; catalog.metrics wraps them as Metric
+    ("mae", lambda y, p, labels=None: mae(y, p), "mean absolute error of the forecasts"),
+    ("rmse", lambda y, p, labels=None: rmse(y, p), "root mean squared error of the forecasts"),
+    ("mape", lambda y, p, labels=None: mape(y, p), "mean absolute percentage error (a fraction), rows with a zero actual left out"),
+    ("smape", lambda y, p, labels=None: smape(y, p), "symmetric MAPE, 2|e|/(|y|+|ŷ|) (a fraction from 0 to 2)"),
+    ("mase", _needs_scale, "MAE scaled by each series' in-sample seasonal naive MAE (< 1 beats seasonal naive); report and gate only"),
 ]
-
-FORECAST_METRICS: dict[str, Metric] = {m.name: m for m in _ALL}

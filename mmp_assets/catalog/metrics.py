@@ -124,9 +124,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in _ALL}
 
 def _of_task(task: Task) -> dict[str, Metric]:
     if task == "forecasting":  # its own registry: mae, rmse and mape mean the same, mase and smape are its own
-        from mmp_assets.catalog.forecast_metrics import FORECAST_METRICS
+        from mmp_assets.catalog.forecast_metrics import DEFINITIONS
 
-        return FORECAST_METRICS
+        return {name: Metric(name, "forecasting", "minimize", False, fn, what) for name, fn, what in DEFINITIONS}
     return {m.name: m for m in _ALL if m.task == task}
 
 

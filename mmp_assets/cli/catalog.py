@@ -53,11 +53,10 @@ def models(show_all: bool = False) -> str:
 
 
 def metrics() -> str:
-    from mmp_assets.catalog.forecast_metrics import FORECAST_METRICS
-    from mmp_assets.catalog.metrics import METRICS
+    from mmp_assets.catalog.metrics import METRICS, get_metric, metrics_for
 
     rows = [("metric", "task", "direction", "reads", "what")]
-    for metric in [*METRICS.values(), *FORECAST_METRICS.values()]:
+    for metric in [*METRICS.values(), *(get_metric(name, "forecasting") for name in metrics_for("forecasting"))]:
         reads = "probabilities" if metric.needs_proba else ("labels" if metric.task == "classification" else "predictions")
         rows.append((metric.name, metric.task, metric.direction, reads, metric.description))
     return _table(rows) + "\n\ntuning.metric picks one; the direction follows from it. evaluation.metrics adds any of the task's."

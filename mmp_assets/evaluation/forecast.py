@@ -17,6 +17,7 @@ from mmp_assets.evaluation import plots
 from mmp_assets.evaluation.compare import paired_comparison
 from mmp_assets.evaluation.gate import evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, bootstrap_interval, diagnostics
+from mmp_assets.evaluation.report import EvaluationReport, _add_drift, _add_explanation
 from mmp_assets.evaluation.scores import Scores, score
 
 TASK = "forecasting"
@@ -73,8 +74,6 @@ def rolling_origin_backtest(frame: pd.DataFrame, *, label: str, timestamp: str, 
 
 def forecast_report(recipe, training_set, predict, *, context, explainable=None, champion=None, champion_version=None, fit=None):
     """The EvaluationReport of a forecasting model version (see `mmp_assets.evaluation.report.build_report`)."""
-    from mmp_assets.evaluation.report import EvaluationReport, _add_drift, _add_explanation
-
     ev, headline, seed = recipe.evaluation, recipe.headline_metric, recipe.split.seed
     test = training_set.part("test")
     if len(test) == 0:

@@ -59,11 +59,6 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
                  champion: Predictor | None = None, champion_version: str | None = None,
                  fit: FitFunction | None = None) -> EvaluationReport:
     """Evaluate the candidate on the untouched test split, and everything the report sets beside it."""
-    if recipe.task == "forecasting":  # its own metrics, naive baselines and rolling-origin backtest
-        from mmp_assets.evaluation.forecast import forecast_report
-
-        return forecast_report(recipe, training_set, predict, context=context, explainable=explainable, champion=champion,
-                               champion_version=champion_version, fit=fit)
     ev, task, headline = recipe.evaluation, recipe.task, recipe.headline_metric
     seed = recipe.split.seed
     X_test, y_test = training_set.X("test"), training_set.y("test").to_numpy()

@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from mmp_assets.evaluation.forecast import forecast_report
 from mmp_assets.evaluation.metrics import class_labels
 from mmp_assets.evaluation.render import render_card, render_html
 from mmp_assets.evaluation.report import EvaluationReport, ModelUnderTest, build_report
@@ -67,7 +68,8 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
         training_set_hash=training_set.content_hash, pinned_views=training_set.pinned_views,
         dagster_run_id=tags.dagster_run_id or "", best_params=tags.best_params,
     )
-    report = build_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
+    build = forecast_report if recipe.task == "forecasting" else build_report  # forecasting: its own metrics, baselines, backtest
+    report = build(recipe, training_set, model.predict, context=context, explainable=pipeline,
                           champion=champion, champion_version=champion_version,
                           fit=_window_fit(recipe, training_set, tags.best_params))
     report.notes.extend(notes)

@@ -20,6 +20,7 @@ from mmp_assets.feature_store.leakage import split_counts
 from mmp_assets.feature_store.observation import observe_source
 from mmp_assets.feature_store.sources import register_sources, source_relation
 from mmp_assets.feature_store.sql import ident
+from mmp_assets.feature_store.training_build import TrainingSetOutcome, UntrainableTrainingSet
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 
@@ -48,8 +49,6 @@ def boundary_violations(conn: duckdb.DuckDBPyConnection, table: str, recipe: Mod
 def materialize_forecast_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: RecipeSet, root: Path, *,
                              run_id: str | None = None, params: dict | None = None):
     """Stage, check and publish (or not) the next forecasting training set version; a TrainingSetOutcome."""
-    from mmp_assets.feature_store.training_build import TrainingSetOutcome, UntrainableTrainingSet
-
     shown = recipes.file_of("model", recipe.name)
     used = register_sources(conn, [recipe.spine.source], recipes, root, params)
     relation = source_relation(conn, recipe.spine.source, recipes, root, params)

@@ -62,7 +62,8 @@ def feature_names(recipe: ModelRecipe) -> list[str]:
     """The model's inputs, in order: the step, the lags, the rolling means and deviations, the calendar parts."""
     fc = recipe.forecast
     rolling = [name for w in fc.windows for name in (f"roll_mean_{w}", f"roll_std_{w}")]
-    return [STEP, *(f"lag_{k}" for k in fc.lags), *rolling, *(f"cal_{part}" for part in fc.calendar_parts)]
+    seasonal = [f"season_lag_{j}" for j in range(1, fc.seasonal_lags + 1)]
+    return [STEP, *(f"lag_{k}" for k in fc.lags), *seasonal, *rolling, *(f"cal_{part}" for part in fc.calendar_parts)]
 
 
 def observed_sql(recipe: ModelRecipe, relation: str, grid: Grid) -> str:
@@ -110,7 +111,17 @@ def _calendar(recipe: ModelRecipe, ts: str) -> list[str]:
 
 
 def _inputs(recipe: ModelRecipe) -> list[str]:
-    return [f"f.{ident(name)}" for name in feature_names(recipe) if name.startswith(("lag_", "roll_"))]
+    """The past-value inputs in feature order: lags and windows from __feat, seasonal lags from their joins."""
+    return [f"{'sl' + name.rsplit('_', 1)[1] + '.__y' if name.startswith('season_lag_') else 'f.' + ident(name)} AS {ident(name)}"
+            for name in feature_names(recipe) if name.startswith(("lag_", "roll_", "season_lag_"))]
+
+
+def _season_joins(recipe: ModelRecipe, target: str, step: str, at: str) -> str:
+    """LEFT JOINs `sl<j>`: the value j seasons before the forecast period `target`, counted from the
+    latest same-season period before the origin (always before it: m * ceil(step / m) >= step)."""
+    m, entity = recipe.forecast.season, recipe.spine.entity
+    return "".join(f"\nLEFT JOIN __dense sl{j} ON {_on(f'sl{j}', at, entity)} AND sl{j}.__p = {target} - {m} * (({step} + {m - 1}) // {m}) - {m * (j - 1)}"
+                   for j in range(1, recipe.forecast.seasonal_lags + 1))
 
 
 def training_sql(recipe: ModelRecipe, relation: str, grid: Grid, validation_start: int, test_start: int) -> str:
@@ -136,7 +147,7 @@ SELECT {keys}, r.__ts AS {ts}, {grid.time('r.__origin')} AS {ORIGIN}, r.{STEP}, 
 FROM __rows r
 JOIN __feat f ON {_on('f', 'r', entity)} AND f.__origin = r.__origin
 LEFT JOIN __dense sn ON {_on('sn', 'r', entity)} AND sn.__p = r.__p - {m} * ((r.{STEP} + {m - 1}) // {m})
-LEFT JOIN __feat fs ON {_on('fs', 'r', entity)} AND fs.__origin = least(r.__origin, {S})
+LEFT JOIN __feat fs ON {_on('fs', 'r', entity)} AND fs.__origin = least(r.__origin, {S}){_season_joins(recipe, 'r.__p', f'r.{STEP}', 'r')}
 WHERE f.__history >= {fc.warmup}
   AND (r.__origin >= {S} OR (r.__origin >= {V} AND r.__p < {S}) OR r.__p < {V})"""
 
@@ -152,4 +163,4 @@ SELECT {keys}, {target} AS {ident(spine.timestamp)}, {grid.time('f.__origin')} A
     {', '.join(_inputs(recipe))}, {', '.join(_calendar(recipe, target))}, f.__history AS __history
 FROM __feat f
 JOIN __bounds b ON {_on('b', 'f', spine.entity)} AND f.__origin = b.__hi + 1
-, (SELECT unnest(generate_series(1, {fc.horizon})) AS {STEP}) s"""
+CROSS JOIN (SELECT unnest(generate_series(1, {fc.horizon})) AS {STEP}) s{_season_joins(recipe, f'f.__origin + s.{STEP} - 1', f's.{STEP}', 'f')}"""

@@ -47,6 +47,7 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
                                        description="No joined feature is from after its spine row; splits do not overlap.")],
     )
     def _training_set(context: dg.AssetExecutionContext, config: TrainingSetRunConfig, feature_store: FeatureStoreResource):
+        from mmp_assets.feature_store.forecast_build import materialize_forecast_set
         from mmp_assets.feature_store.forecast_history import ForecastDataError
         from mmp_assets.feature_store.training_build import UntrainableTrainingSet, materialize_training_set
         from mmp_assets.feature_store.training_sets import SpineColumnsError
@@ -54,7 +55,10 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
         partition, params = run_window(context, config.params)
         try:
             with feature_store.connect() as conn:
-                outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
+                if recipe.task == "forecasting":  # rows and features built from the series itself
+                    outcome = materialize_forecast_set(conn, recipe, recipes, root, run_id=context.run_id, params=params)
+                else:
+                    outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
         except (UntrainableTrainingSet, SpineColumnsError, ForecastDataError) as exc:  # found in the data: one line; the current version stays
             raise dg.Failure(description=str(exc)) from None
         context.log.info(_summary(recipe.name, outcome))

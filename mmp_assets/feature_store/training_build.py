@@ -68,10 +68,6 @@ def materialize_training_set(
     """Stage the next version of `<recipe>/training_set`, check it, publish it if sound and changed.
     `params` override the spine source's template values; `partition` is recorded on the version, and
     "changed" then means changed from that partition's newest version."""
-    if recipe.task == "forecasting":  # its rows and features are built from the series itself
-        from mmp_assets.feature_store.forecast_build import materialize_forecast_set
-
-        return materialize_forecast_set(conn, recipe, recipes, root, run_id=run_id, params=params)
     joins = pinned_joins(conn, recipe, recipes, view_versions)
     for join in joins:  # found only in the data when the view declares no schema (mmp validate checks declared ones)
         if recipe.spine.label in join.columns.values():

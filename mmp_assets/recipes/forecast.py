@@ -2,20 +2,17 @@
 
 The spine names the series: `entity` (one series per key), `timestamp` (the period) and `label` (the
 value). The feature store builds every feature from the series itself, in DuckDB (see
-`mmp_assets.feature_store.forecast_sql`); this module only declares and checks what the recipe says.
+`mmp_assets.feature_store.forecast_sql`); this module declares what the recipe says,
+`forecast_checks` what it contradicts elsewhere in the recipe.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from mmp_assets.recipes.common import Strict
-from mmp_resources.errors import Problem
-
-if TYPE_CHECKING:
-    from mmp_assets.recipes.model import ModelRecipe
 
 Frequency = Literal["hourly", "daily", "weekly", "monthly"]
 CalendarPart = Literal["hour", "day_of_week", "day_of_month", "week_of_year", "month"]
@@ -48,6 +45,10 @@ class Forecast(Strict):
         default_factory=list,
         description="Rolling windows: mean and standard deviation of the w periods before the forecast origin, for each w.",
     )
+    seasonal_lags: int = Field(
+        1, ge=0, le=10, description="Seasonal lag features: the value 1..n seasons before the forecast period (the latest such "
+                                    "period before the origin for a step beyond a season); 0 for none.",
+    )
     calendar: list[CalendarPart] | None = Field(
         None, description="Calendar features of the forecast period (hour, day_of_week, day_of_month, week_of_year, month); "
                           "by default the parts that vary at the frequency.",
@@ -74,15 +75,14 @@ class Forecast(Strict):
             raise ValueError("a rolling window needs at least 2 periods (a 1-period window is lag 1)")
         return values
 
-    @model_validator(mode="after")
-    def _needs_a_past(self) -> Forecast:
-        if not self.lags and not self.windows:
-            raise ValueError("lags and windows are both empty; a forecast needs at least one feature from the past (lags: [1])")
-        for part in self.calendar or []:
-            if part not in _FINEST[self.frequency]:
-                raise ValueError(f"calendar part {part!r} is the same for every {self.frequency} period; allowed: "
-                                 f"{', '.join(sorted(_FINEST[self.frequency]))}")
-        return self
+    @field_validator("calendar")
+    @classmethod
+    def _varies(cls, parts: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        frequency = info.data.get("frequency")
+        for part in parts or []:
+            if frequency is not None and part not in _FINEST[frequency]:
+                raise ValueError(f"{part!r} is the same for every {frequency} period; allowed: {', '.join(sorted(_FINEST[frequency]))}")
+        return parts
 
     @property
     def season(self) -> int:
@@ -94,40 +94,5 @@ class Forecast(Strict):
 
     @property
     def warmup(self) -> int:
-        """Periods of history an origin needs before its first row: the longest lag, window or season."""
-        return max([*self.lags, *self.windows, self.season])
-
-
-def forecast_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
-    """What a forecasting recipe (or a `forecast:` section on another task) contradicts elsewhere in the recipe."""
-    if recipe.task != "forecasting":
-        return [Problem(shown, "forecast", f"applies to task: forecasting only, and this recipe's task is {recipe.task}; remove it")] \
-            if recipe.forecast is not None else []
-    spine, problems = recipe.spine, []
-    if recipe.forecast is None:
-        problems.append(Problem(shown, "forecast", "is required for task: forecasting; give at least {frequency: daily, horizon: 7}"))
-    if spine.timestamp is None:
-        problems.append(Problem(shown, "spine.timestamp", "is required for task: forecasting: name the column holding each value's period"))
-    if not spine.entity:
-        problems.append(Problem(shown, "spine.entity", "is required for task: forecasting: name the series key column (one series per "
-                                                       "value); for a single series, add a constant column and name it"))
-    if spine.columns:
-        problems.append(Problem(shown, "spine.columns", f"{spine.columns!r}: forecasting builds its features from the series' own past "
-                                                        "(forecast.lags, windows, calendar); leave spine.columns out"))
-    if recipe.features:
-        problems.append(Problem(shown, "features", "forecasting builds its features from the series' own past; joined feature views "
-                                                   "are not supported, remove features"))
-    if recipe.split.strategy != "temporal":
-        problems.append(Problem(shown, "split.strategy", f"{recipe.split.strategy!r}: a forecast is judged on periods after the ones it "
-                                                         "trained on; use temporal (the default)"))
-    if recipe.model.calibration is not None:
-        problems.append(Problem(shown, "model.calibration", "calibrates class probabilities; a forecast has none, remove it"))
-    if recipe.tuning.metric == "mase":
-        problems.append(Problem(shown, "tuning.metric", "'mase' needs each series' in-sample scale, which a tuning trial does not see; "
-                                                        "tune on mae, rmse, mape or smape (mase is still reported and can gate)"))
-    if recipe.tuning.cv_folds is not None:
-        problems.append(Problem(shown, "tuning.cv_folds", f"{recipe.tuning.cv_folds}: k folds mix the future into training; a forecast "
-                                                          "tunes on the validation periods after its training periods, remove cv_folds"))
-    if recipe.spine.partitions is not None:
-        problems.append(Problem(shown, "spine.partitions", "a forecasting training set is built from the whole series; remove partitions"))
-    return problems
+        """Periods of history an origin needs before its first row: the longest lag, window or run of seasonal lags."""
+        return max([*self.lags, *self.windows, self.season * max(1, self.seasonal_lags)])

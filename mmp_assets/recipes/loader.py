@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from mmp_assets.catalog.metrics import get_metric, metrics_for
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
-from mmp_assets.recipes.forecast import forecast_problems
+from mmp_assets.recipes.forecast_checks import forecast_problems
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
 from mmp_assets.recipes.source import SourceRecipe

@@ -56,20 +56,22 @@ def _expected(frame: pd.DataFrame, recipe: ModelRecipe) -> pd.DataFrame:
                 rows[f"roll_mean_{w}"] = origin_last.rolling(w, min_periods=1).mean().to_numpy()
             m = fc.season
             rows["naive_seasonal"] = y.shift(m * -(-step // m)).to_numpy()
+            rows["season_lag_1"] = rows["naive_seasonal"]
+            rows["season_lag_2"] = y.shift(m * -(-step // m) + m).to_numpy()
             rows["naive_last"] = origin_last.to_numpy()
             out.append(rows.dropna(subset=["sales"]))
     return pd.concat(out, ignore_index=True)
 
 
 def test_features_match_pandas_and_use_only_the_past() -> None:
-    recipe = _recipe()
+    recipe = _recipe(seasonal_lags=2)
     frame = _series()
     built, warnings, _ = _build(frame, recipe)
     assert warnings == []
     expected = _expected(frame, recipe)
     merged = built.merge(expected, on=["store", "day", "step"], suffixes=("", "_pd"))
     assert len(merged) == len(built) > 0
-    for column in ["sales", "lag_1", "lag_2", "lag_7", "roll_mean_3", "naive_seasonal", "naive_last"]:
+    for column in ["sales", "lag_1", "lag_2", "lag_7", "season_lag_1", "season_lag_2", "roll_mean_3", "naive_seasonal", "naive_last"]:
         assert np.allclose(merged[column], merged[f"{column}_pd"], equal_nan=True), column
     assert (merged["forecast_origin"] == merged["day"] - pd.to_timedelta(merged["step"] - 1, unit="D")).all()
     # warm-up: every origin has at least max(lags, windows, season) days of history
@@ -80,13 +82,13 @@ def test_features_match_pandas_and_use_only_the_past() -> None:
 
 def test_future_values_never_reach_features_at_an_origin() -> None:
     """Make every value at or after an origin huge: the features of the rows forecast from it do not move."""
-    recipe = _recipe()
+    recipe = _recipe(seasonal_lags=2)
     frame = _series()
     before, _, _ = _build(frame, recipe)
     origin = before["forecast_origin"].sort_values().iloc[len(before) // 2]
     poisoned = frame.assign(sales=frame["sales"].where(frame["day"] < origin, 1e9))
     after, _, _ = _build(poisoned, recipe)
-    inputs = ["lag_1", "lag_2", "lag_7", "roll_mean_3", "roll_std_3", "naive_last", "naive_seasonal", "cal_day_of_week"]
+    inputs = ["lag_1", "lag_2", "lag_7", "season_lag_1", "season_lag_2", "roll_mean_3", "roll_std_3", "naive_last", "naive_seasonal", "cal_day_of_week"]
     at = ["store", "day", "step"]
     a = before[before["forecast_origin"] <= origin].set_index(at)[inputs].sort_index()
     b = after[after["forecast_origin"] <= origin].set_index(at)[inputs].sort_index()
