@@ -46,8 +46,8 @@ class Forecast(Strict):
         description="Rolling windows: mean and standard deviation of the w periods before the forecast origin, for each w.",
     )
     seasonal_lags: int = Field(
-        1, ge=0, le=10, description="Seasonal lag features: the value 1..n seasons before the forecast period (the latest such "
-                                    "period before the origin for a step beyond a season); 0 for none.",
+        1, ge=0, le=10, description="Seasonal lag features: for j = 1..n, the value j seasons before the period forecast, counting "
+                                    "from the latest same-season period before the origin; 0 for none.",
     )
     calendar: list[CalendarPart] | None = Field(
         None, description="Calendar features of the forecast period (hour, day_of_week, day_of_month, week_of_year, month); "

@@ -68,6 +68,16 @@ def _rows(model: type[BaseModel], prefix: str, out: list[str]) -> None:
             _rows(sub, inner, out)
 
 
+TASK_NOTES = [  # (task, what its recipe needs beyond the table above), one short paragraph per task
+    ("forecasting", "`task: forecasting` needs `spine.entity` (the series key), `spine.timestamp` (the period), "
+                    "`spine.label` (the value) and `forecast:` (`frequency`, `horizon`, and the `lags`, `seasonal_lags`, "
+                    "`windows` and `calendar` parts the feature store builds in DuckDB from each series' past). It takes no "
+                    "`features`, no `spine.columns`, no `tuning.cv_folds`, only `split.strategy: temporal`, and tunes on mae, "
+                    "rmse, mape or smape (mase is reported and gated). Example: `docs/examples/forecasting/`; "
+                    "how it trains and is judged: `docs/training.md#forecasting`, `docs/evaluation.md#forecasting-reports`."),
+]
+
+
 def render() -> str:
     lines = ["# Recipe reference", "", "Generated from the recipe models (`python -m mmp_assets.recipes.reference`). "
              "Unknown fields are errors in every format.", ""]
@@ -75,6 +85,9 @@ def render() -> str:
         lines += [f"## `{where}`", "", (model.__doc__ or "").strip(), "", "| field | type | default | meaning |", "| --- | --- | --- | --- |"]
         _rows(model, "", lines)
         lines.append("")
+    lines += ["## Tasks", ""]
+    for task, note in TASK_NOTES:
+        lines += [f"### `{task}`", "", note, ""]
     return "\n".join(lines)
 
 
