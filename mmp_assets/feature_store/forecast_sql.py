@@ -164,3 +164,13 @@ SELECT {keys}, {target} AS {ident(spine.timestamp)}, {grid.time('f.__origin')} A
 FROM __feat f
 JOIN __bounds b ON {_on('b', 'f', spine.entity)} AND f.__origin = b.__hi + 1
 CROSS JOIN (SELECT unnest(generate_series(1, {fc.horizon})) AS {STEP}) s{_season_joins(recipe, f'f.__origin + s.{STEP} - 1', f's.{STEP}', 'f')}"""
+
+
+def history_check_sql(recipe: ModelRecipe, relation: str, grid: Grid) -> str:
+    """(duplicated (entity, period) pairs, timestamps off the grid) of history rows: what a forecast refuses."""
+    spine = recipe.spine
+    keys = ", ".join(ident(c) for c in spine.entity)
+    ts = f"CAST({ident(spine.timestamp)} AS TIMESTAMP)"
+    present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in [*spine.entity, spine.timestamp])
+    return (f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {relation} WHERE {present} GROUP BY {keys}, {ts} HAVING count(*) > 1)), "
+            f"(SELECT count(*) FROM {relation} WHERE {present} AND NOT {grid.aligned(ts)})")

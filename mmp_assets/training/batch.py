@@ -144,6 +144,7 @@ def score_batch(
             featured, views = future_rows(conn, recipe, rows, shown), {}
         except (ForecastDataError, duckdb.Error) as exc:
             raise ScoringInputError(str(exc).splitlines()[0]) from None
+        inputs = {c: kind for c, kind in inputs.items() if c in featured.columns}  # the signature's history columns stay out
     elif joined_views is None:
         featured, views = with_features(conn, recipe, recipes, rows, list(inputs), shown)
     else:

@@ -118,9 +118,14 @@ def tune_model(
         log_search(recipe, budget, result)
         if warnings:
             mlflow.set_tag("mmp.warnings", "\n".join(warnings))
-        info = log_pipeline_model(
-            pipeline, training_set.X("train").head(5), list(training_set.categorical_columns), recipe.task, recipe.model.class_path
-        )
+        if recipe.task == "forecasting":  # its pyfunc also forecasts from series history
+            from mmp_assets.training.forecast_model import log_forecast_model
+
+            info = log_forecast_model(pipeline, recipe, training_set)
+        else:
+            info = log_pipeline_model(
+                pipeline, training_set.X("train").head(5), list(training_set.categorical_columns), recipe.task, recipe.model.class_path
+            )
     tags = {**lineage, **search_tags(recipe, result, trainer=current_user(), mlflow_run_id=run.info.run_id)}
     version = mlflow.register_model(info.model_uri, recipe.name, tags=tags)
     client.update_registered_model(recipe.name, description=recipe.description)

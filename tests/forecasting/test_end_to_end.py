@@ -113,6 +113,16 @@ def test_forecasting_example_end_to_end(forecast_project: Path, tmp_path: Path) 
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert np.allclose(pd.read_parquet(out)["prediction"], forecasts["prediction"])
+    # ... and, given the raw history alone, builds the same inputs itself (DuckDB SQL rendered into the model)
+    done = subprocess.run([sys.executable, "-c", LOAD_AND_PREDICT, config.tracking_uri, str(forecast_project / "data" / "store_sales.parquet"),
+                           str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    from_history = pd.read_parquet(out)
+    assert list(from_history.columns) == ["store_id", "day", "forecast_origin", "step", "prediction"]
+    assert from_history["store_id"].tolist() == forecasts["store_id"].tolist() and (from_history["day"] == forecasts["day"]).all()
+    assert np.allclose(from_history["prediction"], forecasts["prediction"])
+    with pytest.raises(ValueError, match=r"history: series 'store_1' has 10 period\(s\), fewer than the 28 its features need"):
+        model.predict(raw[raw["store_id"] == "store_1"].head(10))
 
 
 def test_mmp_predict_forecasts_a_history_file(forecast_project: Path, tmp_path: Path, capsys) -> None:
