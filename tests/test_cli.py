@@ -113,7 +113,9 @@ def test_list_models_says_task_and_pruning_of_every_catalog_model(capsys) -> Non
 
 
 def test_list_metrics_gives_task_and_direction(capsys) -> None:
-    rows = {row[0]: row[1:4] for row in _listed("metrics", capsys) if row}
+    listed = _listed("metrics", capsys)
+    rows = {row[0]: row[1:4] for row in listed if row and row[1:2] != ["forecasting"]}  # forecasting reuses mae, rmse, mape
+    assert {row[0]: row[1:4] for row in listed if row[1:2] == ["forecasting"]}["mase"] == ["forecasting", "minimize", "predictions"]
     assert rows["roc_auc"] == ["classification", "maximize", "probabilities"]
     assert rows["rmse"] == ["regression", "minimize", "predictions"]
     assert rows["f1"] == ["classification", "maximize", "labels"]
@@ -134,3 +136,4 @@ def test_list_tasks_names_each_task_with_its_metrics(capsys) -> None:
     lines = [" ".join(row) for row in _listed("tasks", capsys)]
     assert lines[0] == "classification" and lines[1].startswith("metrics: roc_auc (max), pr_auc (max), log_loss (min)")
     assert "regression" in lines and "metrics: rmse (min), mae (min), r2 (max), mape (min)" in lines
+    assert "forecasting" in lines and "metrics: mae (min), rmse (min), mape (min), smape (min), mase (min)" in lines
