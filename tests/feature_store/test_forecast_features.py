@@ -187,3 +187,25 @@ def test_future_rows_forecast_the_next_horizon_from_the_latest_history() -> None
     with pytest.raises(ForecastDataError, match=r"^--input: x.parquet: forecast.lags: series 's1' has 4 period\(s\) of history"):
         with duckdb.connect() as conn:
             future_rows(conn, recipe, pd.concat([frame[frame["store"] == "s0"], frame[frame["store"] == "s1"].head(4)]), "--input: x.parquet")
+
+
+@pytest.mark.parametrize(("frequency", "start", "step", "calendar"), [
+    ("hourly", "2025-03-01 00:00", pd.DateOffset(hours=1), ["hour", "day_of_week"]),
+    ("monthly", "2019-01-01", pd.DateOffset(months=1), ["month"]),
+])
+def test_hourly_and_monthly_grids(frequency, start, step, calendar) -> None:
+    recipe = _recipe(frequency=frequency, lags=[1, 2], windows=[], calendar=calendar, season_length=3)
+    times = [pd.Timestamp(start) + step * i for i in range(40)]
+    frame = pd.DataFrame({"store": "a", "day": times, "sales": np.arange(40.0) ** 1.5})
+    built, warnings, _ = _build(frame, recipe)
+    assert warnings == []
+    one = built[built["step"] == 2]
+    value = dict(zip(frame["day"], frame["sales"]))
+    assert [value[t - step * 2] for t in one["day"]] == one["lag_1"].tolist()  # origin = t - 1 period; lag 1 = t - 2 periods
+    with duckdb.connect() as conn:
+        rows = future_rows(conn, recipe, frame, "rows")
+    assert rows["day"].tolist() == [times[-1] + step * k for k in (1, 2, 3)]
+    with pytest.raises(ForecastDataError, match=f"forecast.frequency: 1 timestamp\\(s\\) of 'day' are not on the {frequency} grid"):
+        with duckdb.connect() as conn:
+            conn.register("series", frame.assign(day=frame["day"].where(frame.index != 5, frame["day"] + pd.Timedelta(minutes=30))))
+            inspect_history(conn, recipe, "series", SHOWN)
