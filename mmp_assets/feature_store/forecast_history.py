@@ -55,6 +55,10 @@ def inspect_history(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, relati
         raise ForecastDataError(f"{shown}: spine.source: has no rows; nothing to forecast from")
     if missing[0]:
         warnings.append(f"{missing[0]} row(s) with a NULL {' or '.join([*spine.entity, spine.timestamp])} left out")
+    infinite = conn.execute(f"SELECT count(*), min({ident(spine.label)}) FROM {relation} WHERE isinf(CAST({ident(spine.label)} AS DOUBLE))").fetchone()
+    if infinite[0]:
+        raise ForecastDataError(f"{shown}: spine.label: {infinite[0]} value(s) of {spine.label!r} are infinite (e.g. {infinite[1]}); "
+                                "a forecast needs finite numbers: turn them into NULL (a gap) or a value in a source sql")
     if missing[1]:
         warnings.append(f"{missing[1]} row(s) with a NULL {spine.label!r} are missing values (their period is a gap)")
     present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in [*spine.entity, spine.timestamp])

@@ -152,6 +152,9 @@ def test_gaps_short_series_and_nulls_are_recorded_warnings() -> None:
     (lambda f: f.groupby("store").head(6),
      "recipes/sales.yaml: forecast.lags: every series is shorter than the 8 periods the features need (the longest lag, window or "
      "season_length is 7), e.g. 's0' spans 6; shorten lags, windows or season_length, or give more history"),
+    (lambda f: f.assign(sales=f["sales"].where(f.index != 4, np.inf)),
+     "recipes/sales.yaml: spine.label: 1 value(s) of 'sales' are infinite (e.g. inf); a forecast needs finite numbers: turn them "
+     "into NULL (a gap) or a value in a source sql"),
     (lambda f: f.assign(sales=np.nan),
      "recipes/sales.yaml: spine.label: every row has a NULL 'sales'; nothing to forecast from"),
 ])
