@@ -70,8 +70,8 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
     )
     build = forecast_report if recipe.task == "forecasting" else build_report  # forecasting: its own metrics, baselines, backtest
     report = build(recipe, training_set, model.predict, context=context, explainable=pipeline,
-                          champion=champion, champion_version=champion_version,
-                          fit=_window_fit(recipe, training_set, tags.best_params))
+                   champion=champion, champion_version=champion_version,
+                   fit=_window_fit(recipe, training_set, tags.best_params))
     report.notes.extend(notes)
     report_dir = write_report(report, data_dir / "reports" / name / f"v{candidate.version}")
     client.log_artifacts(candidate.run_id, str(report_dir), artifact_path="evaluation")

@@ -83,16 +83,15 @@ def log_forecast_model(pipeline, recipe: ModelRecipe, training_set: TrainingSet,
                           recipe.forecast.frequency)
     example = model_input(X_example, [])
     history = training_set.frame[[*recipe.spine.entity, recipe.spine.timestamp, recipe.spine.label]].head(5)
-    inputs = signature(X_example, [], model.predict(None, example)).inputs.inputs
-    extra = mlflow.models.infer_signature(history).inputs.inputs
-    both = Schema([*inputs, *(ColSpec(spec.type, spec.name, required=False) for spec in extra)])
-    outputs = signature(X_example, [], model.predict(None, example)).outputs
+    features = signature(X_example, [], model.predict(None, example))
+    history_inputs = mlflow.models.infer_signature(history).inputs.inputs  # all optional: one or the other kind of rows is given
+    both = Schema([*features.inputs.inputs, *(ColSpec(spec.type, spec.name, required=False) for spec in history_inputs)])
     by_value = (sys.modules[__name__], pyfunc, pipeline_module, preprocessing_module)
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:
         return mlflow.pyfunc.log_model(
-            name=name, python_model=model, signature=ModelSignature(inputs=both, outputs=outputs), input_example=example,
+            name=name, python_model=model, signature=ModelSignature(inputs=both, outputs=features.outputs), input_example=example,
             pip_requirements=[*requirements(recipe.model.class_path), f"duckdb=={_version('duckdb')}"],
         )
     finally:
