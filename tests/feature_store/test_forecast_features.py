@@ -108,6 +108,13 @@ def test_split_is_temporal_and_no_training_label_crosses_a_boundary() -> None:
     # the test share of the 40 days (20%, at least one horizon) is tested, the 20% before it validates
     assert (pd.Timestamp("2025-03-03") + pd.Timedelta(days=39) - s).days + 1 == 8
     assert (s - v).days == 8
+    # test-period values never feed a training or validation row: poison them, those rows do not move
+    frame = _series()
+    poisoned, _, _ = _build(frame.assign(sales=frame["sales"].where(frame["day"] < s, 1e9)), recipe)
+    keep = ["store", "day", "step"]
+    before = built[built["split"] != "test"].sort_values(keep).reset_index(drop=True)
+    after = poisoned[poisoned["split"] != "test"].sort_values(keep).reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
 
 
 def test_mase_scale_is_the_in_sample_seasonal_naive_error() -> None:
