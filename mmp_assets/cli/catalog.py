@@ -129,8 +129,10 @@ def tasks() -> str:
     blocks = []
     for task in _tasks():
         shown = [f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.task == task]
-        models = [path for library in LIBRARIES for path, t in library.classes.items() if t == task]
-        blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}")
+        wanted = "classification" if task == "uplift" else task  # uplift: a classifier per arm, in a meta-learner
+        models = [path for library in LIBRARIES for path, t in library.classes.items() if t == wanted]
+        extra = "\n  learners: uplift.learner s | t | x over model.class_path (see docs/training.md)" if task == "uplift" else ""
+        blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}{extra}")
     return "\n".join(blocks)
 
 

@@ -28,9 +28,9 @@ def catalog_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
     """What the model catalog knows without importing anything: the class's task, and whether it takes categories natively."""
     path, library = recipe.model.class_path, library_of(recipe.model.class_path)
     problems = []
-    task = library.classes.get(path)
-    if task is not None and task != recipe.task:
-        other = next(p for p, t in library.classes.items() if t == recipe.task)
+    task, wanted = library.classes.get(path), "classification" if recipe.task == "uplift" else recipe.task  # uplift: per-arm classifiers
+    if task is not None and task != wanted:
+        other = next(p for p, t in library.classes.items() if t == wanted)
         problems.append(Problem(shown, "model.class_path", f"{path} is a {task} model but task is {recipe.task}; use {other}"))
     if recipe.preprocessing.categorical.encode == "native" and library.kind not in NATIVE_CATEGORICAL:
         problems.append(Problem(shown, "preprocessing.categorical.encode",

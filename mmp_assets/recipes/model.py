@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.recipes.common import Name, Owner, Strict, StrList
 from mmp_assets.recipes.preprocessing import CategoricalPreprocessing, NumericPreprocessing, Preprocessing
+from mmp_assets.recipes.uplift import Uplift
 
 __all__ = ["CategoricalPreprocessing", "ModelRecipe", "NumericPreprocessing", "Preprocessing"]
 
@@ -270,8 +271,11 @@ class ModelRecipe(Strict):
     name: Name = Field(description="Recipe name (defaults to the file stem); the asset group and registered model name.")
     description: str = Field(min_length=1, description="What the model predicts and for whom.")
     owner: Owner = Field(description="Team or person answerable for the model. An email or team:<name>.")
-    task: Literal["classification", "regression"] = Field(description="classification or regression.")
+    task: Literal["classification", "regression", "uplift"] = Field(
+        description="classification, regression or uplift (the effect of a treatment on a 0/1 outcome; needs `uplift`)."
+    )
     spine: Spine = Field(description="Rows to learn from.")
+    uplift: Uplift | None = Field(None, description="Treatment column and meta-learner; required by task: uplift, refused otherwise.")
     features: list[FeatureRef] = Field(
         default_factory=list, description="Feature views joined point-in-time (static views, without a timestamp, on the key alone)."
     )
@@ -292,7 +296,7 @@ class ModelRecipe(Strict):
             return data
         split = data.get("split", {})
         if isinstance(split, dict) and "strategy" not in split:
-            default = "stratified" if data.get("task") == "classification" else "random"
+            default = "stratified" if data.get("task") in ("classification", "uplift") else "random"
             data = {**data, "split": {**split, "strategy": default}}
         return data
 
@@ -303,6 +307,8 @@ class ModelRecipe(Strict):
         if spine.columns != "all":
             return self
         taken = {*spine.entity, spine.timestamp, spine.label, *spine.exclude, *(c for ref in self.features for c in (ref.on or []))}
+        if self.uplift:  # the arm is never a feature
+            taken.add(self.uplift.treatment)
         if self.split.group:
             taken.add(self.split.group)
         chosen = [c for c in available if c not in taken]
