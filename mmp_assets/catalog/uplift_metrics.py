@@ -14,7 +14,7 @@ random targeting scores 0, the perfect ranking 1, a reversed one below 0. The pe
 scores y*t - y*(1-t) (treated responders first, control responders last: negative effects kept);
 the perfect uplift ranking scores 2*(y == t) + (y if control responders outnumber treated
 non-responders else t). `uplift_at_30` is the response rate of treated minus control rows among
-the 30% of rows with the highest predicted uplift (scikit-uplift's uplift_at_k, strategy overall).
+the first int(0.3 * n) rows by predicted uplift (scikit-uplift's uplift_at_k, strategy overall).
 
 `y` for every function here is an (n, 2) array: column 0 the outcome, column 1 the treatment.
 """
@@ -90,7 +90,7 @@ def auuc(y2, uplift, labels=None) -> float:
 def uplift_at(y2, uplift, share: float = 0.3) -> float:
     """Treated minus control response rate among the top `share` of rows by predicted uplift (NaN if an arm is absent there)."""
     y, t, _ = _ranked(y2, uplift)
-    top = max(1, int(np.ceil(share * len(y)))) if share < 1 else len(y)
+    top = int(share * len(y))  # scikit-uplift's int(n_samples * k)
     y, t = y[:top], t[:top]
     if t.sum() == 0 or (1 - t).sum() == 0:
         return float("nan")

@@ -48,7 +48,8 @@ def test_learner_ranks_the_true_effect(experiment, learner: str) -> None:
     top, bottom = effect_new[order[: len(order) // 10]].mean(), effect_new[order[-len(order) // 10:]].mean()
     assert top > bottom + 0.1, (top, bottom)
     assert np.corrcoef(uplift, effect_new)[0, 1] > 0.5
-    assert qini_coefficient(y2_new, uplift) > 0.1
+    # Qini is normalised by the ranking of the realised outcomes, so even the true effect scores far below 1 here
+    assert qini_coefficient(y2_new, uplift) > 0.5 * qini_coefficient(y2_new, effect_new) > 0
     if learner == "x_fitted_propensity":  # a fitted classifier of the treatment: close to the 0.5 of the experiment
         assert abs(model.propensity_of(X_new).mean() - 0.5) < 0.05
 

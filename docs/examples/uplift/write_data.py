@@ -4,7 +4,7 @@
 
 Deterministic (seeded). Half the customers are treated at random (probability 0.5). The true effect of
 the promotion on the conversion probability is known per row (`true_effect`, kept out of the features):
-0 for customers with `tenure` <= 0, rising to 0.35 with tenure and higher for `segment` 'b', so a model
+0 for customers with `tenure` <= 0, rising with tenure to 0.3 (0.5 in `segment` 'b'), so a model
 that finds it must rank high-tenure 'b' customers first.
 """
 
@@ -26,7 +26,7 @@ def promo_frame(rows: int = 1600, seed: int = 11) -> pd.DataFrame:
     visits = rng.poisson(3, rows).astype(float)
     segment = rng.choice(["a", "b", "c"], rows)
     base = 1 / (1 + np.exp(-(-1.0 + 0.6 * spend + 0.1 * visits)))  # conversion without the promotion
-    true_effect = np.clip(tenure, 0, None) * np.where(segment == "b", 0.35, 0.2)
+    true_effect = np.clip(tenure, 0, None) * np.where(segment == "b", 0.5, 0.3)
     treated = (rng.uniform(size=rows) < TREATMENT_PROBABILITY).astype(int)
     converted = (rng.uniform(size=rows) < np.clip(base + treated * true_effect, 0, 1)).astype(int)
     return pd.DataFrame({
