@@ -44,7 +44,7 @@ BAD_DATA = {
         "uplift.min_arm_rows", "the train split has 400 treated and 0 control row(s); each arm needs at least 50 (uplift.min_arm_rows)"),
     "one arm too small": (
         lambda f: f.assign(treated=(f.index < 60).astype(int)),
-        "uplift.min_arm_rows", "the train split has 30 treated and 370 control row(s); each arm needs at least 50 (uplift.min_arm_rows)"),
+        "uplift.min_arm_rows", "the train split has 31 treated and 371 control row(s); each arm needs at least 50 (uplift.min_arm_rows)"),
     "outcome not binary": (
         lambda f: f.assign(converted=f["converted"] * 3),
         "spine.label", "an uplift outcome must be 0/1 or true/false; 'converted' holds '0', '3'"),
@@ -128,7 +128,11 @@ def test_broken_uplift_recipe_is_one_line(uplift_project: Path, case: str) -> No
 def test_a_regressor_as_the_outcome_model_is_one_line(uplift_project: Path) -> None:
     from mmp_assets.recipes.estimators import catalog_problems
 
-    _edit(uplift_project, lambda d: d["model"].update(class_path="catboost.CatBoostRegressor", params={}, search_space={}))
+    def change(d):
+        d["model"].update(class_path="catboost.CatBoostRegressor", params={}, search_space={})
+        d["uplift"]["learner"] = "t"
+
+    _edit(uplift_project, change)
     recipe = load_recipes(uplift_project).models["promo_uplift"]
     assert [str(p) for p in catalog_problems(recipe, RECIPE)] == [
         f"{RECIPE}: model.class_path: catboost.CatBoostRegressor is a regression model but task is uplift; use catboost.CatBoostClassifier"]
