@@ -47,7 +47,8 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
         # CatBoost's multiclass predict answers in an (n, 1) column
         out = {"prediction": np.asarray(model.predict(X)).reshape(len(X))}
         if self.task == "uplift":  # prediction is the estimated uplift; the two potential-outcome scores beside it
-            out["p_control"], out["p_treated"] = model.predict_outcomes(X)
+            learner, rows = (model[-1], model[:-1].transform(X)) if hasattr(model, "steps") else (model, X)
+            out["p_control"], out["p_treated"] = learner.predict_outcomes(rows)
         if self.task == "classification":
             proba = model.predict_proba(X)
             classes = list(model.classes_)

@@ -29,5 +29,5 @@ def uplift_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MMP_PROJECT_DIR", str(root))
     monkeypatch.setenv("MMP_DATA_DIR", str(root / ".mmp"))
     monkeypatch.setenv("MMP_ENV", "ci")
-    example_module().write_data(root, rows=800)
+    example_module().write_data(root, rows=1200)
     return root

@@ -69,13 +69,16 @@ def test_uplift_example_end_to_end(uplift_project: Path, tmp_path: Path) -> None
     assert report["metrics"]["auuc"] == pytest.approx(_direct(y, t, uplift, "uplift"), abs=1e-9)
     top = np.argsort(-uplift, kind="mergesort")[: int(0.3 * len(y))]
     assert report["metrics"]["uplift_at_30"] == pytest.approx(y[top][t[top] == 1].mean() - y[top][t[top] == 0].mean())
-    assert report["metrics"]["qini"] > 0.1  # random targeting scores 0
     baseline = next(c for c in report["comparisons"] if c["against"] == "baseline (random targeting)")
     assert baseline["theirs"] == 0.0 and report["gate_passed"] is True
 
     # the generator's true effect, by decile of predicted uplift: the top decile's is far above the bottom's,
     # and the deciles' means fall as the predicted uplift falls (rank correlation)
     effect = pd.read_parquet(uplift_project / "data" / "promo.parquet").set_index("customer_id").loc[test["customer_id"], "true_effect"]
+    # random targeting scores 0; ranking by the true effect itself scores only a little above 0.1 on a few hundred
+    # rows (Qini is normalised by the realised outcomes' perfect ranking), so the model must reach half of it
+    oracle = _direct(y, t, effect.to_numpy(float), "qini")
+    assert report["metrics"]["qini"] > 0.5 * oracle > 0, (report["metrics"]["qini"], oracle)
     deciles = pd.Series(effect.to_numpy(), index=pd.qcut(-uplift, 10, labels=False)).groupby(level=0).mean()
     assert deciles.iloc[0] > deciles.iloc[-1] + 0.1
     assert deciles.rank().corr(pd.Series(np.arange(10, 0, -1.0), index=deciles.index)) > 0.8
