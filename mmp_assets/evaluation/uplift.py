@@ -49,10 +49,9 @@ def uplift_metrics(recipe, y2: np.ndarray, ours: Scores) -> MetricReport:
     )
 
 
-def build_uplift_report(recipe, training_set, predict, *, context, champion=None, champion_version=None):
-    """`build_report` for task: uplift (same report object, so rendering, MLflow logging and the gate record are shared)."""
-    from mmp_assets.evaluation.report import EvaluationReport, _add_drift
-
+def uplift_sections(recipe, training_set, predict, champion=None, champion_version=None) -> dict:
+    """The report's sections for task: uplift, as `EvaluationReport` fields (the report object, its rendering,
+    MLflow logging, drift section and gate record are shared with every task)."""
     ev, headline, seed = recipe.evaluation, recipe.headline_metric, recipe.split.seed
     test = training_set.part("test")
     if len(test) == 0:
@@ -78,7 +77,5 @@ def build_uplift_report(recipe, training_set, predict, *, context, champion=None
             champion_value = versus.theirs
     gate = evaluate_gate(ev.gate, metrics.values, headline=headline, headline_direction=get_metric(headline, "uplift").direction,
                          champion_value=champion_value, baseline_value=comparisons[0].theirs if ev.beat_baseline else None)
-    report = EvaluationReport(recipe, context, len(y2), metrics, comparisons, gate,
-                              figures={"qini": qini_plot(y2, ours.prediction)}, notes=notes)
-    _add_drift(report, recipe, training_set)
-    return report
+    return {"test_rows": len(y2), "metrics": metrics, "comparisons": comparisons, "gate": gate,
+            "figures": {"qini": qini_plot(y2, ours.prediction)}, "notes": notes}
