@@ -17,9 +17,11 @@ and scikit-learn.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 
 TREATMENT_FEATURE = "__treatment"  # the S-learner's extra column
 PROPENSITY_CLIP = 0.01  # a fitted propensity is kept inside [0.01, 0.99]
@@ -53,10 +55,15 @@ def _with_treatment(X, value):
     return np.column_stack([np.asarray(X), np.broadcast_to(value, (len(X),))])
 
 
+def _fresh(template):
+    """An unfitted copy of `template`. Not sklearn.base.clone: CatBoost with cat_features fails its parameter check."""
+    return copy.deepcopy(template)
+
+
 def _fit_classifier(template, X, y: np.ndarray):
     if len(np.unique(y)) < 2:
         return _Constant(y[0] if len(y) else 0.0)
-    return clone(template).fit(X, y)
+    return _fresh(template).fit(X, y)
 
 
 def _positive(model, X) -> np.ndarray:
@@ -90,8 +97,8 @@ class MetaLearner(BaseEstimator):
         if self.learner == "x":
             d1 = outcome[t1] - _positive(self.control_, _rows(X, t1))
             d0 = _positive(self.treated_, _rows(X, ~t1)) - outcome[~t1]
-            self.effect_treated_ = clone(self.effect_model).fit(_rows(X, t1), d1)
-            self.effect_control_ = clone(self.effect_model).fit(_rows(X, ~t1), d0)
+            self.effect_treated_ = _fresh(self.effect_model).fit(_rows(X, t1), d1)
+            self.effect_control_ = _fresh(self.effect_model).fit(_rows(X, ~t1), d0)
             self.propensity_model_ = None if self.propensity is not None else _fit_classifier(self.outcome_model, X, treated)
         return self
 

@@ -86,6 +86,13 @@ def test_uplift_example_end_to_end(uplift_project: Path, tmp_path: Path) -> None
     card = (config.data_dir / "reports" / "promo_uplift" / "v1" / "model_card.md").read_text()
     assert "## Uplift by decile" in card and "SHAP is not computed for uplift models" in card
 
+    # mmp predict on a file of raw rows: the uplift and both potential-outcome scores, as the pyfunc gave them
+    from mmp_assets.cli.main import main
+
+    assert main(["predict", "promo_uplift", "--input", str(tmp_path / "x.parquet"), "--output", str(tmp_path / "cli.parquet")]) == 0
+    by_cli = pd.read_parquet(tmp_path / "cli.parquet")
+    assert np.allclose(by_cli[["prediction", "p_control", "p_treated"]].to_numpy(float), out.to_numpy(float))
+
     # the predictions asset scored the same test rows with the same model
     assert len(scored) == len(test) and {"prediction", "p_control", "p_treated"} <= set(scored.columns)
     assert np.allclose(np.sort(scored["prediction"].to_numpy(float)), np.sort(uplift))
