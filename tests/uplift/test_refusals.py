@@ -143,3 +143,35 @@ def test_the_example_validates(uplift_project: Path) -> None:
     assert not recipes.problems
     recipe = recipes.models["promo_uplift"]
     assert recipe.split.strategy == "stratified" and recipe.uplift.learner == "x"
+
+
+MISSING = {
+    "outcome column missing": (
+        lambda d: d["spine"].update(label="bought"), lambda f: f,
+        "spine.label: column 'bought' is not in source 'promo'; its columns: customer_id, tenure, spend, visits, segment, "
+        "treated, converted, true_effect"),
+    "treatment column missing": (
+        lambda d: d["uplift"].update(treatment="got_promo"), lambda f: f,
+        "uplift.treatment: column 'got_promo' is not in source 'promo'; its columns: customer_id, tenure, spend, visits, "
+        "segment, treated, converted, true_effect"),
+    "outcome NULL everywhere": (
+        lambda d: None, lambda f: f.assign(converted=None),
+        "spine.label: training set promo_uplift v1 not published, no model can be trained on it: it has no labelled rows "
+        "(800 spine row(s) have a NULL 'converted'); no version is current yet"),
+    "a single row": (
+        lambda d: None, lambda f: f.head(1),
+        "spine.label: training set promo_uplift v1 not published, no model can be trained on it: every train row has "
+        "converted = 0; a classifier needs at least two classes; no version is current yet"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISSING))
+def test_missing_outcome_or_treatment_is_one_line(uplift_project: Path, case: str) -> None:
+    """Sources without a declared schema: found when the data is read, before anything is staged."""
+    change_recipe, change_data, expected = MISSING[case]
+    _edit(uplift_project, change_recipe)
+    change_data(_frame()).to_parquet(uplift_project / "data" / "promo.parquet", index=False)
+    with dg.instance_for_test() as instance:
+        result, _ = _materialize(uplift_project, instance, "promo_uplift/training_set")
+    assert not result.success
+    assert result.get_step_failure_events()[0].step_failure_data.user_failure_data.description == f"{RECIPE}: {expected}"
