@@ -51,6 +51,16 @@ def test_null_constant_and_single_category_columns_fit_and_predict(uplift_projec
     assert ((control >= 0) & (control <= 1) & (treated >= 0) & (treated <= 1)).all()
     assert "empty" not in model[:-1].transform(rows).columns  # NULL in every train row: left out, as for any model
 
+    # the logged pyfunc's batch path and the serving fast path answer alike: uplift plus both arms' scores
+    from mmp_assets.training.pyfunc import PipelineModel
+
+    pyfunc = PipelineModel(model, ts.feature_columns, "uplift")
+    batch, fast = pyfunc.predict(None, rows), pyfunc.predict_frame(rows[ts.feature_columns])
+    assert list(batch.columns) == ["prediction", "p_control", "p_treated"] and np.allclose(batch["prediction"], uplift)
+    for column in batch.columns:
+        assert np.allclose(batch[column], fast[column])
+    assert np.allclose(batch["p_control"], control) and np.allclose(batch["p_treated"], treated)
+
 
 def test_uplift_target_reads_booleans_and_text(uplift_project: Path) -> None:
     recipe = load_recipes(uplift_project).models["promo_uplift"]
