@@ -41,7 +41,7 @@ def catalog_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
 
 def estimator_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
     """One Problem per thing wrong with the estimator: a class that does not import, a parameter it does not take."""
-    catalog = catalog_problems(recipe, shown)
+    catalog = catalog_problems(recipe, shown) + _effect_model_problems(recipe, shown)
     try:
         accepted = estimator_params(recipe.model.class_path)
     except ValueError as exc:
@@ -56,6 +56,20 @@ def estimator_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
                     Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
                 )
     return problems
+
+
+def _effect_model_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
+    """The X-learner's regressor must import too (uplift_problems already refused a missing one)."""
+    from mmp_assets.recipes.uplift import effect_class_path
+
+    path = effect_class_path(recipe) if recipe.uplift and recipe.uplift.learner == "x" else None
+    if path is None:
+        return []
+    try:
+        estimator_params(path)
+    except ValueError as exc:
+        return [Problem(shown, "uplift.effect_model", str(exc))]
+    return []
 
 
 def check_estimators(recipes: RecipeSet, cache_file: Path | None) -> list[Problem]:
@@ -77,7 +91,7 @@ def check_estimators(recipes: RecipeSet, cache_file: Path | None) -> list[Proble
 
 def _cache_key(recipe: ModelRecipe) -> str:
     model = recipe.model.model_dump(mode="json", include={"class_path", "params", "search_space"})
-    catalog = [recipe.task, recipe.preprocessing.categorical.encode]
+    catalog = [recipe.task, recipe.preprocessing.categorical.encode, recipe.uplift.model_dump(mode="json") if recipe.uplift else None]
     return digest("estimator-check", CACHE_FORMAT, model, catalog, _installed(recipe.model.class_path))
 
 

@@ -175,3 +175,13 @@ def test_missing_outcome_or_treatment_is_one_line(uplift_project: Path, case: st
         result, _ = _materialize(uplift_project, instance, "promo_uplift/training_set")
     assert not result.success
     assert result.get_step_failure_events()[0].step_failure_data.user_failure_data.description == f"{RECIPE}: {expected}"
+
+
+def test_an_effect_model_that_does_not_import_is_one_line(uplift_project: Path) -> None:
+    from mmp_assets.recipes.estimators import estimator_problems
+
+    _edit(uplift_project, lambda d: d["uplift"].update(effect_model="sklearn.ensemble.RandomForestRegresor"))
+    recipe = load_recipes(uplift_project).models["promo_uplift"]
+    problems = [str(p) for p in estimator_problems(recipe, RECIPE)]
+    assert len(problems) == 1 and problems[0].startswith(
+        f"{RECIPE}: uplift.effect_model: cannot import 'sklearn.ensemble.RandomForestRegresor'")
