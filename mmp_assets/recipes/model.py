@@ -275,7 +275,7 @@ class ModelRecipe(Strict):
         description="classification, regression or uplift (the effect of a treatment on a 0/1 outcome; needs `uplift`)."
     )
     spine: Spine = Field(description="Rows to learn from.")
-    uplift: Uplift | None = Field(None, description="Treatment column and meta-learner; required by task: uplift, refused otherwise.")
+    uplift: Uplift | None = Field(None, description="Treatment column and meta-learner (docs/training.md#uplift-models); required by task: uplift, refused otherwise.")
     features: list[FeatureRef] = Field(
         default_factory=list, description="Feature views joined point-in-time (static views, without a timestamp, on the key alone)."
     )
