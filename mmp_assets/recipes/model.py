@@ -99,7 +99,7 @@ class Split(Strict):
 
     strategy: Literal["random", "stratified", "temporal", "group"] = Field(
         "temporal",
-        description="random, stratified (by label), temporal (by spine timestamp) or group (no entity in two splits). "
+        description="random, stratified (by label; uplift: outcome × treatment), temporal (by spine timestamp) or group (no entity in two splits). "
                     "Defaults to temporal; without a spine timestamp to stratified (classification) or random (regression).",
     )
     validation: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for validation (tuning).")
@@ -213,7 +213,7 @@ class Evaluation(Strict):
     )
     beat_baseline: bool = Field(
         True, description="The gate requires the headline metric on the test split to be better than the naive baseline's "
-                          "(training class priors, or the training mean); false opts out.",
+                          "(training class priors, the training mean, or random targeting for uplift); false opts out.",
     )
     backtest: dict[str, int] | None = Field(None, description="{windows: N}: rolling-origin replay for time-ordered spines.")
     shap_sample: int = Field(500, ge=10, description="Rows explained with SHAP (bounded for speed).")
