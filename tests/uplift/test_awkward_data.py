@@ -26,12 +26,17 @@ def _training_set(frame: pd.DataFrame, numeric: list[str], categorical: list[str
     ("s", "catboost.CatBoostClassifier", "native"),
     ("t", "sklearn.ensemble.HistGradientBoostingClassifier", "onehot"),
     ("x", "sklearn.ensemble.RandomForestClassifier", "onehot"),
+    ("x", "catboost.CatBoostClassifier", "native"),  # effect model CatBoostRegressor, given the same cat_features
+    ("t", "xgboost.XGBClassifier", "native"),
+    ("x", "lightgbm.LGBMClassifier", "native"),
 ])
 def test_null_constant_and_single_category_columns_fit_and_predict(uplift_project: Path, learner, class_path, encode) -> None:
     recipe = load_recipes(uplift_project).models["promo_uplift"]
     params = {"catboost.CatBoostClassifier": {"iterations": 30, "verbose": 0, "allow_writing_files": False, "thread_count": 1},
               "sklearn.ensemble.HistGradientBoostingClassifier": {"max_iter": 30},
-              "sklearn.ensemble.RandomForestClassifier": {"n_estimators": 20, "random_state": 0}}[class_path]
+              "sklearn.ensemble.RandomForestClassifier": {"n_estimators": 20, "random_state": 0},
+              "xgboost.XGBClassifier": {"n_estimators": 20, "n_jobs": 1},
+              "lightgbm.LGBMClassifier": {"n_estimators": 20, "n_jobs": 1, "verbose": -1}}[class_path]
     recipe = recipe.model_copy(update={
         "uplift": recipe.uplift.model_copy(update={"learner": learner, "propensity": None}),
         "model": recipe.model.model_copy(update={"class_path": class_path, "params": params, "search_space": {}}),
