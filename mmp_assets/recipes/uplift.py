@@ -67,6 +67,11 @@ def uplift_problems(recipe, shown: str) -> list[Problem]:
         problems.append(Problem(shown, "uplift.effect_model", f"the X-learner needs a regressor for the imputed effects and "
                                                               f"{recipe.model.class_path} has no Regressor twin; name one, such as "
                                                               "sklearn.ensemble.RandomForestRegressor"))
+    for i, entry in enumerate(recipe.preprocessing.columns):
+        for j, step in enumerate(entry.steps):
+            if step.op == "encode" and step.method == "target":
+                problems.append(Problem(shown, f"preprocessing.columns[{i}].steps[{j}].method", "'target' encoding learns from the "
+                                        "label, and an uplift model's target is outcome and treatment together; use onehot, ordinal or native"))
     if recipe.evaluation.backtest:
         problems.append(Problem(shown, "evaluation.backtest", "an uplift model has no backtest replay yet; remove backtest"))
     if recipe.model.calibration:

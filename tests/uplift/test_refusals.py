@@ -111,6 +111,10 @@ BROKEN = {
         lambda d: d["model"].update(class_path="sklearn.linear_model.LogisticRegression", params={}, search_space={}),
         "uplift.effect_model: the X-learner needs a regressor for the imputed effects and sklearn.linear_model.LogisticRegression "
         "has no Regressor twin; name one, such as sklearn.ensemble.RandomForestRegressor"),
+    "target encoding": (
+        lambda d: d["preprocessing"].update(columns=[{"columns": ["segment"], "steps": [{"op": "encode", "method": "target"}]}]),
+        "preprocessing.columns[0].steps[0].method: 'target' encoding learns from the label, and an uplift model's target is "
+        "outcome and treatment together; use onehot, ordinal or native"),
     "backtest": (
         lambda d: d["evaluation"].update(backtest={"windows": 3}),
         "evaluation.backtest: a backtest replays time windows, and this spine has no timestamp; remove backtest or give the spine a timestamp"),
