@@ -26,6 +26,16 @@ class Library:
         return self.rounds_param is not None
 
 
+# The kind of estimator a task fits: any regressor forecasts (direct strategy, the step as an input);
+# uplift fits a classifier per arm inside a meta-learner.
+ESTIMATOR_TASK = {"forecasting": "regression", "uplift": "classification"}
+
+
+def estimator_task(task: str) -> str:
+    """The task the recipe's `model.class_path` must be made for, when the recipe's task is `task`."""
+    return ESTIMATOR_TASK.get(task, task)
+
+
 LIBRARIES: tuple[Library, ...] = (
     Library(
         "catboost",

@@ -25,8 +25,9 @@ class _Lazy:
 
 
 np, skm = _Lazy("numpy"), _Lazy("sklearn.metrics")
+uplift = _Lazy("mmp_assets.catalog.uplift_metrics")
 
-Task = Literal["classification", "regression", "forecasting"]
+Task = Literal["classification", "regression", "forecasting", "uplift"]
 Direction = Literal["maximize", "minimize"]
 
 
@@ -117,6 +118,10 @@ _ALL = [
     Metric("mae", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_error(y, p), "mean absolute error"),
     Metric("r2", "regression", "maximize", False, lambda y, p, labels=None: skm.r2_score(y, p), "coefficient of determination"),
     Metric("mape", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_percentage_error(y, p), "mean absolute percentage error"),
+    # uplift: y is (n, 2) [outcome, treatment], the output the predicted uplift (definitions in uplift_metrics.py)
+    Metric("qini", "uplift", "maximize", False, lambda y, u, labels=None: uplift.qini_coefficient(y, u), "Qini coefficient (scikit-uplift's normalised area; random targeting 0)"),
+    Metric("auuc", "uplift", "maximize", False, lambda y, u, labels=None: uplift.auuc(y, u), "area under the uplift curve (scikit-uplift's normalised; random 0)"),
+    Metric("uplift_at_30", "uplift", "maximize", False, lambda y, u, labels=None: uplift.uplift_at_30(y, u), "treated minus control response rate in the top 30% by predicted uplift"),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}

@@ -32,7 +32,7 @@ def _tasks() -> tuple[str, ...]:
 
 
 def models(show_all: bool = False) -> str:
-    from mmp_assets.catalog.estimators import LIBRARIES
+    from mmp_assets.catalog.estimators import LIBRARIES, estimator_task
 
     rows = [("class_path", "task", "kind", "pruning (with tuning.pruner)", "native categories")]
     for library in LIBRARIES:
@@ -123,15 +123,15 @@ def preprocessors() -> str:
 
 
 def tasks() -> str:
-    from mmp_assets.catalog.estimators import LIBRARIES
+    from mmp_assets.catalog.estimators import LIBRARIES, estimator_task
     from mmp_assets.catalog.metrics import get_metric, metrics_for
 
     blocks = []
     for task in _tasks():
         shown = [f"{name} ({get_metric(name, task).direction[:3]})" for name in metrics_for(task)]
-        fitted = "regression" if task == "forecasting" else task  # any regressor forecasts (direct, the step as an input)
-        models = [path for library in LIBRARIES for path, t in library.classes.items() if t == fitted]
-        blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}")
+        models = [path for library in LIBRARIES for path, t in library.classes.items() if t == estimator_task(task)]
+        extra = "\n  learners: uplift.learner s | t | x over model.class_path (see docs/training.md)" if task == "uplift" else ""
+        blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}{extra}")
     return "\n".join(blocks)
 
 

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     kinds = new.add_subparsers(dest="new_command", metavar="<kind>", required=True)
     recipe = kinds.add_parser("recipe", help="a commented model recipe listing the source's columns")
     recipe.add_argument("name", help="recipe name: recipes/<name>.yaml and the registered model's name")
-    recipe.add_argument("--task", required=True, help="classification or regression")
+    recipe.add_argument("--task", required=True, help="classification, regression or uplift")
     recipe.add_argument("--source", required=True, help="source the spine reads (recipes/sources/<name>.yaml)")
     recipe.set_defaults(func=run_new_recipe)
 

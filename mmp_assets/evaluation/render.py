@@ -87,7 +87,7 @@ def render_card(report: EvaluationReport) -> str:
     return _MARKDOWN.from_string(templates.CARD).render(v=view(report))
 
 
-def dagster_markdown(report: EvaluationReport, plots: tuple[str, ...] = ("backtest", "shap_summary", "calibration", "residuals")) -> str:
+def dagster_markdown(report: EvaluationReport, plots: tuple[str, ...] = ("backtest", "shap_summary", "calibration", "residuals", "qini")) -> str:
     """The model card with the key plots embedded, for the asset's metadata panel."""
     images = [f"![{name}]({data_uri(report.figures[name])})" for name in plots if name in report.figures]
     return render_card(report) + ("\n\n## Plots\n\n" + "\n\n".join(images) if images else "")

@@ -60,6 +60,12 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
                  fit: FitFunction | None = None) -> EvaluationReport:
     """Evaluate the candidate on the untouched test split, and everything the report sets beside it."""
     ev, task, headline = recipe.evaluation, recipe.task, recipe.headline_metric
+    if task == "uplift":  # a two-column target, random targeting as baseline, deciles instead of SHAP
+        from mmp_assets.evaluation.uplift import uplift_sections
+
+        report = EvaluationReport(recipe, context, **uplift_sections(recipe, training_set, predict, champion, champion_version))
+        _add_drift(report, recipe, training_set)
+        return report
     seed = recipe.split.seed
     X_test, y_test = training_set.X("test"), training_set.y("test").to_numpy()
     if len(X_test) == 0:

@@ -24,6 +24,15 @@ CARD = """\
 | {{ name }}{% if name == v.headline %} (headline){% endif %} | {{ value|num }}{% if name == v.headline and v.interval %} (95% CI {{ v.interval[0]|num }} – {{ v.interval[1]|num }}, {{ v.bootstrap }} bootstrap resamples){% endif %} |
 {% endfor %}
 
+{% if 'uplift_by_decile' in v.diagnostics %}
+## Uplift by decile (highest predicted uplift first)
+| decile | rows | treated | control | response treated | response control | observed uplift | mean predicted uplift |
+|---|---|---|---|---|---|---|---|
+{% for d in v.diagnostics.uplift_by_decile %}
+| {{ d.decile }} | {{ d.rows }} | {{ d.n_treatment }} | {{ d.n_control }} | {{ d.response_rate_treatment|num }} | {{ d.response_rate_control|num }} | {{ d.observed_uplift|num }} | {{ d.mean_predicted_uplift|num }} |
+{% endfor %}
+
+{% endif %}
 ## Comparisons (same test rows, paired bootstrap)
 | against | {{ v.headline }} ours | theirs | improvement | 95% CI of improvement | p | significant |
 |---|---|---|---|---|---|---|
@@ -131,7 +140,13 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 {% for k, val in v.diagnostics.residuals.items() %}<tr><td>{{ k }}</td><td>{{ val|num }}</td></tr>{% endfor %}</table>{% endif %}
 {% if 'calibration' in images %}<img src="{{ images.calibration }}" alt="calibration curve" width="330">{% endif %}
 {% if 'residuals' in images %}<img src="{{ images.residuals }}" alt="residuals" width="700">{% endif %}
+{% if 'qini' in images %}<img src="{{ images.qini }}" alt="Qini curve" width="440">{% endif %}
 </div>
+{% if 'uplift_by_decile' in v.diagnostics %}
+<h3>Uplift by decile (highest predicted uplift first)</h3>
+<table><tr><th>decile</th><th>rows</th><th>treated</th><th>control</th><th>response treated</th><th>response control</th><th>observed uplift</th><th>mean predicted uplift</th></tr>
+{% for d in v.diagnostics.uplift_by_decile %}<tr><td>{{ d.decile }}</td><td>{{ d.rows }}</td><td>{{ d.n_treatment }}</td><td>{{ d.n_control }}</td><td>{{ d.response_rate_treatment|num }}</td><td>{{ d.response_rate_control|num }}</td><td>{{ d.observed_uplift|num }}</td><td>{{ d.mean_predicted_uplift|num }}</td></tr>{% endfor %}
+</table>{% endif %}
 
 <h2>Comparisons (same test rows)</h2>
 <table><tr><th>against</th><th>{{ v.headline }} ours</th><th>theirs</th><th>improvement</th><th>95% CI</th><th>p</th><th>significant</th></tr>

@@ -3,7 +3,7 @@
 - temporal: by spine timestamp, oldest rows train, newest test. Boundaries are timestamps, and
   rows exactly at a boundary go to the later split, so train < validation < test in time.
 - random: rows ranked by md5(seed, row) — the same rows and seed always give the same split.
-- stratified: the same ranking within each label value, so every split keeps the label mix.
+- stratified: the same ranking within each label value (uplift: each outcome × treatment cell), so every split keeps the mix.
 - group: whole groups (split.group, else the spine entity) ranked by md5(seed, group), and cut
   by cumulative row share, so no group is in two splits.
 """
@@ -50,7 +50,8 @@ def split_sql(joined_sql: str, spine_sql: str, recipe: ModelRecipe) -> str:
             f"FROM j, b"
         )
     elif split.strategy in ("random", "stratified"):
-        partition = f"PARTITION BY {ident(spine.label)}" if split.strategy == "stratified" else ""
+        strata = [spine.label, *([recipe.uplift.treatment] if recipe.uplift else [])]  # uplift: outcome × treatment
+        partition = f"PARTITION BY {', '.join(map(ident, strata))}" if split.strategy == "stratified" else ""
         body = (
             f"WITH j AS ({joined_sql}), r AS (SELECT *, md5_number(concat_ws('|', '{seed}', {_text(row_cols)})) AS __u FROM j) "
             f"SELECT * EXCLUDE (__u), {_assign(f'(row_number() OVER ({partition} ORDER BY __u, {order}) - 1) / count(*) OVER ({partition})', train, split.validation)} AS {SPLIT_COLUMN} FROM r"

@@ -36,7 +36,7 @@ def untrainable_reason(conn: duckdb.DuckDBPyConnection, table: str, recipe: Mode
         return f"it has no labelled rows ({unlabelled} spine row(s) have a NULL {label!r})"
     if not counts.get("train"):
         return f"its train split is empty (rows per split: {counts})"
-    if recipe.task == "classification":
+    if recipe.task in ("classification", "uplift"):
         classes = conn.execute(
             f"SELECT DISTINCT {ident(label)} FROM {ident(table)} WHERE {ident(SPLIT_COLUMN)} = 'train' LIMIT 2").fetchall()
         if len(classes) < 2:
@@ -87,11 +87,15 @@ def materialize_training_set(
     if violations:
         publish.discard(conn, staged)
         return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage, used, partition)
-    reason = untrainable_reason(conn, staged.table, recipe, unlabelled)
+    field, reason = "spine.label", untrainable_reason(conn, staged.table, recipe, unlabelled)
+    if reason is None and recipe.task == "uplift":
+        from mmp_assets.feature_store.uplift_checks import uplift_reason
+
+        field, reason = uplift_reason(conn, staged.table, recipe) or (field, None)
     if reason is not None:
         publish.discard(conn, staged)
         kept = f"version {current.version} stays current" if current is not None else "no version is current yet"
-        raise UntrainableTrainingSet(f"{recipes.file_of('model', recipe.name)}: spine.label: training set {recipe.name} "
+        raise UntrainableTrainingSet(f"{recipes.file_of('model', recipe.name)}: {field}: training set {recipe.name} "
                                      f"v{staged.version} not published, no model can be trained on it: {reason}; {kept}")
     same = publish.same_as_current(conn, staged) if partition is None else current is not None and current.content_hash == staged.profile.content_hash
     if same:

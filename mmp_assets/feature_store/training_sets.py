@@ -49,6 +49,9 @@ def resolved_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes
     ValueError naming the recipe field when an exclude names no column or no feature column is left."""
     available = columns_of(conn, f"SELECT * FROM {ident(recipe.spine.source)}")
     problems = recipe.spine_column_problems(available, sum(len(j.columns) for j in joins))
+    needed = [("spine.label", recipe.spine.label), *([("uplift.treatment", recipe.uplift.treatment)] if recipe.uplift else [])]
+    problems += [(where, f"column {column!r} is not in source {recipe.spine.source!r}; its columns: {', '.join(available)}")
+                 for where, column in needed if column not in available]  # a source without a declared schema
     if problems:
         shown = recipes.file_of("model", recipe.name)
         raise SpineColumnsError("\n".join(f"{shown}: {where}: {message}" for where, message in problems))

@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from mmp_assets.catalog.estimators import NATIVE_CATEGORICAL, estimator_params, library_of
+from mmp_assets.catalog.estimators import NATIVE_CATEGORICAL, estimator_params, estimator_task, library_of
 from mmp_assets.recipes.common import digest
 from mmp_assets.recipes.loader import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
@@ -28,8 +28,7 @@ def catalog_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
     """What the model catalog knows without importing anything: the class's task, and whether it takes categories natively."""
     path, library = recipe.model.class_path, library_of(recipe.model.class_path)
     problems = []
-    task = library.classes.get(path)
-    wanted = "regression" if recipe.task == "forecasting" else recipe.task  # any regressor can be the forecaster
+    task, wanted = library.classes.get(path), estimator_task(recipe.task)
     if task is not None and task != wanted:
         other = next(p for p, t in library.classes.items() if t == wanted)
         problems.append(Problem(shown, "model.class_path", f"{path} is a {task} model but task is {recipe.task}; use {other}"))
@@ -42,7 +41,7 @@ def catalog_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
 
 def estimator_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
     """One Problem per thing wrong with the estimator: a class that does not import, a parameter it does not take."""
-    catalog = catalog_problems(recipe, shown)
+    catalog = catalog_problems(recipe, shown) + _effect_model_problems(recipe, shown)
     try:
         accepted = estimator_params(recipe.model.class_path)
     except ValueError as exc:
@@ -57,6 +56,20 @@ def estimator_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
                     Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
                 )
     return problems
+
+
+def _effect_model_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
+    """The X-learner's regressor must import too (uplift_problems already refused a missing one)."""
+    from mmp_assets.recipes.uplift import effect_class_path
+
+    path = effect_class_path(recipe) if recipe.uplift and recipe.uplift.learner == "x" else None
+    if path is None:
+        return []
+    try:
+        estimator_params(path)
+    except ValueError as exc:
+        return [Problem(shown, "uplift.effect_model", str(exc))]
+    return []
 
 
 def check_estimators(recipes: RecipeSet, cache_file: Path | None) -> list[Problem]:
@@ -78,7 +91,7 @@ def check_estimators(recipes: RecipeSet, cache_file: Path | None) -> list[Proble
 
 def _cache_key(recipe: ModelRecipe) -> str:
     model = recipe.model.model_dump(mode="json", include={"class_path", "params", "search_space"})
-    catalog = [recipe.task, recipe.preprocessing.categorical.encode]
+    catalog = [recipe.task, recipe.preprocessing.categorical.encode, recipe.uplift.model_dump(mode="json") if recipe.uplift else None]
     return digest("estimator-check", CACHE_FORMAT, model, catalog, _installed(recipe.model.class_path))
 
 

@@ -21,6 +21,7 @@ from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
 from mmp_assets.recipes.source import SourceRecipe
 from mmp_assets.recipes.source_checks import partition_problems, source_problems
+from mmp_assets.recipes.uplift import uplift_problems
 from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
 from mmp_resources.loader import read_yaml
 from mmp_resources.secrets import credential_fields
@@ -165,7 +166,8 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
     else:
         declared = result.sources[spine.source].schema_
         if declared:
-            for where, column in [("spine.timestamp", spine.timestamp), ("spine.label", spine.label)] + [
+            for where, column in [("spine.timestamp", spine.timestamp), ("spine.label", spine.label),
+                                  ("uplift.treatment", recipe.uplift.treatment if recipe.uplift else None)] + [
                 (f"spine.entity", c) for c in spine.entity
             ] + [(f"spine.columns[{i}]", c) for i, c in enumerate(spine.listed_columns)]:
                 if column is not None and column not in declared:
@@ -181,6 +183,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                                                                   "the answer; remove it from spine.columns"))
     problems.extend(_plain_table_problems(recipe, shown))
     problems.extend(forecast_problems(recipe, shown))
+    problems.extend(uplift_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:

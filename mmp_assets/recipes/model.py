@@ -13,6 +13,7 @@ from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.recipes.common import Name, Owner, Strict, StrList
 from mmp_assets.recipes.forecast import Forecast
 from mmp_assets.recipes.preprocessing import CategoricalPreprocessing, NumericPreprocessing, Preprocessing
+from mmp_assets.recipes.uplift import Uplift
 
 __all__ = ["CategoricalPreprocessing", "ModelRecipe", "NumericPreprocessing", "Preprocessing"]
 
@@ -99,7 +100,7 @@ class Split(Strict):
 
     strategy: Literal["random", "stratified", "temporal", "group"] = Field(
         "temporal",
-        description="random, stratified (by label), temporal (by spine timestamp) or group (no entity in two splits). "
+        description="random, stratified (by label; uplift: outcome × treatment), temporal (by spine timestamp) or group (no entity in two splits). "
                     "Defaults to temporal; without a spine timestamp to stratified (classification) or random (regression).",
     )
     validation: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for validation (tuning).")
@@ -213,7 +214,7 @@ class Evaluation(Strict):
     )
     beat_baseline: bool = Field(
         True, description="The gate requires the headline metric on the test split to be better than the naive baseline's "
-                          "(training class priors, or the training mean); false opts out.",
+                          "(training class priors, the training mean, or random targeting for uplift); false opts out.",
     )
     backtest: dict[str, int] | None = Field(None, description="{windows: N}: rolling-origin replay for time-ordered spines.")
     shap_sample: int = Field(500, ge=10, description="Rows explained with SHAP (bounded for speed).")
@@ -271,10 +272,12 @@ class ModelRecipe(Strict):
     name: Name = Field(description="Recipe name (defaults to the file stem); the asset group and registered model name.")
     description: str = Field(min_length=1, description="What the model predicts and for whom.")
     owner: Owner = Field(description="Team or person answerable for the model. An email or team:<name>.")
-    task: Literal["classification", "regression", "forecasting"] = Field(
-        description="classification, regression or forecasting (per-entity time series; see forecast)."
+    task: Literal["classification", "regression", "forecasting", "uplift"] = Field(
+        description="classification, regression, forecasting (per-entity time series; see forecast) or uplift "
+        "(the effect of a treatment on a 0/1 outcome; see uplift)."
     )
     spine: Spine = Field(description="Rows to learn from.")
+    uplift: Uplift | None = Field(None, description="Treatment column and meta-learner (docs/training.md#uplift-models); required by task: uplift, refused otherwise.")
     features: list[FeatureRef] = Field(
         default_factory=list, description="Feature views joined point-in-time (static views, without a timestamp, on the key alone)."
     )
@@ -298,7 +301,7 @@ class ModelRecipe(Strict):
             return data
         split = data.get("split", {})
         if isinstance(split, dict) and "strategy" not in split:
-            default = "stratified" if data.get("task") == "classification" else "random"
+            default = "stratified" if data.get("task") in ("classification", "uplift") else "random"
             data = {**data, "split": {**split, "strategy": default}}
         return data
 
@@ -309,6 +312,8 @@ class ModelRecipe(Strict):
         if spine.columns != "all":
             return self
         taken = {*spine.entity, spine.timestamp, spine.label, *spine.exclude, *(c for ref in self.features for c in (ref.on or []))}
+        if self.uplift:  # the arm is never a feature
+            taken.add(self.uplift.treatment)
         if self.split.group:
             taken.add(self.split.group)
         chosen = [c for c in available if c not in taken]

@@ -20,6 +20,8 @@ from mmp_assets.scaffold.project import ScaffoldError
 ESTIMATORS = {"classification": "sklearn.ensemble.HistGradientBoostingClassifier",
               "regression": "sklearn.ensemble.HistGradientBoostingRegressor"}  # fmt: skip
 METRICS = {"classification": "roc_auc", "regression": "rmse"}
+ESTIMATORS["uplift"], METRICS["uplift"] = "sklearn.ensemble.HistGradientBoostingClassifier", "qini"  # a classifier per arm
+_TREATMENT_NAMES = ("treatment", "treated", "is_treated", "arm", "variant")
 _LABEL_NAMES = ("label", "target", "y", "outcome")
 _SCALAR = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*|VARCHAR|BOOLEAN)$")
 
@@ -51,12 +53,14 @@ def guess_spine(task: str, columns: dict[str, str], distinct: dict[str, int]) ->
     entity = min(ids, key=lambda c: (distinct[c], ids.index(c)), default=None)
     timestamp = next((c for c, t in columns.items() if t.startswith(("TIMESTAMP", "DATE"))), None)
     label = next((c for c in columns if c.lower() in _LABEL_NAMES), None)
-    if label is None and task == "classification":
-        binary = [c for c, t in columns.items() if c not in ids and distinct[c] == 2 and (t == "BOOLEAN" or "INT" in t)]
+    treatment = next((c for c in columns if c.lower() in _TREATMENT_NAMES and c != label), None) if task == "uplift" else None
+    if label is None and task in ("classification", "uplift"):
+        binary = [c for c, t in columns.items() if c not in (*ids, treatment) and distinct[c] == 2 and (t == "BOOLEAN" or "INT" in t)]
         label = binary[0] if len(binary) == 1 else next((c for c in columns if c.startswith(("is_", "has_"))), None)
-    used = {*ids, timestamp, label}
+    used = {*ids, timestamp, label, treatment}
     features = [c for c, t in columns.items() if c not in used and _SCALAR.match(t)]
-    return {"entity": entity, "timestamp": timestamp, "label": label, "columns": features}
+    guess = {"entity": entity, "timestamp": timestamp, "label": label, "columns": features}
+    return {**guess, "treatment": treatment} if task == "uplift" else guess
 
 
 def joinable_views(recipes: RecipeSet, columns: dict[str, str]) -> list[str]:
@@ -71,7 +75,7 @@ def joinable_views(recipes: RecipeSet, columns: dict[str, str]) -> list[str]:
 def recipe_text(name: str, task: str, source: str, columns: dict[str, str], spine: dict, views: list[str] = ()) -> str:
     """The recipe YAML, every source column listed in a comment with what the guess made of it."""
     role = {spine["entity"]: "spine.entity", spine["timestamp"]: "spine.timestamp", spine["label"]: "spine.label",
-            **{c: "spine.columns" for c in spine["columns"]}}  # fmt: skip
+            **{c: "spine.columns" for c in spine["columns"]}, **({spine["treatment"]: "uplift.treatment"} if "treatment" in spine else {})}  # fmt: skip
     width = max(map(len, columns))
     listing = "\n".join(f"#   {c:<{width}}  {t:<12} {('-> ' + role[c]) if c in role else ''}".rstrip() for c, t in columns.items())
     missing = [k for k in ("entity", "timestamp", "label") if spine[k] is None]
@@ -79,6 +83,9 @@ def recipe_text(name: str, task: str, source: str, columns: dict[str, str], spin
     q = json.dumps  # a JSON string is a YAML scalar whatever the column is called
     spine_lines = "".join(f"  {k}: {q(spine[k])}\n" for k in ("entity", "timestamp", "label") if spine[k] is not None)
     metric, search = METRICS[task], "learning_rate: {type: float, low: 0.03, high: 0.3, log: true}"
+    uplift = "" if task != "uplift" else (  # the arm column: never a feature
+        f"uplift:\n  treatment: {q(spine['treatment'])}   # 1/true treated, 0/false control\n  learner: t                    # s, t or x\n"
+        if spine["treatment"] is not None else f"uplift:\n  # treatment: FILL IN the column of {source} holding the arm (1 treated, 0 control)\n")
     views_text = "".join(f"{line}\n" for line in (["# to join views keyed on columns this source has, replace the line above with:", "# features:", *views] if views else []))
     return f"""# recipes/{name}.yaml, written by `mmp new recipe` from the columns of source {source!r}:
 {listing}
@@ -89,7 +96,7 @@ task: {task}
 spine:
   source: {source}
 {spine_lines}{fill}  columns: [{', '.join(map(q, spine['columns']))}]   # spine columns used directly as features
-features: []                    # feature views joined point-in-time, such as `- view: <name>` (recipes/features/)
+{uplift}features: []                    # feature views joined point-in-time, such as `- view: <name>` (recipes/features/)
 {views_text}split:
   strategy: temporal            # or random, stratified, group
   validation: 0.15

@@ -23,7 +23,8 @@ from mmp_assets.feature_store.contracts import model_input
 
 
 class PipelineModel(mlflow.pyfunc.PythonModel):
-    """`predict(raw rows)` → DataFrame: `prediction`, plus `probability` (binary) or `proba_<class>`."""
+    """`predict(raw rows)` → DataFrame: `prediction`, plus `probability` (binary) or `proba_<class>`; for uplift
+    `prediction` is the estimated uplift, with `p_control` and `p_treated`."""
 
     def __init__(self, pipeline, feature_columns: list[str], task: str):
         self.pipeline, self.feature_columns, self.task = pipeline, list(feature_columns), task
@@ -45,6 +46,9 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
         """`prediction`, and for classification `probability` (binary) or one `proba_<class>` per class."""
         # CatBoost's multiclass predict answers in an (n, 1) column
         out = {"prediction": np.asarray(model.predict(X)).reshape(len(X))}
+        if self.task == "uplift":  # prediction is the estimated uplift; the two potential-outcome scores beside it
+            learner, rows = (model[-1], model[:-1].transform(X)) if hasattr(model, "steps") else (model, X)
+            out["p_control"], out["p_treated"] = learner.predict_outcomes(rows)
         if self.task == "classification":
             proba = model.predict_proba(X)
             classes = list(model.classes_)
@@ -108,8 +112,9 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     """Log into the active run; returns MLflow's ModelInfo."""
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = model_input(X_example.head(5), categorical)
-    # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
-    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
+    # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it, uplift.py for uplift models
+    optional = ("mmp_assets.training.labels", "mmp_assets.training.uplift")
+    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, *filter(None, map(sys.modules.get, optional)))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:

@@ -114,7 +114,13 @@ def run_search(
     remaining = budget.n_trials - len(study.get_trials(deepcopy=False, states=DONE))
     started, ran = time.perf_counter(), []
     if remaining > 0:
-        objective = _guarded(make_objective(recipe, search_data(recipe, training_set), pipeline_factory), budget.n_trials)
+        if recipe.task == "uplift":  # a two-column target and its own metrics (uplift_fit.py)
+            from mmp_assets.training.uplift_fit import make_uplift_objective
+
+            inner = make_uplift_objective(recipe, training_set)
+        else:
+            inner = make_objective(recipe, search_data(recipe, training_set), pipeline_factory)
+        objective = _guarded(inner, budget.n_trials)
         study.optimize(
             objective,
             n_trials=remaining,

@@ -111,7 +111,12 @@ def tune_model(
         (log or print)(f"warning: {line}")
     budget = resolve_budget(recipe, config.hpo, trials_override)
     result = run_search(recipe, training_set, budget, study_storage.storage(), log=log, progress_bar=progress_bar)
-    pipeline = fit_final(recipe, training_set, result.best_params, result.threshold)
+    if recipe.task == "uplift":
+        from mmp_assets.training.uplift_fit import fit_uplift_final
+
+        pipeline = fit_uplift_final(recipe, training_set, result.best_params)
+    else:
+        pipeline = fit_final(recipe, training_set, result.best_params, result.threshold)
     lineage = lineage_tags(recipe, training_set, dagster_run_id=dagster_run_id, asset_key=asset_key)
     experiment_id = mlflow_resource.experiment_id(recipe.name)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{recipe.name}-tune", tags=lineage) as run:

@@ -81,7 +81,7 @@ def test_new_recipe_names_the_one_field_to_fill_in(new_project, capsys):
     ("argv", "message"),
     [
         (["Churn", "--task", "regression", "--source", "orders"], "name: 'Churn' is not a recipe name; use lower-case letters, digits and _ (such as churn_30d)"),
-        (["churn", "--task", "forecasting", "--source", "orders"], "--task: 'forecasting' is not a task; allowed: classification, regression"),
+        (["churn", "--task", "forecasting", "--source", "orders"], "--task: 'forecasting' is not a task; allowed: classification, regression, uplift"),
         (["churn", "--task", "regression", "--source", "nope"], "--source: unknown source 'nope'; known: customer_snapshots, orders"),
         (["returns", "--task", "regression", "--source", "orders"], "name: recipes/returns.yaml already exists; pick another name or edit it"),
     ],
