@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from mmp_assets.catalog import clustering
+
 
 class _Lazy:
     """A module imported on first use: recipes validate metric names without loading numpy or sklearn."""
@@ -26,7 +28,7 @@ class _Lazy:
 
 np, skm = _Lazy("numpy"), _Lazy("sklearn.metrics")
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "clustering"]
 Direction = Literal["maximize", "minimize"]
 
 
@@ -117,6 +119,11 @@ _ALL = [
     Metric("mae", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_error(y, p), "mean absolute error"),
     Metric("r2", "regression", "maximize", False, lambda y, p, labels=None: skm.r2_score(y, p), "coefficient of determination"),
     Metric("mape", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_percentage_error(y, p), "mean absolute percentage error"),
+    # clustering metrics read (preprocessed feature rows, cluster ids): see catalog/clustering.py
+    Metric("silhouette", "clustering", "maximize", False, clustering.silhouette,
+           f"mean silhouette coefficient, -1 to 1 (seeded sample of {clustering.SILHOUETTE_SAMPLE} rows on larger sets)"),
+    Metric("davies_bouldin", "clustering", "minimize", False, clustering.davies_bouldin, "Davies-Bouldin index, 0 is best"),
+    Metric("calinski_harabasz", "clustering", "maximize", False, clustering.calinski_harabasz, "Calinski-Harabasz variance ratio"),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}

@@ -85,6 +85,9 @@ def _window_fit(recipe, training_set, params):
     """Backtest re-fit exactly as the shipped model is fitted, on one window's past rows only."""
     from mmp_assets.training.final import fit_final
 
+    if training_set.label is None:  # clustering: no label to replay, and the recipe may not ask for a backtest
+        return None
+
     labels = class_labels(recipe.task, training_set.frame[training_set.label])
 
     def fit(X, y):

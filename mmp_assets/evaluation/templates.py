@@ -24,6 +24,20 @@ CARD = """\
 | {{ name }}{% if name == v.headline %} (headline){% endif %} | {{ value|num }}{% if name == v.headline and v.interval %} (95% CI {{ v.interval[0]|num }} – {{ v.interval[1]|num }}, {{ v.bootstrap }} bootstrap resamples){% endif %} |
 {% endfor %}
 
+{% if 'clusters' in v.diagnostics %}
+## Clusters (test split)
+| cluster | rows | share |{% for c in v.diagnostics.clusters.columns %} {{ c }} |{% endfor %}
+
+|---|---|---|{% for c in v.diagnostics.clusters.columns %}---|{% endfor %}
+
+{% for p in v.diagnostics.clusters.profiles %}
+| {{ p.cluster }} | {{ p.rows }} | {{ (p.share * 100)|round(1) }}% |{% for c in v.diagnostics.clusters.columns %} {{ p["values"][c] }} |{% endfor %}
+
+{% endfor %}
+
+Numeric columns: mean per cluster; categorical: most frequent value (share of the cluster's rows).
+
+{% endif %}
 ## Comparisons (same test rows, paired bootstrap)
 | against | {{ v.headline }} ours | theirs | improvement | 95% CI of improvement | p | significant |
 |---|---|---|---|---|---|---|
@@ -114,6 +128,9 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 </table>{% endif %}
 {% if 'residuals' in v.diagnostics %}<table><tr><th>residual</th><th>value</th></tr>
 {% for k, val in v.diagnostics.residuals.items() %}<tr><td>{{ k }}</td><td>{{ val|num }}</td></tr>{% endfor %}</table>{% endif %}
+{% if 'clusters' in v.diagnostics %}<table><tr><th>cluster</th><th>rows</th><th>share</th>{% for c in v.diagnostics.clusters.columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for p in v.diagnostics.clusters.profiles %}<tr><td>{{ p.cluster }}</td><td>{{ p.rows }}</td><td>{{ (p.share * 100)|round(1) }}%</td>{% for c in v.diagnostics.clusters.columns %}<td>{{ p["values"][c] }}</td>{% endfor %}</tr>{% endfor %}
+</table>{% endif %}
 {% if 'calibration' in images %}<img src="{{ images.calibration }}" alt="calibration curve" width="330">{% endif %}
 {% if 'residuals' in images %}<img src="{{ images.residuals }}" alt="residuals" width="700">{% endif %}
 </div>

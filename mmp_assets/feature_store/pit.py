@@ -48,7 +48,7 @@ def spine_columns(recipe: ModelRecipe) -> list[str]:
     join_keys = [c for ref in recipe.features for c in (ref.on or [])]
     group = [recipe.split.group] if recipe.split.group else []
     timestamp = [spine.timestamp] if spine.timestamp else []
-    return list(dict.fromkeys([*spine.entity, *join_keys, *timestamp, spine.label, *spine.listed_columns, *group]))
+    return list(dict.fromkeys([*spine.entity, *join_keys, *timestamp, *filter(None, [spine.label]), *spine.listed_columns, *group]))
 
 
 def reserved_names(recipe: ModelRecipe, split_column: str = "split") -> set[str]:

@@ -32,6 +32,8 @@ def untrainable_reason(conn: duckdb.DuckDBPyConnection, table: str, recipe: Mode
     """Why no model could be trained on `table`, or None when one can."""
     counts = split_counts(conn, table)
     label = recipe.spine.label
+    if not counts and label is None:
+        return "it has no rows"
     if not counts:
         return f"it has no labelled rows ({unlabelled} spine row(s) have a NULL {label!r})"
     if not counts.get("train"):
@@ -70,7 +72,7 @@ def materialize_training_set(
     "changed" then means changed from that partition's newest version."""
     joins = pinned_joins(conn, recipe, recipes, view_versions)
     for join in joins:  # found only in the data when the view declares no schema (mmp validate checks declared ones)
-        if recipe.spine.label in join.columns.values():
+        if recipe.spine.label is not None and recipe.spine.label in join.columns.values():
             raise UntrainableTrainingSet(
                 f"{recipes.file_of('model', recipe.name)}: features: view {join.view.name!r} has a column {recipe.spine.label!r}, the "
                 "label's name; a feature named like the label is ambiguous (and often the label itself); list the view's other "
@@ -91,7 +93,8 @@ def materialize_training_set(
     if reason is not None:
         publish.discard(conn, staged)
         kept = f"version {current.version} stays current" if current is not None else "no version is current yet"
-        raise UntrainableTrainingSet(f"{recipes.file_of('model', recipe.name)}: spine.label: training set {recipe.name} "
+        field = "spine.label" if recipe.spine.label is not None else "spine.source"
+        raise UntrainableTrainingSet(f"{recipes.file_of('model', recipe.name)}: {field}: training set {recipe.name} "
                                      f"v{staged.version} not published, no model can be trained on it: {reason}; {kept}")
     same = publish.same_as_current(conn, staged) if partition is None else current is not None and current.content_hash == staged.profile.content_hash
     if same:

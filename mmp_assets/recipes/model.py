@@ -53,7 +53,10 @@ class Spine(Strict):
         None, description="Event time of each row; feature values must be known by then. Leave it out for a plain table: "
                           "no point-in-time join (only static views), no temporal split, no backtest.",
     )
-    label: str = Field(description="Column holding the target.")
+    label: str | None = Field(
+        None, description="Column holding the target; required by classification and regression. Clustering learns "
+                          "without one and refuses it.",
+    )
     columns: list[str] | Literal["all"] = Field(
         default_factory=list,
         description="Spine columns used directly as features, or `all`: every spine column except the entity, timestamp, "
@@ -99,7 +102,7 @@ class Split(Strict):
     strategy: Literal["random", "stratified", "temporal", "group"] = Field(
         "temporal",
         description="random, stratified (by label), temporal (by spine timestamp) or group (no entity in two splits). "
-                    "Defaults to temporal; without a spine timestamp to stratified (classification) or random (regression).",
+                    "Defaults to temporal; without a spine timestamp to stratified (classification) or random (regression, clustering).",
     )
     validation: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for validation (tuning).")
     test: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for the untouched test split.")
@@ -270,7 +273,9 @@ class ModelRecipe(Strict):
     name: Name = Field(description="Recipe name (defaults to the file stem); the asset group and registered model name.")
     description: str = Field(min_length=1, description="What the model predicts and for whom.")
     owner: Owner = Field(description="Team or person answerable for the model. An email or team:<name>.")
-    task: Literal["classification", "regression"] = Field(description="classification or regression.")
+    task: Literal["classification", "regression", "clustering"] = Field(
+        description="classification, regression or clustering (no label: the model's predictions are cluster ids)."
+    )
     spine: Spine = Field(description="Rows to learn from.")
     features: list[FeatureRef] = Field(
         default_factory=list, description="Feature views joined point-in-time (static views, without a timestamp, on the key alone)."

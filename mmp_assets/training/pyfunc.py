@@ -109,7 +109,8 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = model_input(X_example.head(5), categorical)
     # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
-    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
+    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module,
+                *filter(None, [sys.modules.get("mmp_assets.training.labels"), sys.modules.get("mmp_assets.training.clusterers")]))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:
