@@ -83,11 +83,12 @@ CASES = {
         f"{F}: evaluation.gate.rmse: unknown clustering metric; allowed: silhouette, davies_bouldin, calinski_harabasz, max_regression",
     ),
     "classification without label": (
-        lambda d: d.update(task="classification", model={"class_path": "sklearn.linear_model.LogisticRegression"}, tuning={"metric": "roc_auc"}),
+        lambda d: d.update(task="classification", model={"class_path": "sklearn.linear_model.LogisticRegression"}, tuning={"metric": "roc_auc"},
+                           evaluation={}),
         f"{F}: spine.label: is required for task classification: name the column holding the target",
     ),
     "regression with a clusterer": (
-        lambda d: (d.update(task="regression", tuning={"metric": "rmse"}), d["spine"].update(label="basket_value")),
+        lambda d: (d.update(task="regression", tuning={"metric": "rmse"}, evaluation={}), d["spine"].update(label="basket_value")),
         f"{F}: model.class_path: sklearn.cluster.KMeans is a clustering model but task is regression; set task: clustering "
         "(and remove spine.label)",
     ),

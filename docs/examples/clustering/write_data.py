@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.datasets import make_blobs
 
 SEED = 11
-CENTERS = [[2.0, 30.0, 5.0], [8.0, 45.0, 20.0], [4.0, 120.0, 60.0], [12.0, 80.0, 2.0]]  # visits, basket, days since last
+CENTERS = [[2.0, 30.0, 5.0], [10.0, 35.0, 45.0], [3.0, 110.0, 50.0], [11.0, 100.0, 4.0]]  # visits, basket, days since last
 SPREAD = [1.0, 8.0, 4.0]
 CHANNELS = ["web", "app", "store"]
 LEANING = [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.15, 0.15, 0.7], [0.4, 0.5, 0.1]]  # channel mix per segment
