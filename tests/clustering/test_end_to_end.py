@@ -113,8 +113,8 @@ def test_more_clusters_than_rows_is_refused_in_one_line(cluster_project: Path) -
     result, _, _ = _materialize(cluster_project, "training_set", "model", raise_on_error=False)
     assert not result.success
     assert _failure(result) == (
-        f"{RECIPE}: model.search_space.n_clusters.high: 500 clusters but a trial fits on only 240 rows; ask for at most "
-        "240 clusters, or give the training set more rows")
+        f"{RECIPE}: model.search_space.n_clusters.high: 500 clusters but a trial fits on only 241 rows; ask for at most "
+        "241 clusters, or give the training set more rows")
 
 
 def test_constant_features_are_refused_and_a_constant_column_is_a_warning(cluster_project: Path) -> None:
@@ -130,5 +130,5 @@ def test_constant_features_are_refused_and_a_constant_column_is_a_warning(cluste
     _edit(cluster_project, lambda d: d["spine"].update(columns=["visits_per_month"], exclude=[]))
     result, _, _ = _materialize(cluster_project, "training_set", "model", raise_on_error=False)
     assert not result.success
-    assert _failure(result) == (f"{RECIPE}: spine.columns: every feature column is constant (or NULL) across the 240 "
+    assert _failure(result) == (f"{RECIPE}: spine.columns: every feature column is constant (or NULL) across the 241 "
                                 "training rows; clustering cannot separate rows that are all alike")
