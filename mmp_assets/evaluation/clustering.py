@@ -24,6 +24,7 @@ from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.evaluation.compare import Comparison
 from mmp_assets.evaluation.gate import evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, metric_names
+from mmp_assets.evaluation.report import EvaluationReport, _add_drift
 from mmp_assets.evaluation.scores import score
 
 PERMUTATIONS = 49  # shuffles of the baseline: the smallest permutation p-value is 1 / 50
@@ -77,9 +78,7 @@ def permutation_baseline(metric_name: str, space: np.ndarray, ids: np.ndarray, o
 
 
 def build_clustering_report(recipe, training_set, predict, *, context, explainable=None, champion=None, champion_version=None):
-    """The report `evaluation.report.build_report` returns for `task: clustering`."""
-    from mmp_assets.evaluation.report import EvaluationReport, _add_drift
-
+    """What `evaluation.report.build_report` is for the other tasks (evaluation/run.py picks by task)."""
     ev, headline, seed = recipe.evaluation, recipe.headline_metric, recipe.split.seed
     X_test = training_set.X("test")
     if len(X_test) == 0:

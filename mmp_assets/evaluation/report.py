@@ -59,11 +59,6 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
                  champion: Predictor | None = None, champion_version: str | None = None,
                  fit: FitFunction | None = None) -> EvaluationReport:
     """Evaluate the candidate on the untouched test split, and everything the report sets beside it."""
-    if recipe.task == "clustering":  # no label: cluster quality, sizes and profiles (evaluation/clustering.py)
-        from mmp_assets.evaluation.clustering import build_clustering_report
-
-        return build_clustering_report(recipe, training_set, predict, context=context, explainable=explainable,
-                                       champion=champion, champion_version=champion_version)
     ev, task, headline = recipe.evaluation, recipe.task, recipe.headline_metric
     seed = recipe.split.seed
     X_test, y_test = training_set.X("test"), training_set.y("test").to_numpy()

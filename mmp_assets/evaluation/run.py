@@ -67,9 +67,15 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
         training_set_hash=training_set.content_hash, pinned_views=training_set.pinned_views,
         dagster_run_id=tags.dagster_run_id or "", best_params=tags.best_params,
     )
-    report = build_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
-                          champion=champion, champion_version=champion_version,
-                          fit=_window_fit(recipe, training_set, tags.best_params))
+    if recipe.task == "clustering":  # no label: cluster quality, sizes and profiles (evaluation/clustering.py)
+        from mmp_assets.evaluation.clustering import build_clustering_report
+
+        report = build_clustering_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
+                                         champion=champion, champion_version=champion_version)
+    else:
+        report = build_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
+                              champion=champion, champion_version=champion_version,
+                              fit=_window_fit(recipe, training_set, tags.best_params))
     report.notes.extend(notes)
     report_dir = write_report(report, data_dir / "reports" / name / f"v{candidate.version}")
     client.log_artifacts(candidate.run_id, str(report_dir), artifact_path="evaluation")
@@ -84,9 +90,6 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
 def _window_fit(recipe, training_set, params):
     """Backtest re-fit exactly as the shipped model is fitted, on one window's past rows only."""
     from mmp_assets.training.final import fit_final
-
-    if training_set.label is None:  # clustering: no label to replay, and the recipe may not ask for a backtest
-        return None
 
     labels = class_labels(recipe.task, training_set.frame[training_set.label])
 

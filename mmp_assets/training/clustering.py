@@ -17,6 +17,7 @@ from mmp_assets.catalog.clustering import CLUSTERERS
 from mmp_assets.catalog.metrics import Metric, get_metric
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import Choice, ModelRecipe
+from mmp_assets.training.objective import search_data
 from mmp_assets.training.space import suggest
 from mmp_resources.errors import Problem
 
@@ -82,8 +83,6 @@ def constant_columns(training_set: TrainingSet) -> list[str]:
 
 def clustering_problems_before_tuning(recipe: ModelRecipe, training_set: TrainingSet, shown: str) -> list[Problem]:
     """More clusters than rows to fit them on, too few held-out rows to score, or nothing to tell rows apart."""
-    from mmp_assets.training.objective import search_data
-
     problems = []
     data = search_data(recipe, training_set)
     fit_rows = min(len(fit) for fit, _ in data.folds)

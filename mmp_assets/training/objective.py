@@ -78,10 +78,6 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
     on a hold-out split, per growing training subsample for other models on a hold-out split, per fold
     with `cv_folds`.
     """
-    if recipe.task == "clustering":  # no label: the trial scores the clusters it finds in the held-out rows
-        from mmp_assets.training.clustering import clustering_objective
-
-        return clustering_objective(recipe, data, pipeline_factory)
     metric, task = get_metric(recipe.tuning.metric, recipe.task), recipe.task
     hold_out = recipe.tuning.pruner != "none" and len(data.folds) == 1
     round_reports = hold_out and reports_per_round(recipe.model.class_path)

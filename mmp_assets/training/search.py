@@ -114,7 +114,10 @@ def run_search(
     remaining = budget.n_trials - len(study.get_trials(deepcopy=False, states=DONE))
     started, ran = time.perf_counter(), []
     if remaining > 0:
-        objective = _guarded(make_objective(recipe, search_data(recipe, training_set), pipeline_factory), budget.n_trials)
+        make = make_objective
+        if recipe.task == "clustering":  # no label: a trial scores the clusters it finds in the held-out rows
+            from mmp_assets.training.clustering import clustering_objective as make
+        objective = _guarded(make(recipe, search_data(recipe, training_set), pipeline_factory), budget.n_trials)
         study.optimize(
             objective,
             n_trials=remaining,
