@@ -87,14 +87,20 @@ def test_example_materializes_and_its_metrics_match_sklearn(cluster_project: Pat
     merged = test[["customer_id"]].assign(expected=ids).merge(predicted, on="customer_id")
     assert len(merged) == len(test) and (merged["expected"] == merged["prediction"]).all()
 
+    assert (config.data_dir / "reports" / NAME / "v1" / "drift.html").exists()  # drift on the features, as for every task
+
+    # mmp predict writes the same ids for the same rows (a file of raw rows: no label, no timestamp needed)
+    from mmp_assets.cli.main import main
+
+    raw = pd.read_parquet(cluster_project / "data" / "shoppers.parquet").set_index("customer_id").loc[test["customer_id"]].reset_index()
+    raw.drop(columns=["true_segment"]).to_parquet(tmp_path / "new.parquet", index=False)
+    assert main(["predict", NAME, "--input", str(tmp_path / "new.parquet"), "--output", str(tmp_path / "scored.csv")]) == 0
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    assert scored["customer_id"].tolist() == test["customer_id"].tolist() and scored["prediction"].tolist() == ids.tolist()
+
     # a fresh process loads the registered model with MLflow alone and gives the same ids
-    rows = tmp_path / "rows.parquet"
-    X_test.to_parquet(rows)
-    script = ("import sys, mlflow, pandas as pd; mlflow.set_tracking_uri(sys.argv[1]); "
-              "m = mlflow.pyfunc.load_model(sys.argv[2]); print(m.predict(pd.read_parquet(sys.argv[3]))['prediction'].tolist())")
-    out = subprocess.run([sys.executable, "-c", script, config.tracking_uri, f"models:/{NAME}/1", str(rows)],
-                         capture_output=True, text=True, timeout=300, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == ids.tolist()
+    X_test.to_parquet(tmp_path / "rows.parquet")
+    assert _predict_in_new_process(config.tracking_uri, f"models:/{NAME}/1", tmp_path / "rows.parquet") == ids.tolist()
 
 
 def _edit(root: Path, change) -> None:
@@ -132,3 +138,41 @@ def test_constant_features_are_refused_and_a_constant_column_is_a_warning(cluste
     assert not result.success
     assert _failure(result) == (f"{RECIPE}: spine.columns: every feature column is constant (or NULL) across the 241 "
                                 "training rows; clustering cannot separate rows that are all alike")
+
+
+def _predict_in_new_process(tracking_uri: str, uri: str, rows: Path) -> list:
+    script = ("import sys, mlflow, pandas as pd; mlflow.set_tracking_uri(sys.argv[1]); "
+              "m = mlflow.pyfunc.load_model(sys.argv[2]); print(m.predict(pd.read_parquet(sys.argv[3]))['prediction'].tolist())")
+    out = subprocess.run([sys.executable, "-c", script, tracking_uri, uri, str(rows)], capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("class_path, space", [
+    ("sklearn.cluster.AgglomerativeClustering", {"n_clusters": {"type": "int", "low": 3, "high": 5},
+                                                 "linkage": {"type": "categorical", "choices": ["ward", "average"]}}),
+    ("sklearn.mixture.GaussianMixture", {"n_components": {"type": "int", "low": 3, "high": 5}}),
+    ("sklearn.cluster.MiniBatchKMeans", {"n_clusters": {"type": "int", "low": 3, "high": 5}}),
+])
+def test_every_catalog_clusterer_registers_a_model_that_predicts_in_a_new_process(cluster_project: Path, tmp_path: Path,
+                                                                                   class_path: str, space: dict) -> None:
+    _edit(cluster_project, lambda d: d["model"].update(class_path=class_path, params={}, search_space=space))
+    result, config, recipes = _materialize(cluster_project, "training_set", "model")
+    assert result.asset_materializations_for_node(f"{NAME}__model")[0].metadata["registered"].value is True
+
+    from mmp_assets.feature_store import load_training_set
+
+    with duckdb.connect(str(config.duckdb_path), read_only=True) as conn:
+        X_test = load_training_set(conn, recipes.models[NAME]).X("test")
+    X_test.to_parquet(tmp_path / "rows.parquet")
+    ids = _predict_in_new_process(config.tracking_uri, f"models:/{NAME}/1", tmp_path / "rows.parquet")
+    assert len(ids) == len(X_test) and 3 <= len(set(ids)) <= 5
+
+
+def test_too_few_rows_is_refused_before_any_trial(cluster_project: Path, tmp_path: Path) -> None:
+    from tests.clustering.conftest import example_module
+
+    example_module().write_tables(cluster_project, 12)
+    result, _, _ = _materialize(cluster_project, "training_set", "model", raise_on_error=False)
+    assert not result.success
+    assert _failure(result) == (f"{RECIPE}: split.validation: a trial scores its clusters on 2 held-out row(s); the metrics "
+                                "need at least 3: raise split.validation or give the training set more rows")
