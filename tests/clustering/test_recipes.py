@@ -109,3 +109,16 @@ def test_backtest_is_refused(cluster_project: Path) -> None:
     _edit(cluster_project, lambda d: d["evaluation"].update(backtest={"windows": 3}))
     problems = _problems(cluster_project)
     assert f"{F}: evaluation.backtest: a backtest replays a label over time windows; clustering has no label, remove backtest" in problems
+
+
+def test_mmp_list_shows_the_clustering_task_metrics_and_models(capsys) -> None:
+    from mmp_assets.cli.main import main
+
+    assert main(["list", "tasks"]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    block = lines[lines.index("clustering"):]
+    assert block[1] == "metrics: silhouette (max), davies_bouldin (min), calinski_harabasz (max)"
+    assert block[2].startswith("first-class models: sklearn.cluster.KMeans (new rows: nearest centroid)")
+    assert main(["list", "metrics"]) == 0
+    rows = {row.split()[0]: row.split()[1:3] for row in capsys.readouterr().out.splitlines() if row.strip()}
+    assert rows["davies_bouldin"] == ["clustering", "minimize"] and rows["silhouette"] == ["clustering", "maximize"]
