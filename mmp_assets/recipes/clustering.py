@@ -21,7 +21,7 @@ def task_label_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
         return clustering_problems(recipe, shown)
     problems = []
     if recipe.spine.label is None:
-        problems.append(Problem(shown, "spine.label", f"is required for task {recipe.task}: name the column holding the target"))
+        problems.append(Problem(shown, "spine.label", "is required but missing"))
     if recipe.model.class_path in CLUSTERERS:
         problems.append(Problem(shown, "model.class_path", f"{recipe.model.class_path} is a clustering model but task is "
                                                            f"{recipe.task}; set task: clustering (and remove spine.label)"))

@@ -85,7 +85,7 @@ CASES = {
     "classification without label": (
         lambda d: d.update(task="classification", model={"class_path": "sklearn.linear_model.LogisticRegression"}, tuning={"metric": "roc_auc"},
                            evaluation={}),
-        f"{F}: spine.label: is required for task classification: name the column holding the target",
+        f"{F}: spine.label: is required but missing",
     ),
     "regression with a clusterer": (
         lambda d: (d.update(task="regression", tuning={"metric": "rmse"}, evaluation={}), d["spine"].update(label="basket_value")),
