@@ -38,7 +38,7 @@ CARD = """\
 Numeric columns: mean per cluster; categorical: most frequent value (share of the cluster's rows).
 
 {% endif %}
-## Comparisons (same test rows, paired bootstrap)
+## Comparisons (same test rows, {{ 'permutation test' if v.task == 'clustering' else 'paired bootstrap' }})
 | against | {{ v.headline }} ours | theirs | improvement | 95% CI of improvement | p | significant |
 |---|---|---|---|---|---|---|
 {% for c in v.comparisons %}
@@ -139,7 +139,7 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 <table><tr><th>against</th><th>{{ v.headline }} ours</th><th>theirs</th><th>improvement</th><th>95% CI</th><th>p</th><th>significant</th></tr>
 {% for c in v.comparisons %}<tr><td>{{ c.against }}</td><td>{{ c.ours|num }}</td><td>{{ c.theirs|num }}</td><td>{{ c.improvement|num }}</td>
 <td>{% if c.interval %}{{ c.interval[0]|num }} – {{ c.interval[1]|num }}{% else %}—{% endif %}</td><td>{{ c.p_value|num(3) }}</td><td>{{ 'yes' if c.significant else 'no' }}</td></tr>{% endfor %}
-</table><p class="muted">Paired bootstrap: each resample scores both models on the same rows; improvement is positive when ours is better.</p>
+</table><p class="muted">{% if v.task == 'clustering' %}Baseline: the model's cluster ids shuffled over the same rows (same sizes, no link to the features); interval and p-value over the shuffles{% else %}Paired bootstrap: each resample scores both models on the same rows{% endif %}; improvement is positive when ours is better.</p>
 
 <h2>Backtest replay</h2>
 {% if v.backtest %}<div class="grid"><table><tr><th>window</th><th>trained on rows before it</th><th>scored period</th><th>rows</th><th>{{ v.headline }}</th><th>baseline</th></tr>
