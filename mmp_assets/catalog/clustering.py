@@ -23,14 +23,15 @@ SILHOUETTE_SEED = 0
 @dataclass(frozen=True)
 class Clusterer:
     size_param: str  # the constructor argument that sets how many clusters are fitted
+    default_size: int  # its scikit-learn default, used when the recipe neither fixes nor tunes it
     assigns_new_rows: str  # how the registered model clusters a row it was not fitted on, for docs and `mmp list`
 
 
 CLUSTERERS: dict[str, Clusterer] = {
-    "sklearn.cluster.KMeans": Clusterer("n_clusters", "nearest centroid"),
-    "sklearn.cluster.MiniBatchKMeans": Clusterer("n_clusters", "nearest centroid"),
-    "sklearn.mixture.GaussianMixture": Clusterer("n_components", "most probable mixture component"),
-    "sklearn.cluster.AgglomerativeClustering": Clusterer("n_clusters", "nearest centroid of the fitted clusters"),
+    "sklearn.cluster.KMeans": Clusterer("n_clusters", 8, "nearest centroid"),
+    "sklearn.cluster.MiniBatchKMeans": Clusterer("n_clusters", 8, "nearest centroid"),
+    "sklearn.mixture.GaussianMixture": Clusterer("n_components", 1, "most probable mixture component"),
+    "sklearn.cluster.AgglomerativeClustering": Clusterer("n_clusters", 2, "nearest centroid of the fitted clusters"),
 }
 
 

@@ -56,14 +56,17 @@ def clustering_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
                 refuse(f"preprocessing.columns[{i}].steps[{j}].method",
                        "'target' encodes categories with the label, and clustering has none; use onehot or ordinal")
     if clusterer is not None:
-        problems += _size_problems(recipe, shown, clusterer.size_param)
+        problems += _size_problems(recipe, shown, clusterer.size_param, clusterer.default_size)
     return problems
 
 
-def _size_problems(recipe: ModelRecipe, shown: str, name: str) -> list[Problem]:
-    """The number of clusters, fixed or tuned, must be at least 2: one cluster leaves every metric undefined."""
+def _size_problems(recipe: ModelRecipe, shown: str, name: str, default: int) -> list[Problem]:
+    """The number of clusters, fixed, tuned or left at the default, must be at least 2: one cluster leaves every metric undefined."""
     fixed, tuned = recipe.model.params.get(name), recipe.model.search_space.get(name)
     lowest = None
+    if fixed is None and tuned is None and default < 2:
+        return [Problem(shown, "model.search_space", f"{name} is neither fixed nor tuned, and {recipe.model.class_path} "
+                                                     f"defaults to {default} cluster; tune it, such as {name}: {{type: int, low: 2, high: 8}}")]
     if fixed is not None:
         where, lowest = f"model.params.{name}", fixed
     elif isinstance(tuned, (IntRange, FloatRange)):

@@ -64,12 +64,13 @@ def clustering_objective(recipe: ModelRecipe, data, pipeline_factory):
 
 def _largest_size(recipe: ModelRecipe) -> tuple[str, int] | None:
     """(recipe field, the most clusters any trial may ask for)."""
-    name = CLUSTERERS[recipe.model.class_path].size_param
+    clusterer = CLUSTERERS[recipe.model.class_path]
+    name = clusterer.size_param
     if name in recipe.model.params:
         return f"model.params.{name}", int(recipe.model.params[name])
     spec = recipe.model.search_space.get(name)
     if spec is None:
-        return None
+        return f"model.search_space ({name} left at its default)", clusterer.default_size
     if isinstance(spec, Choice):
         return f"model.search_space.{name}.choices", int(max(spec.choices))
     return f"model.search_space.{name}.high", int(spec.high)

@@ -62,6 +62,11 @@ CASES = {
         lambda d: d["model"].update(class_path="sklearn.mixture.GaussianMixture", params={"n_components": 1}, search_space={}),
         f"{F}: model.params.n_components: 1: one cluster (or fewer) leaves every clustering metric undefined; n_components must be at least 2",
     ),
+    "one component by default": (
+        lambda d: d["model"].update(class_path="sklearn.mixture.GaussianMixture", params={}, search_space={}),
+        f"{F}: model.search_space: n_components is neither fixed nor tuned, and sklearn.mixture.GaussianMixture defaults to 1 "
+        "cluster; tune it, such as n_components: {type: int, low: 2, high: 8}",
+    ),
     "calibration": (
         lambda d: d["model"].update(calibration="sigmoid"),
         f"{F}: model.calibration: 'sigmoid' calibrates class probabilities; clustering has none, remove it",
