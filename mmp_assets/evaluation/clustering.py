@@ -10,8 +10,11 @@ rows, in the space the model sees them (the registered pipeline's own preprocess
 * champion: the champion's cluster ids on the same rows, measured in the candidate's space;
 * profiles: rows, share and per-cluster mean (numeric) or most frequent value (categorical) of the
   raw test features;
-* drift as for every task; SHAP is not offered (a cluster id is not a score to attribute), the
-  profiles say what sets each cluster apart.
+* drift as for every task;
+* SHAP through a surrogate: a random forest trained to predict the model's cluster ids from the
+  training rows (in the model's own preprocessed space), explained with TreeExplainer on test rows
+  (mean |SHAP| over the clusters' probabilities). The report states how often the surrogate agrees
+  with the model on the test rows: the explanation is only as good as that agreement.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pandas as pd
 
 from mmp_assets.catalog.clustering import n_clusters_defined
 from mmp_assets.catalog.metrics import get_metric
+from mmp_assets.evaluation import plots
 from mmp_assets.evaluation.compare import Comparison
 from mmp_assets.evaluation.gate import evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, metric_names
@@ -28,8 +32,30 @@ from mmp_assets.evaluation.report import EvaluationReport, _add_drift
 from mmp_assets.evaluation.scores import score
 
 PERMUTATIONS = 49  # shuffles of the baseline: the smallest permutation p-value is 1 / 50
-SHAP_NOTE = ("SHAP is not offered for clustering: a cluster id is a category, not a score to attribute; "
-             "the per-cluster profiles show which feature values set each cluster apart")
+SURROGATE_TREES = 100
+
+
+def surrogate_explanation(recipe, training_set, pipe, X_test: pd.DataFrame, test_ids: np.ndarray):
+    """(Explanation of a random-forest surrogate of the clusterer, its agreement with the model on the test rows),
+    or (None, why not) when the model puts every training row in one cluster."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import Pipeline
+
+    from mmp_assets.evaluation.explain import explain, sample_rows
+
+    X_fit = training_set.X("train", "validation")
+    fit_ids = np.asarray(pipe.predict(X_fit)).reshape(len(X_fit))
+    if len(np.unique(fit_ids)) < 2:
+        return None, "SHAP skipped: the model puts every training row in one cluster, so there is nothing to tell apart"
+    preprocess, seed = pipe[:-1], recipe.split.seed
+    forest = RandomForestClassifier(n_estimators=SURROGATE_TREES, random_state=seed, n_jobs=1).fit(preprocess.transform(X_fit), fit_ids)
+    surrogate = Pipeline([("preprocess", preprocess), ("model", forest)])
+    agreement = float(np.mean(surrogate.predict(X_test) == test_ids))
+    sample = sample_rows(X_test, recipe.evaluation.shap_sample, seed)
+    explanation = explain(surrogate, sample, "classification", categorical=training_set.categorical_columns, seed=seed)
+    note = (f"SHAP explains a surrogate: a random forest trained on the training rows to predict the model's cluster ids "
+            f"(mean |SHAP| over the clusters' probabilities); it agrees with the model on {agreement:.1%} of the test rows")
+    return explanation, note
 
 
 def cluster_values(names: list[str], space: np.ndarray, ids: np.ndarray) -> dict[str, float]:
@@ -87,7 +113,7 @@ def build_clustering_report(recipe, training_set, predict, *, context, explainab
         raise ValueError(f"{recipe.name}: the registered model holds no pipeline, so its clusters cannot be measured in its own feature space")
     ids = score(predict, X_test).prediction
     space = np.asarray(explainable[:-1].transform(X_test), dtype=float)
-    notes = [SHAP_NOTE]
+    notes = []
     if not n_clusters_defined(ids):
         found = len(np.unique(ids))
         notes.append(f"warning: the model put the {len(ids)} test rows in {found} cluster(s); every clustering metric is "
@@ -116,5 +142,9 @@ def build_clustering_report(recipe, training_set, predict, *, context, explainab
     gate = evaluate_gate(ev.gate, values, headline=headline, headline_direction=get_metric(headline, "clustering").direction,
                          champion_value=champion_value, baseline_value=baseline_value if ev.beat_baseline else None)
     report = EvaluationReport(recipe, context, len(X_test), metrics, comparisons, gate, notes=notes)
+    report.explanation, note = surrogate_explanation(recipe, training_set, explainable, X_test, ids)
+    report.notes.append(note)
+    if report.explanation is not None:
+        report.figures["shap_summary"] = plots.shap_summary_plot(report.explanation.values, report.explanation.rows)
     _add_drift(report, recipe, training_set)
     return report

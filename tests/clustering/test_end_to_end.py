@@ -80,7 +80,7 @@ def test_example_materializes_and_its_metrics_match_sklearn(cluster_project: Pat
     sizes = pd.Series(ids).value_counts()
     for cluster, rows in sizes.items():
         assert f"| {cluster} | {rows} |" in card
-    assert "## Clusters (test split)" in card and "SHAP is not offered for clustering" in card
+    assert "## Clusters (test split)" in card and "SHAP explains a surrogate" in card
     assert "<th>cluster</th><th>rows</th><th>share</th>" in (config.data_dir / "reports" / NAME / "v1" / "report.html").read_text()
 
     # the predictions asset scored the test split with cluster ids
