@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from mmp_assets.catalog import clustering
+
 
 class _Lazy:
     """A module imported on first use: recipes validate metric names without loading numpy or sklearn."""
@@ -27,7 +29,7 @@ class _Lazy:
 np, skm = _Lazy("numpy"), _Lazy("sklearn.metrics")
 uplift = _Lazy("mmp_assets.catalog.uplift_metrics")
 
-Task = Literal["classification", "regression", "forecasting", "uplift"]
+Task = Literal["classification", "regression", "forecasting", "uplift", "clustering"]
 Direction = Literal["maximize", "minimize"]
 
 
@@ -122,6 +124,11 @@ _ALL = [
     Metric("qini", "uplift", "maximize", False, lambda y, u, labels=None: uplift.qini_coefficient(y, u), "Qini coefficient (scikit-uplift's normalised area; random targeting 0)"),
     Metric("auuc", "uplift", "maximize", False, lambda y, u, labels=None: uplift.auuc(y, u), "area under the uplift curve (scikit-uplift's normalised; random 0)"),
     Metric("uplift_at_30", "uplift", "maximize", False, lambda y, u, labels=None: uplift.uplift_at_30(y, u), "treated minus control response rate in the top 30% by predicted uplift"),
+    # clustering metrics read (preprocessed feature rows, cluster ids): see catalog/clustering.py
+    Metric("silhouette", "clustering", "maximize", False, clustering.silhouette,
+           f"mean silhouette coefficient, -1 to 1 (seeded sample of {clustering.SILHOUETTE_SAMPLE} rows on larger sets)"),
+    Metric("davies_bouldin", "clustering", "minimize", False, clustering.davies_bouldin, "Davies-Bouldin index, 0 is best"),
+    Metric("calinski_harabasz", "clustering", "maximize", False, clustering.calinski_harabasz, "Calinski-Harabasz variance ratio"),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}

@@ -38,6 +38,10 @@ def models(show_all: bool = False) -> str:
     for library in LIBRARIES:
         for path, task in library.classes.items():
             rows.append((path, task, library.kind, f"per boosting round ({library.rounds_param})", library.native_categorical))
+    from mmp_assets.catalog.clustering import CLUSTERERS
+
+    for path, clusterer in CLUSTERERS.items():
+        rows.append((path, "clustering", "sklearn", "per CV fold (tuning.cv_folds)", f"none; new rows: {clusterer.assigns_new_rows}"))
     text = _table(rows) + (
         "\n\nAny other scikit-learn-style class with fit() works too (model.class_path: sklearn.ensemble.RandomForestClassifier):"
         "\nit prunes per CV fold with tuning.cv_folds, else per training subsample (1/3, then all rows), and takes"
@@ -57,7 +61,7 @@ def metrics() -> str:
 
     rows = [("metric", "task", "direction", "reads", "what")]
     for metric in [*METRICS.values(), *(get_metric(name, "forecasting") for name in metrics_for("forecasting"))]:
-        reads = "probabilities" if metric.needs_proba else ("labels" if metric.task == "classification" else "predictions")
+        reads = "probabilities" if metric.needs_proba else {"classification": "labels", "clustering": "features + cluster ids"}.get(metric.task, "predictions")
         rows.append((metric.name, metric.task, metric.direction, reads, metric.description))
     return _table(rows) + "\n\ntuning.metric picks one; the direction follows from it. evaluation.metrics adds any of the task's."
 
@@ -130,6 +134,10 @@ def tasks() -> str:
     for task in _tasks():
         shown = [f"{name} ({get_metric(name, task).direction[:3]})" for name in metrics_for(task)]
         models = [path for library in LIBRARIES for path, t in library.classes.items() if t == estimator_task(task)]
+        if task == "clustering":
+            from mmp_assets.catalog.clustering import CLUSTERERS
+
+            models = [f"{path} (new rows: {c.assigns_new_rows})" for path, c in CLUSTERERS.items()]
         extra = "\n  learners: uplift.learner s | t | x over model.class_path (see docs/training.md)" if task == "uplift" else ""
         blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}{extra}")
     return "\n".join(blocks)

@@ -22,6 +22,7 @@ from mmp_assets.evaluation.scores import Scores
 STANDARD = {
     "classification": ["roc_auc", "pr_auc", "log_loss", "brier", "f1", "precision", "recall"],
     "regression": ["rmse", "mae", "r2"],
+    "clustering": ["silhouette", "davies_bouldin", "calinski_harabasz"],
 }
 
 

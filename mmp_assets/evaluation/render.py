@@ -71,7 +71,8 @@ def limitations(report: EvaluationReport) -> list[str]:
         out.append("Some features are distributed differently in the test split than in training (see Drift).")
     base = next((c for c in report.comparisons if c.against.startswith("baseline")), None)
     if base is not None and not base.significant:
-        out.append("The model is not significantly better than the constant baseline on these rows.")
+        naive = "random clusters of the same sizes" if report.recipe.task == "clustering" else "the constant baseline"
+        out.append(f"The model is not significantly better than {naive} on these rows.")
     if report.explanation is not None:
         out.append("SHAP values explain the model's output, not causal effects in the world.")
     return out

@@ -68,10 +68,16 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
         training_set_hash=training_set.content_hash, pinned_views=training_set.pinned_views,
         dagster_run_id=tags.dagster_run_id or "", best_params=tags.best_params,
     )
-    build = forecast_report if recipe.task == "forecasting" else build_report  # forecasting: its own metrics, baselines, backtest
-    report = build(recipe, training_set, model.predict, context=context, explainable=pipeline,
-                   champion=champion, champion_version=champion_version,
-                   fit=_window_fit(recipe, training_set, tags.best_params))
+    if recipe.task == "clustering":  # no label: cluster quality, sizes and profiles (evaluation/clustering.py)
+        from mmp_assets.evaluation.clustering import build_clustering_report
+
+        report = build_clustering_report(recipe, training_set, model.predict, context=context, explainable=pipeline,
+                                         champion=champion, champion_version=champion_version)
+    else:
+        build = forecast_report if recipe.task == "forecasting" else build_report  # forecasting: its own metrics, baselines, backtest
+        report = build(recipe, training_set, model.predict, context=context, explainable=pipeline,
+                       champion=champion, champion_version=champion_version,
+                       fit=_window_fit(recipe, training_set, tags.best_params))
     report.notes.extend(notes)
     report_dir = write_report(report, data_dir / "reports" / name / f"v{candidate.version}")
     client.log_artifacts(candidate.run_id, str(report_dir), artifact_path="evaluation")

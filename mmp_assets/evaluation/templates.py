@@ -33,7 +33,21 @@ CARD = """\
 {% endfor %}
 
 {% endif %}
-## Comparisons (same test rows, paired bootstrap)
+{% if 'clusters' in v.diagnostics %}
+## Clusters (test split)
+| cluster | rows | share |{% for c in v.diagnostics.clusters.columns %} {{ c }} |{% endfor %}
+
+|---|---|---|{% for c in v.diagnostics.clusters.columns %}---|{% endfor %}
+
+{% for p in v.diagnostics.clusters.profiles %}
+| {{ p.cluster }} | {{ p.rows }} | {{ (p.share * 100)|round(1) }}% |{% for c in v.diagnostics.clusters.columns %} {{ p["values"][c] }} |{% endfor %}
+
+{% endfor %}
+
+Numeric columns: mean per cluster; categorical: most frequent value (share of the cluster's rows).
+
+{% endif %}
+## Comparisons (same test rows, {{ 'permutation test' if v.task == 'clustering' else 'paired bootstrap' }})
 | against | {{ v.headline }} ours | theirs | improvement | 95% CI of improvement | p | significant |
 |---|---|---|---|---|---|---|
 {% for c in v.comparisons %}
@@ -138,6 +152,9 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 </table>{% endif %}
 {% if 'residuals' in v.diagnostics %}<table><tr><th>residual</th><th>value</th></tr>
 {% for k, val in v.diagnostics.residuals.items() %}<tr><td>{{ k }}</td><td>{{ val|num }}</td></tr>{% endfor %}</table>{% endif %}
+{% if 'clusters' in v.diagnostics %}<table><tr><th>cluster</th><th>rows</th><th>share</th>{% for c in v.diagnostics.clusters.columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for p in v.diagnostics.clusters.profiles %}<tr><td>{{ p.cluster }}</td><td>{{ p.rows }}</td><td>{{ (p.share * 100)|round(1) }}%</td>{% for c in v.diagnostics.clusters.columns %}<td>{{ p["values"][c] }}</td>{% endfor %}</tr>{% endfor %}
+</table>{% endif %}
 {% if 'calibration' in images %}<img src="{{ images.calibration }}" alt="calibration curve" width="330">{% endif %}
 {% if 'residuals' in images %}<img src="{{ images.residuals }}" alt="residuals" width="700">{% endif %}
 {% if 'qini' in images %}<img src="{{ images.qini }}" alt="Qini curve" width="440">{% endif %}
@@ -152,7 +169,7 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 <table><tr><th>against</th><th>{{ v.headline }} ours</th><th>theirs</th><th>improvement</th><th>95% CI</th><th>p</th><th>significant</th></tr>
 {% for c in v.comparisons %}<tr><td>{{ c.against }}</td><td>{{ c.ours|num }}</td><td>{{ c.theirs|num }}</td><td>{{ c.improvement|num }}</td>
 <td>{% if c.interval %}{{ c.interval[0]|num }} – {{ c.interval[1]|num }}{% else %}—{% endif %}</td><td>{{ c.p_value|num(3) }}</td><td>{{ 'yes' if c.significant else 'no' }}</td></tr>{% endfor %}
-</table><p class="muted">Paired bootstrap: each resample scores both models on the same rows; improvement is positive when ours is better.</p>
+</table><p class="muted">{% if v.task == 'clustering' %}Baseline: the model's cluster ids shuffled over the same rows (same sizes, no link to the features); interval and p-value over the shuffles{% else %}Paired bootstrap: each resample scores both models on the same rows{% endif %}; improvement is positive when ours is better.</p>
 
 <h2>Backtest replay</h2>
 {% if v.backtest %}<div class="grid"><table><tr><th>window</th><th>trained on rows before it</th><th>scored period</th><th>rows</th><th>{{ v.headline }}</th><th>baseline</th></tr>

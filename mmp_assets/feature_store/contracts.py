@@ -50,7 +50,7 @@ class TrainingSet:
     frame: pd.DataFrame
     entity: list[str]
     timestamp: str | None
-    label: str
+    label: str | None  # None for clustering: no target column
     feature_columns: list[str]
     categorical_columns: list[str]
     pinned_views: dict[str, int] = field(default_factory=dict)
@@ -76,5 +76,6 @@ class TrainingSet:
     def X(self, *splits: str) -> pd.DataFrame:
         return self.part(*splits)[self.feature_columns]
 
-    def y(self, *splits: str) -> pd.Series:
-        return self.part(*splits)[self.label]
+    def y(self, *splits: str) -> pd.Series | None:
+        """The label of the given split(s); None without a label (clustering fits on X alone)."""
+        return None if self.label is None else self.part(*splits)[self.label]

@@ -49,7 +49,7 @@ def spine_columns(recipe: ModelRecipe) -> list[str]:
     group = [recipe.split.group] if recipe.split.group else []
     timestamp = [spine.timestamp] if spine.timestamp else []
     treatment = [recipe.uplift.treatment] if recipe.uplift else []
-    return list(dict.fromkeys([*spine.entity, *join_keys, *timestamp, spine.label, *treatment, *spine.listed_columns, *group]))
+    return list(dict.fromkeys([*spine.entity, *join_keys, *timestamp, *filter(None, [spine.label]), *treatment, *spine.listed_columns, *group]))
 
 
 def reserved_names(recipe: ModelRecipe, split_column: str = "split") -> set[str]:

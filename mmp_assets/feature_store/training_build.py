@@ -32,6 +32,8 @@ def untrainable_reason(conn: duckdb.DuckDBPyConnection, table: str, recipe: Mode
     """Why no model could be trained on `table`, or None when one can."""
     counts = split_counts(conn, table)
     label = recipe.spine.label
+    if not counts and label is None:
+        return "it has no rows"
     if not counts:
         return f"it has no labelled rows ({unlabelled} spine row(s) have a NULL {label!r})"
     if not counts.get("train"):
@@ -70,7 +72,7 @@ def materialize_training_set(
     "changed" then means changed from that partition's newest version."""
     joins = pinned_joins(conn, recipe, recipes, view_versions)
     for join in joins:  # found only in the data when the view declares no schema (mmp validate checks declared ones)
-        if recipe.spine.label in join.columns.values():
+        if recipe.spine.label is not None and recipe.spine.label in join.columns.values():
             raise UntrainableTrainingSet(
                 f"{recipes.file_of('model', recipe.name)}: features: view {join.view.name!r} has a column {recipe.spine.label!r}, the "
                 "label's name; a feature named like the label is ambiguous (and often the label itself); list the view's other "
@@ -87,7 +89,8 @@ def materialize_training_set(
     if violations:
         publish.discard(conn, staged)
         return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage, used, partition)
-    field, reason = "spine.label", untrainable_reason(conn, staged.table, recipe, unlabelled)
+    field = "spine.label" if recipe.spine.label is not None else "spine.source"  # clustering has no label
+    reason = untrainable_reason(conn, staged.table, recipe, unlabelled)
     if reason is None and recipe.task == "uplift":
         from mmp_assets.feature_store.uplift_checks import uplift_reason
 

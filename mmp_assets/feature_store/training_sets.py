@@ -63,10 +63,14 @@ def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: Rec
     spine = recipe.spine
     relation = source_relation(conn, spine.source, recipes, root, params)
     columns = ", ".join(ident(c) for c in spine_columns(recipe))
+    if spine.label is None:  # clustering: every row is a training row
+        return f"SELECT {columns} FROM {relation}"
     return f"SELECT {columns} FROM {relation} WHERE {ident(spine.label)} IS NOT NULL"
 
 
 def count_unlabelled(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe) -> int:
+    if recipe.spine.label is None:
+        return 0
     relation = ident(recipe.spine.source)  # registered by spine_sql
     return conn.execute(f"SELECT count(*) FROM {relation} WHERE {ident(recipe.spine.label)} IS NULL").fetchone()[0]
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mmp_assets.catalog.metrics import get_metric, metrics_for
+from mmp_assets.recipes.clustering import task_label_problems
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.forecast_checks import forecast_problems
 from mmp_assets.recipes.model import ModelRecipe
@@ -182,6 +183,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
             problems.append(Problem(shown, f"spine.columns[{i}]", f"{column!r} is the label; as a feature it would hand the model "
                                                                   "the answer; remove it from spine.columns"))
     problems.extend(_plain_table_problems(recipe, shown))
+    problems.extend(task_label_problems(recipe, shown))
     problems.extend(forecast_problems(recipe, shown))
     problems.extend(uplift_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))

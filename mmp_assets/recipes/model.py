@@ -55,7 +55,10 @@ class Spine(Strict):
         None, description="Event time of each row; feature values must be known by then. Leave it out for a plain table: "
                           "no point-in-time join (only static views), no temporal split, no backtest.",
     )
-    label: str = Field(description="Column holding the target.")
+    label: str | None = Field(
+        None, description="Column holding the target; required by classification and regression. Clustering learns "
+                          "without one and refuses it.",
+    )
     columns: list[str] | Literal["all"] = Field(
         default_factory=list,
         description="Spine columns used directly as features, or `all`: every spine column except the entity, timestamp, "
@@ -101,7 +104,7 @@ class Split(Strict):
     strategy: Literal["random", "stratified", "temporal", "group"] = Field(
         "temporal",
         description="random, stratified (by label; uplift: outcome × treatment), temporal (by spine timestamp) or group (no entity in two splits). "
-                    "Defaults to temporal; without a spine timestamp to stratified (classification) or random (regression).",
+                    "Defaults to temporal; without a spine timestamp to stratified (classification) or random (regression, clustering).",
     )
     validation: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for validation (tuning).")
     test: float = Field(0.15, gt=0, lt=1, description="Fraction of rows for the untouched test split.")
@@ -272,9 +275,9 @@ class ModelRecipe(Strict):
     name: Name = Field(description="Recipe name (defaults to the file stem); the asset group and registered model name.")
     description: str = Field(min_length=1, description="What the model predicts and for whom.")
     owner: Owner = Field(description="Team or person answerable for the model. An email or team:<name>.")
-    task: Literal["classification", "regression", "forecasting", "uplift"] = Field(
-        description="classification, regression, forecasting (per-entity time series; see forecast) or uplift "
-        "(the effect of a treatment on a 0/1 outcome; see uplift)."
+    task: Literal["classification", "regression", "forecasting", "uplift", "clustering"] = Field(
+        description="classification, regression, forecasting (per-entity time series; see forecast), uplift "
+        "(the effect of a treatment on a 0/1 outcome; see uplift) or clustering (no label: the model's predictions are cluster ids)."
     )
     spine: Spine = Field(description="Rows to learn from.")
     uplift: Uplift | None = Field(None, description="Treatment column and meta-learner (docs/training.md#uplift-models); required by task: uplift, refused otherwise.")

@@ -28,4 +28,8 @@ def problems_before_tuning(recipe: ModelRecipe, training_set: TrainingSet, shown
             problems.append(Problem(shown, field, f"column {column!r} holds {kind} values, which no preprocessing step takes; "
                                                   "models read numbers and categories: derive a number from it in SQL "
                                                   "(such as date_diff('day', signup_date, event_time)) or drop it"))
+    if recipe.task == "clustering" and not problems:
+        from mmp_assets.training.clustering import clustering_problems_before_tuning
+
+        problems += clustering_problems_before_tuning(recipe, training_set, shown)
     return problems

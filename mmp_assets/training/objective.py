@@ -29,7 +29,7 @@ class SearchData:
     """Rows a search may see (train + validation) and how they divide into fit / score folds."""
 
     X: pd.DataFrame
-    y: pd.Series
+    y: pd.Series | None  # None for clustering: no label
     folds: list[tuple[np.ndarray, np.ndarray]]  # positions into X: (fit rows, scored rows)
     numeric: list[str]
     categorical: list[str]
@@ -37,7 +37,8 @@ class SearchData:
 
     def fold_frames(self) -> list[tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.Series]]:
         """(X_fit, y_fit, X_score, y_score) per fold, sliced once per search rather than per trial."""
-        return [(self.X.iloc[f], self.y.iloc[f], self.X.iloc[s], self.y.iloc[s]) for f, s in self.folds]
+        y = self.y
+        return [(self.X.iloc[f], None if y is None else y.iloc[f], self.X.iloc[s], None if y is None else y.iloc[s]) for f, s in self.folds]
 
 
 def _cv_splitter(recipe: ModelRecipe, k: int):
@@ -61,11 +62,11 @@ def search_data(recipe: ModelRecipe, training_set: TrainingSet) -> SearchData:
         if recipe.split.strategy == "temporal":
             dev = dev.sort_values(training_set.timestamp, kind="stable")
         groups = dev[recipe.split.group or training_set.entity[0]] if recipe.split.strategy == "group" else None
-        folds = list(_cv_splitter(recipe, k).split(dev, dev[training_set.label], groups))
+        folds = list(_cv_splitter(recipe, k).split(dev, dev[training_set.label] if training_set.label else None, groups))
     X = dev[training_set.feature_columns]
     empty = empty_columns(*(X.iloc[fit] for fit, _ in folds))
     return SearchData(
-        X, dev[training_set.label], folds, [c for c in training_set.numeric_columns if c not in empty],
+        X, dev[training_set.label] if training_set.label else None, folds, [c for c in training_set.numeric_columns if c not in empty],
         [c for c in training_set.categorical_columns if c not in empty], empty,
     )
 

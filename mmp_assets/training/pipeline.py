@@ -29,6 +29,10 @@ def estimator_class(recipe: ModelRecipe) -> type:
         from mmp_assets.training.labels import XGBClassifier  # the same model, for text and any integer labels
 
         return XGBClassifier
+    if path == "sklearn.cluster.AgglomerativeClustering":
+        from mmp_assets.training.clusterers import AgglomerativeClustering  # with predict: nearest fitted centroid
+
+        return AgglomerativeClustering
     module, _, attr = path.rpartition(".")
     return getattr(importlib.import_module(module), attr)
 
@@ -44,6 +48,8 @@ def make_estimator(recipe: ModelRecipe, params: dict[str, Any], numeric: list[st
         if unknown:
             field = "model.search_space" if set(unknown) & set(recipe.model.search_space) else "model.params"
             raise ValueError(f"recipe {recipe.name}: {field}: {recipe.model.class_path} has no parameter {', '.join(map(repr, unknown))}")
+    if recipe.task == "clustering" and accepted is not None and "random_state" in accepted:
+        merged.setdefault("random_state", recipe.split.seed)  # KMeans & co. start from random centroids: same seed, same clusters
     native = native_columns(recipe, numeric, categorical, strict=False)
     if native:
         for name, value in NATIVE_PARAMS[estimator_kind(recipe.model.class_path)](native).items():

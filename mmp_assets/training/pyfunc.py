@@ -112,8 +112,9 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     """Log into the active run; returns MLflow's ModelInfo."""
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = model_input(X_example.head(5), categorical)
-    # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it, uplift.py for uplift models
-    optional = ("mmp_assets.training.labels", "mmp_assets.training.uplift")
+    # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it, uplift.py for
+    # uplift models, clusterers.py for clustering models
+    optional = ("mmp_assets.training.labels", "mmp_assets.training.uplift", "mmp_assets.training.clusterers")
     by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, *filter(None, map(sys.modules.get, optional)))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)

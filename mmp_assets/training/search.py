@@ -118,6 +118,10 @@ def run_search(
             from mmp_assets.training.uplift_fit import make_uplift_objective
 
             inner = make_uplift_objective(recipe, training_set)
+        elif recipe.task == "clustering":  # no label: a trial scores the clusters it finds in the held-out rows
+            from mmp_assets.training.clustering import clustering_objective
+
+            inner = clustering_objective(recipe, search_data(recipe, training_set), pipeline_factory)
         else:
             inner = make_objective(recipe, search_data(recipe, training_set), pipeline_factory)
         objective = _guarded(inner, budget.n_trials)

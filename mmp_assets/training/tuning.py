@@ -107,6 +107,10 @@ def tune_model(
     if recorded is not None and recorded.inputs_digest == digest:
         return _unchanged(recorded, digest)
     warnings = _empty_column_warnings(recipe, training_set)
+    if recipe.task == "clustering":
+        from mmp_assets.training.clustering import constant_column_warnings
+
+        warnings += constant_column_warnings(training_set)
     for line in warnings:
         (log or print)(f"warning: {line}")
     budget = resolve_budget(recipe, config.hpo, trials_override)
