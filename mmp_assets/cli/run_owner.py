@@ -5,7 +5,8 @@
 pool slot its step claimed held for ever, so every later run would wait on it. Each run mmp launches
 therefore records its owner in its tags (pid, host and the process's start time, which tells a dead
 pid from a reused one); before the next run starts, every unfinished run owned by a process of this
-host that no longer exists is marked failed and its slots freed. Runs launched by the daemon or the
+host that no longer exists is marked failed and its slots freed. The pid tag must agree with the pid
+Dagster recorded on the run's start events, so a tag edited after launch cannot get a live run failed. Runs launched by the daemon or the
 UI carry no owner tags: Dagster's run monitoring (enabled in the generated dagster.yaml) covers them.
 """
 
@@ -94,6 +95,9 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[Reaped]:
         run = record.dagster_run
         if owner_alive(dict(run.tags)) is not False:
             continue
+        recorded = _event_pids(instance, run.run_id)
+        if recorded and int(run.tags[OWNER_PID]) not in recorded:
+            continue  # the pid tag disagrees with the pid on the run's own events: an edited tag decides nothing
         owner = describe_owner(dict(run.tags))
         instance.report_run_failed(run, f"mmp: the process that ran this run ({owner}) ended without finishing it "
                                         "(killed or crashed); marked failed so its pool slots can be freed")
@@ -107,6 +111,14 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[Reaped]:
             if run_id not in known or known[run_id].dagster_run.status in FINISHED_STATUSES:
                 storage.free_concurrency_slots_for_run(run_id)  # a finished (or deleted) run holds nothing
     return reaped
+
+
+def _event_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
+    """Pids recorded on the run's start events (append-only, unlike tags), empty when it never started."""
+    import dagster as dg
+
+    kinds = {dg.DagsterEventType.RUN_START, dg.DagsterEventType.STEP_START}
+    return {e.dagster_event.pid for e in instance.all_logs(run_id, of_type=kinds) if e.dagster_event and e.dagster_event.pid}
 
 
 def _free_slots(instance: dg.DagsterInstance, run_id: str) -> int:

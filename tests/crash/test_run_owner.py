@@ -92,3 +92,13 @@ def test_a_reused_pid_is_not_the_owner():
     assert owner_alive({**tags, OWNER_PID: str(_gone_pid())}) is False
     assert owner_alive({**tags, OWNER_HOST: "elsewhere"}) is None  # another host: cannot tell, never reaped
     assert owner_alive({OWNER_HOST: socket.gethostname(), OWNER_PID: str(os.getpid())}) is True
+
+
+def test_a_pid_tag_that_disagrees_with_the_runs_events_reaps_nothing(instance):
+    """The owner tag can be rewritten by anyone; the pid on the run's RUN_START event cannot."""
+    run_id = _run(instance, {OWNER_PID: str(_gone_pid()), OWNER_HOST: socket.gethostname()}, "features__activity")
+    started = dg.DagsterEvent(event_type_value=dg.DagsterEventType.RUN_START.value, job_name="__ASSET_JOB",
+                              message="started", pid=os.getpid())
+    instance.report_dagster_event(started, run_id=run_id)
+    assert reap_dead_runs(instance) == []
+    assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED and _claimed(instance) == [run_id]
