@@ -36,31 +36,38 @@ def _versions_with(audit: AuditLog, name: str, action: str) -> set[str]:
 def state(audit: AuditLog, name: str, version: ModelVersion) -> str:
     """complete (its register entry exists), incomplete (abandoned), pending (interrupted, not yet repaired),
     or complete for a version mmp never marked pending."""
+    return _state(version, _versions_with(audit, name, "register"), _versions_with(audit, name, ABANDON))
+
+
+def _state(version: ModelVersion, registered: set[str], abandoned: set[str]) -> str:
     number = str(version.version)
-    if number in _versions_with(audit, name, "register"):
+    if number in registered:
         return COMPLETE
-    if number in _versions_with(audit, name, ABANDON):
+    if number in abandoned:
         return INCOMPLETE
     return PENDING if (version.tags or {}).get(REGISTRATION) in (PENDING, INCOMPLETE) else COMPLETE
 
 
-def _all_versions(client: MlflowClient, name: str) -> list[ModelVersion]:
+def _states(client: MlflowClient, audit: AuditLog, name: str) -> list[tuple[ModelVersion, str]]:
+    """Every version of `name`, oldest first, with its state (the audit log read once)."""
     try:
-        return sorted(client.search_model_versions(f"name = '{name}'"), key=lambda v: int(v.version))
+        found = sorted(client.search_model_versions(f"name = '{name}'"), key=lambda v: int(v.version))
     except MlflowException:
         return []
+    registered, abandoned = _versions_with(audit, name, "register"), _versions_with(audit, name, ABANDON)
+    return [(v, _state(v, registered, abandoned)) for v in found]
 
 
 def interrupted(client: MlflowClient, audit: AuditLog, name: str,
                 in_progress: Callable[[str | None], bool] = lambda run_id: False) -> list[ModelVersion]:
     """Versions whose registration started and never completed, leaving out those a live run is registering now."""
-    return [v for v in _all_versions(client, name)
-            if state(audit, name, v) == PENDING and not in_progress((v.tags or {}).get(DAGSTER_RUN_ID))]
+    return [v for v, now in _states(client, audit, name)
+            if now == PENDING and not in_progress((v.tags or {}).get(DAGSTER_RUN_ID))]
 
 
 def latest_complete(client: MlflowClient, audit: AuditLog, name: str) -> ModelVersion | None:
     """The newest version whose registration completed: what a new run's inputs are compared with."""
-    done = [v for v in _all_versions(client, name) if state(audit, name, v) == COMPLETE]
+    done = [v for v, now in _states(client, audit, name) if now == COMPLETE]
     return done[-1] if done else None
 
 
