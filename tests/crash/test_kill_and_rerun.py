@@ -205,3 +205,38 @@ def test_kill_mid_evaluation_is_evaluated_again_by_the_rerun(shop):
     _assert_consistent(shop, rerun)
     assert _client(shop).get_model_version_by_alias("returns", "candidate").version == version.version  # inputs unchanged
     assert (shop / ".mmp" / "reports" / "returns" / f"v{version.version}" / "metrics.json").is_file()
+
+
+def test_a_run_waiting_for_the_pool_names_the_holder_and_goes_on_when_it_dies(shop):
+    holder = Paused(shop, "step_start")
+    errors = shop / ".waiting.err"
+    try:
+        holder.wait_reached()
+        (run_id, step), = _held_slots(shop)
+        with errors.open("w") as err_file:
+            waiting = subprocess.Popen([sys.executable, "-m", "mmp_assets.cli", "materialize", "--select", "features/customer_activity"],
+                                       cwd=shop, env=_env(), stdout=subprocess.PIPE, stderr=err_file, text=True,
+                                       start_new_session=True)
+        try:
+            deadline = time.monotonic() + 300
+            while not any(line.startswith("waiting for pool") for line in errors.read_text().splitlines()):
+                assert waiting.poll() is None and time.monotonic() < deadline, errors.read_text()
+                time.sleep(0.5)
+            line, = [line for line in errors.read_text().splitlines() if line.startswith("waiting for pool")]
+            assert line.startswith(f"waiting for pool {POOL} (limit 1): held by run {run_id} (step {step}, "
+                                   f"pid {holder.child.pid} on "), line
+            assert line.endswith(" UTC")
+            holder.kill()  # the holder dies while the other run waits: the waiting run frees its slot and goes on
+            out, _ = waiting.communicate(timeout=600)
+        finally:
+            if waiting.poll() is None:
+                os.killpg(waiting.pid, signal.SIGKILL)
+                waiting.wait()
+    finally:
+        holder.kill()
+    err = errors.read_text()
+    assert waiting.returncode == 0, out + err
+    assert any(line.startswith(f"run {run_id} (pid {holder.child.pid} on ") and line.endswith("1 pool slot freed")
+               for line in err.splitlines()), err
+    assert f"ok   {step}" in out
+    assert _runs(shop)[run_id] == dg.DagsterRunStatus.FAILURE and _held_slots(shop) == []
