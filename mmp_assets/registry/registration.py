@@ -22,7 +22,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from mmp_assets.registry.evidence import append_anchored
-from mmp_assets.tags import DAGSTER_RUN_ID, REGISTRATION
+from mmp_assets.tags import CANDIDATE, DAGSTER_RUN_ID, REGISTRATION
 from mmp_resources.audit_log import AuditLog
 
 PENDING, COMPLETE, INCOMPLETE = "pending", "complete", "incomplete"
@@ -72,20 +72,24 @@ def latest_complete(client: MlflowClient, audit: AuditLog, name: str) -> ModelVe
 
 
 def abandon(client: MlflowClient, audit: AuditLog, name: str, version: ModelVersion) -> str:
-    """Take an interrupted version out of use for good: no alias, tagged incomplete, an anchored `abandon` entry.
-    Returns the line to show."""
+    """Take an interrupted version out of use for good: no alias (alias candidate goes back to the newest complete
+    version, where the dead run found it), tagged incomplete, an anchored `abandon` entry. Returns the line to show."""
     number = str(version.version)
     removed = []
     for alias, points_at in client.get_registered_model(name).aliases.items():
         if str(points_at) == number:
             client.delete_registered_model_alias(name, alias)
             removed.append(alias)
+    restored = latest_complete(client, audit, name) if CANDIDATE in removed else None
+    if restored is not None:  # where the candidate was before the dead run moved it
+        client.set_registered_model_alias(name, CANDIDATE, restored.version)
     client.set_model_version_tag(name, number, REGISTRATION, INCOMPLETE)
     client.update_model_version(name, number, description="registration interrupted (the registering process died); "
                                                           "never evaluated or promoted; a complete version was registered after it")
     why = f"registration of v{number} did not complete (run {(version.tags or {}).get(DAGSTER_RUN_ID, '?')} died)"
     append_anchored(client, audit, name, action=ABANDON, version=number, reason=why, aliases_removed=removed)
     aliases = f"; alias {', '.join(removed)} removed" if removed else ""
+    aliases += f" (candidate is v{restored.version} again)" if restored is not None else ""
     return f"{name} v{number}: {why}; marked incomplete, it can never be promoted{aliases}"
 
 
