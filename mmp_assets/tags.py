@@ -23,6 +23,9 @@ BEST_PARAMS, BEST_SCORE, METRIC, THRESHOLD = "mmp.best_params", "mmp.best_score"
 MLFLOW_RUN_ID, STUDY_NAME = "mmp.mlflow_run_id", "mmp.study_name"
 # model version: governance, set by whoever trains, evaluates and approves (prompt versions share the approval tags)
 TRAINER, GATE, GATE_MESSAGE = "mmp.trainer", "gate", "mmp.gate_message"
+# model version: pending while it is being registered, complete after its audit entry, incomplete when a
+# registration was interrupted (mmp_assets.registry.registration; the audit log decides, the tag is shown)
+REGISTRATION = "mmp.registration"
 APPROVED_BY, APPROVED_AT, APPROVAL_REASON = "mmp.approved_by", "mmp.approved_at", "mmp.approval_reason"
 # registered model: the stack of champions, for rollback
 CHAMPION_HISTORY = "mmp.champion_history"

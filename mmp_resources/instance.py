@@ -39,6 +39,10 @@ def instance_yaml(config: PlatformConfig) -> dict:
     # dagster.yaml cannot name one pool's limit; mmp's only pool is config.dagster.duckdb_pool, so the
     # default limit of every unconfigured pool is that pool's limit: one DuckDB writer at a time.
     doc["concurrency"] = {"pools": {"default_limit": 1}}
+    # runs the daemon launched (mmp dev, prod): a run worker that died is marked failed where the launcher can
+    # tell (docker, k8s), and every finished run's pool slots are freed; `mmp materialize` runs check their
+    # owner process themselves (mmp_assets/cli/run_owner.py)
+    doc["run_monitoring"] = {"enabled": True, "free_slots_after_run_end_seconds": 30}
     doc["telemetry"] = {"enabled": False}
     return doc
 

@@ -37,10 +37,17 @@ def materialize_selection(
         print("\n".join(unusable), file=sys.stderr)
         return 1
     instance = dg.DagsterInstance.get()
+    from mmp_assets.cli.run_owner import owner_tags, reap_dead_runs
+    from mmp_assets.cli.slot_wait import SlotWaitNotice
+
+    for reaped in reap_dead_runs(instance):  # a killed run's pool slot would make this run wait for ever
+        print(reaped.line(), file=sys.stderr)
+    owner = owner_tags()
+    tags = (tags or {}) | owner
     started = time.perf_counter()
     if observe:  # sources first, so the run below records their data versions as its inputs
         observed = defs.resolve_job_def("observe_sources").execute_in_process(
-            instance=instance, asset_selection=observe, tags=tags or {}, raise_on_error=False, run_config=_QUIET
+            instance=instance, asset_selection=observe, tags=tags, raise_on_error=False, run_config=_QUIET
         )
         _print_steps(observed, instance)
         if not observed.success:
@@ -58,13 +65,15 @@ def materialize_selection(
         code_location = ReconstructableRepository.for_module("mmp_assets", "defs", working_directory=str(project_root()))
         job = code_location.get_reconstructable_job(defs.resolve_implicit_global_asset_job_def().name)
         partition_tag = {"dagster/partition": partition} if partition else {}
-        result = dg.execute_job(job, instance=instance, run_config=run_config, tags=(tags or {}) | partition_tag,
-                                asset_selection=materialize, raise_on_error=False)
+        with SlotWaitNotice(instance, owner):
+            result = dg.execute_job(job, instance=instance, run_config=run_config, tags=tags | partition_tag,
+                                    asset_selection=materialize, raise_on_error=False)
     else:
-        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-            instance=instance, asset_selection=materialize, tags=tags or {}, raise_on_error=False, partition_key=partition,
-            run_config=run_config,
-        )
+        with SlotWaitNotice(instance, owner):
+            result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+                instance=instance, asset_selection=materialize, tags=tags, raise_on_error=False, partition_key=partition,
+                run_config=run_config,
+            )
     _print_steps(result, instance)
     if result.success:
         print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.0f}s")

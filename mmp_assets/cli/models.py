@@ -40,6 +40,7 @@ def _list(args: argparse.Namespace) -> int:
     from mmp_assets.registry.versions import versions
 
     from mmp_assets.registry.evidence import trainer_of, verified_gate
+    from mmp_assets.registry.registration import incomplete_refusal
 
     client, audit = _stores()
     try:
@@ -51,6 +52,8 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:  # gate and trainer as promotion re-derives them; a tag that claims otherwise is shown beside
         evidence = verified_gate(client, audit, args.recipe, r.version)
         gate = "unverifiable" if evidence.problem else evidence.verdict
+        if incomplete_refusal(client, audit, args.recipe, r.version):  # never evaluated nor promoted, whatever tags say
+            gate = "registration incomplete"
         trainer = trainer_of(client, audit, args.recipe, r.version)[0] or "?"
         gate += "" if r.gate in (gate, "not evaluated") else f" (tag: {r.gate})"
         trainer += "" if r.trainer in (trainer, "?") else f" (tag: {r.trainer})"

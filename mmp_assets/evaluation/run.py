@@ -19,6 +19,7 @@ from mmp_assets.evaluation.render import render_card, render_html
 from mmp_assets.evaluation.report import EvaluationReport, ModelUnderTest, build_report
 from mmp_assets.evaluation.scores import estimator_predictor
 from mmp_assets.registry.evidence import record_gate
+from mmp_assets.registry.registration import incomplete_refusal
 from mmp_assets.tags import CANDIDATE, CHAMPION, VersionTags
 from mmp_resources.audit_log import AuditLog
 
@@ -44,6 +45,9 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
     candidate = version_for_alias(client, name, CANDIDATE)
     if candidate is None:
         raise ValueError(f"registered model {name!r} has no candidate version; materialize {name}/model first")
+    unfinished = incomplete_refusal(client, AuditLog.for_data_dir(data_dir), name, str(candidate.version))
+    if unfinished:  # a half-registered version is never evaluated: the model step marks it and registers afresh
+        raise ValueError(unfinished)
     tags = VersionTags.of(candidate)
     with connect() as conn:
         training_set = load_training_set(conn, recipe, tags.training_set_version)

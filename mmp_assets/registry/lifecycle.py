@@ -20,6 +20,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from mmp_assets.registry.evidence import append_anchored, model_anchors, trainer_of, verified_gate
+from mmp_assets.registry.registration import incomplete_refusal
 from mmp_assets.registry.versions import champion, versions
 from mmp_assets.tags import (APPROVAL_REASON, APPROVED_AT, APPROVED_BY, CHAMPION, CHAMPION_HISTORY, MLFLOW_USER,
                              PREVIOUS_CHAMPION, GovernanceClaims)
@@ -120,6 +121,9 @@ def _refusal(client: MlflowClient, audit: AuditLog, name: str, version: str, app
     untrusted = _untrusted_log(client, audit, name)
     if untrusted:
         return untrusted, None
+    unfinished = incomplete_refusal(client, audit, name, version)
+    if unfinished:
+        return f"{unfinished}; promotion refused", None
     claims = GovernanceClaims.of(found.tags)
     gate = verified_gate(client, audit, name, version)
     if gate.problem:

@@ -53,6 +53,17 @@ def _logger(context: dg.AssetExecutionContext):
     return log
 
 
+def _run_in_progress(context: dg.AssetExecutionContext):
+    """Whether a Dagster run other than this one is still unfinished: its half-done registration is its own."""
+    from dagster._core.storage.dagster_run import FINISHED_STATUSES
+
+    def in_progress(run_id: str | None) -> bool:
+        run = context.instance.get_run_by_id(run_id) if run_id and run_id != context.run_id else None
+        return run is not None and run.status not in FINISHED_STATUSES
+
+    return in_progress
+
+
 def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
     kind = estimator_kind(recipe.model.class_path)
 
@@ -94,7 +105,7 @@ def _model_asset(recipe: ModelRecipe, recipe_file: str) -> dg.AssetsDefinition:
             outcome = tune_model(
                 recipe, training_set, config=mlflow.config, study_storage=study_storage, mlflow_resource=mlflow,
                 dagster_run_id=context.run_id, asset_key=context.asset_key.to_user_string(), log=_logger(context),
-                recipe_file=recipe_file,
+                recipe_file=recipe_file, run_in_progress=_run_in_progress(context),
             )
         except (MmpValidationError, TuningFailed) as exc:  # the cause, as the run's one failure line
             raise dg.Failure(description=str(exc)) from None

@@ -14,8 +14,8 @@ import mlflow
 from mmp_assets.feature_store.contracts import TrainingSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.registry.evidence import append_anchored
-from mmp_assets.registry.versions import latest_version
-from mmp_assets.tags import CANDIDATE, VersionTags
+from mmp_assets.registry.registration import COMPLETE, PENDING, abandon, interrupted, latest_complete
+from mmp_assets.tags import CANDIDATE, REGISTRATION, VersionTags
 from mmp_assets.training.budget import resolve_budget
 from mmp_assets.training.checks import problems_before_tuning
 from mmp_assets.training.final import fit_final
@@ -95,14 +95,20 @@ def tune_model(
     trials_override: int | None = None,
     progress_bar: bool = False,
     recipe_file: str | None = None,
+    run_in_progress: Callable[[str | None], bool] = lambda run_id: False,
 ) -> TuneOutcome:
-    """Search, refit, log and register; MmpValidationError, before anything else, for what would fail only after."""
+    """Search, refit, log and register; MmpValidationError, before anything else, for what would fail only after.
+    A version an earlier, dead run left half-registered is first marked incomplete (`run_in_progress` tells a
+    Dagster run that is still registering, whose version is left alone)."""
     problems = problems_before_tuning(recipe, training_set, recipe_file or f"recipes/{recipe.name}.yaml")
     if problems:
         raise MmpValidationError(problems)
     client = mlflow_resource.client()
+    audit = AuditLog.for_data_dir(config.data_dir)
+    for broken in interrupted(client, audit, recipe.name, run_in_progress):
+        (log or print)(f"warning: {abandon(client, audit, recipe.name, broken)}")
     digest = inputs_digest(recipe, training_set)
-    latest = latest_version(client, recipe.name)
+    latest = latest_complete(client, audit, recipe.name)
     recorded = VersionTags.of(latest) if latest is not None else None
     if recorded is not None and recorded.inputs_digest == digest:
         return _unchanged(recorded, digest)
@@ -135,15 +141,16 @@ def tune_model(
             info = log_pipeline_model(
                 pipeline, training_set.X("train").head(5), list(training_set.categorical_columns), recipe.task, recipe.model.class_path
             )
-    tags = {**lineage, **search_tags(recipe, result, trainer=current_user(), mlflow_run_id=run.info.run_id)}
-    version = mlflow.register_model(info.model_uri, recipe.name, tags=tags)
+    tags = {**lineage, **search_tags(recipe, result, trainer=current_user(), mlflow_run_id=run.info.run_id), REGISTRATION: PENDING}
+    version = mlflow.register_model(info.model_uri, recipe.name, tags=tags)  # from here to the audit entry: see registry/registration.py
     client.update_registered_model(recipe.name, description=recipe.description)
     client.set_registered_model_alias(recipe.name, CANDIDATE, version.version)
     append_anchored(  # the trainer of record for four-eyes approval: this entry's actor
-        client, AuditLog.for_data_dir(config.data_dir), recipe.name, action="register", version=str(version.version), alias=CANDIDATE,
+        client, audit, recipe.name, action="register", version=str(version.version), alias=CANDIDATE,
         inputs_digest=digest, mlflow_run_id=run.info.run_id, dagster_run_id=dagster_run_id,
         training_set_version=training_set.version, training_set_hash=training_set.content_hash,
     )
+    client.set_model_version_tag(recipe.name, str(version.version), REGISTRATION, COMPLETE)
     return TuneOutcome(
         registered=True,
         version=str(version.version),
