@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from mmp_assets.catalog import quantiles as qm
+
 
 class _Lazy:
     """A module imported on first use: recipes validate metric names without loading numpy or sklearn."""
@@ -38,6 +40,7 @@ class Metric:
     needs_proba: bool
     fn: Callable[..., float]
     description: str
+    needs_quantiles: bool = False  # reads one column per quantile; `labels` then holds the quantile levels
 
     def __call__(self, y_true, y_pred_or_proba, labels=None) -> float:
         """Probability metrics read `y_true` as column positions; label metrics read labels, and `labels` lists
@@ -117,6 +120,12 @@ _ALL = [
     Metric("mae", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_error(y, p), "mean absolute error"),
     Metric("r2", "regression", "maximize", False, lambda y, p, labels=None: skm.r2_score(y, p), "coefficient of determination"),
     Metric("mape", "regression", "minimize", False, lambda y, p, labels=None: skm.mean_absolute_percentage_error(y, p), "mean absolute percentage error"),
+    # quantile models only (model.quantiles): see catalog/quantiles.py
+    Metric("pinball_loss", "regression", "minimize", False, qm.pinball_loss, "pinball loss averaged over model.quantiles", True),
+    Metric("interval_coverage", "regression", "maximize", False, qm.interval_coverage,
+           "share of rows inside the outer quantiles' interval (nominal: highest - lowest level); report and gate only", True),
+    Metric("interval_coverage_error", "regression", "minimize", False, qm.interval_coverage_error,
+           "|interval_coverage - its nominal level|; report and gate only", True),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}

@@ -57,7 +57,8 @@ def metrics() -> str:
 
     rows = [("metric", "task", "direction", "reads", "what")]
     for metric in METRICS.values():
-        reads = "probabilities" if metric.needs_proba else ("labels" if metric.task == "classification" else "predictions")
+        reads = ("probabilities" if metric.needs_proba else "quantiles" if metric.needs_quantiles
+                 else "labels" if metric.task == "classification" else "predictions")
         rows.append((metric.name, metric.task, metric.direction, reads, metric.description))
     return _table(rows) + "\n\ntuning.metric picks one; the direction follows from it. evaluation.metrics adds any of the task's."
 
@@ -131,6 +132,11 @@ def tasks() -> str:
         shown = [f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.task == task]
         models = [path for library in LIBRARIES for path, t in library.classes.items() if t == task]
         blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}")
+        if task == "regression":
+            from mmp_assets.catalog.quantiles import QUANTILE_ESTIMATORS
+
+            blocks.append(f"  model.target_transform: none, log1p, sqrt (labels >= 0)\n"
+                          f"  model.quantiles (tune on pinball_loss): {', '.join(QUANTILE_ESTIMATORS)}")
     return "\n".join(blocks)
 
 

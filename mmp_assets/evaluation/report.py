@@ -73,8 +73,9 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
     if task == "regression":
         figures["residuals"] = plots.residual_plot(y_test, ours.prediction)
 
-    baseline = baseline_scores(task, training_set.y("train").to_numpy(), len(y_test), labels)
-    comparisons = [paired_comparison(task, headline, y_test, ours, baseline, against="baseline (prior/mean)",
+    baseline = baseline_scores(task, training_set.y("train").to_numpy(), len(y_test), labels, levels=ours.levels)
+    against = "baseline (training quantiles)" if ours.levels else "baseline (prior/mean)"
+    comparisons = [paired_comparison(task, headline, y_test, ours, baseline, against=against,
                                      resamples=ev.bootstrap, seed=seed, labels=labels)]
     champion_value = None
     if champion is not None:

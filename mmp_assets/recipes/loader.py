@@ -18,6 +18,7 @@ from mmp_assets.catalog.metrics import METRICS, metrics_for
 from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
+from mmp_assets.recipes.regression_checks import regression_problems
 from mmp_assets.recipes.source import SourceRecipe
 from mmp_assets.recipes.source_checks import partition_problems, source_problems
 from mmp_resources.errors import MmpValidationError, Problem, display_path, problems_from_validation_error
@@ -179,6 +180,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
             problems.append(Problem(shown, f"spine.columns[{i}]", f"{column!r} is the label; as a feature it would hand the model "
                                                                   "the answer; remove it from spine.columns"))
     problems.extend(_plain_table_problems(recipe, shown))
+    problems.extend(regression_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))
     scoring = recipe.monitoring.scoring_source
     if scoring and scoring not in result.sources:

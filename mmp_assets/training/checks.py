@@ -28,4 +28,6 @@ def problems_before_tuning(recipe: ModelRecipe, training_set: TrainingSet, shown
             problems.append(Problem(shown, field, f"column {column!r} holds {kind} values, which no preprocessing step takes; "
                                                   "models read numbers and categories: derive a number from it in SQL "
                                                   "(such as date_diff('day', signup_date, event_time)) or drop it"))
-    return problems
+    from mmp_assets.training.regression import label_problems
+
+    return problems + label_problems(recipe, training_set, shown)

@@ -19,11 +19,13 @@ from mlflow.types.schema import ColSpec, Schema
 
 import mmp_assets.training.pipeline as pipeline_module
 import mmp_assets.training.preprocessing as preprocessing_module
+import mmp_assets.training.quantile_model as quantile_module
 from mmp_assets.feature_store.contracts import model_input
+from mmp_assets.training.quantile_model import quantile_columns
 
 
 class PipelineModel(mlflow.pyfunc.PythonModel):
-    """`predict(raw rows)` → DataFrame: `prediction`, plus `probability` (binary) or `proba_<class>`."""
+    """`predict(raw rows)` → DataFrame: `prediction`, plus `probability` (binary) or `proba_<class>`, or `q<level>` (quantiles)."""
 
     def __init__(self, pipeline, feature_columns: list[str], task: str):
         self.pipeline, self.feature_columns, self.task = pipeline, list(feature_columns), task
@@ -45,6 +47,7 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
         """`prediction`, and for classification `probability` (binary) or one `proba_<class>` per class."""
         # CatBoost's multiclass predict answers in an (n, 1) column
         out = {"prediction": np.asarray(model.predict(X)).reshape(len(X))}
+        out.update(quantile_columns(model, X))  # a quantile model: one column per level, `prediction` the median
         if self.task == "classification":
             proba = model.predict_proba(X)
             classes = list(model.classes_)
@@ -109,7 +112,7 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     model = PipelineModel(pipeline, list(X_example.columns), task)
     example = model_input(X_example.head(5), categorical)
     # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it
-    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
+    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, quantile_module, *filter(None, [sys.modules.get("mmp_assets.training.labels")]))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:
