@@ -129,14 +129,16 @@ def tasks() -> str:
 
     blocks = []
     for task in _tasks():
-        shown = [f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.task == task]
+        shown = [f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.task == task and not m.needs_quantiles]
         models = [path for library in LIBRARIES for path, t in library.classes.items() if t == task]
         blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}")
         if task == "regression":
             from mmp_assets.catalog.quantiles import QUANTILE_ESTIMATORS
 
+            quantile_metrics = ", ".join(f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.needs_quantiles)
             blocks.append(f"  model.target_transform: none, log1p, sqrt (labels >= 0)\n"
-                          f"  model.quantiles (tune on pinball_loss): {', '.join(QUANTILE_ESTIMATORS)}")
+                          f"  model.quantiles (tune on pinball_loss): {', '.join(QUANTILE_ESTIMATORS)}\n"
+                          f"    quantile metrics: {quantile_metrics}")
     return "\n".join(blocks)
 
 

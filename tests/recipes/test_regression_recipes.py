@@ -112,5 +112,6 @@ def test_list_tasks_names_the_quantile_estimators() -> None:
     shown = tasks()
     assert "model.target_transform: none, log1p, sqrt (labels >= 0)" in shown
     assert "model.quantiles (tune on pinball_loss): catboost.CatBoostRegressor, lightgbm.LGBMRegressor" in shown
+    assert "    quantile metrics: pinball_loss (min), interval_coverage (max), interval_coverage_error (min)" in shown.splitlines()
     assert [line.split()[:4] for line in metrics().splitlines() if line.startswith("pinball_loss")] == [
         ["pinball_loss", "regression", "minimize", "quantiles"]]
