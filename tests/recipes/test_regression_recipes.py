@@ -115,3 +115,16 @@ def test_list_tasks_names_the_quantile_estimators() -> None:
     assert "    quantile metrics: pinball_loss (min), interval_coverage (max), interval_coverage_error (min)" in shown.splitlines()
     assert [line.split()[:4] for line in metrics().splitlines() if line.startswith("pinball_loss")] == [
         ["pinball_loss", "regression", "minimize", "quantiles"]]
+
+
+def test_the_new_fields_leave_existing_recipes_code_versions_alone(root: Path) -> None:
+    """A recipe that sets neither field keeps the code version it had before they existed (no retrain on upgrade)."""
+    from mmp_assets.recipes.common import digest
+    from mmp_assets.recipes.versions import model_code_version
+
+    recipe = load_recipes(root).models["claim_cost"]
+    plain = recipe.model_copy(update={"model": recipe.model.model_copy(update={"target_transform": "none"})})
+    dumped = plain.model_dump(mode="json", by_alias=True)
+    dumped["model"] = {k: v for k, v in dumped["model"].items() if k not in ("target_transform", "quantiles")}
+    assert model_code_version(plain, "model") == digest("model", {s: dumped[s] for s in ("task", "preprocessing", "model", "tuning")})
+    assert model_code_version(recipe, "model") != model_code_version(plain, "model")

@@ -139,3 +139,28 @@ def test_negative_labels_with_log1p_are_refused_before_any_work(tmp_path, monkey
             f"recipes/toy.yaml: model.target_transform: '{transform}' needs labels >= 0, and 3 of 120 rows of 'is_bad' are "
             "negative (lowest -4); use none"]
     assert not list((tmp_path / ".mmp").glob("**/*.db"))  # refused before MLflow or Optuna stores were touched
+
+
+QUANTILE_MODELS = {
+    "catboost.CatBoostRegressor": {"iterations": 30, "verbose": 0, "thread_count": 1, "allow_writing_files": False, "random_seed": 0},
+    "lightgbm.LGBMRegressor": {"n_estimators": 30, "verbose": -1, "n_jobs": 1},
+    "xgboost.XGBRegressor": {"n_estimators": 30, "n_jobs": 1},
+    "sklearn.ensemble.GradientBoostingRegressor": {"n_estimators": 30},
+    "sklearn.ensemble.HistGradientBoostingRegressor": {"max_iter": 30},
+    "sklearn.linear_model.QuantileRegressor": {"alpha": 0.0},
+}
+
+
+@pytest.mark.parametrize("class_path", sorted(QUANTILE_MODELS))
+def test_every_quantile_estimator_fits_its_levels(class_path: str) -> None:
+    """Each library is told its level the way it understands: the low level's predictions sit below the high one's,
+    and about that share of training labels lies below each."""
+    ts = _skewed(240)
+    recipe = _recipe({"class_path": class_path, "params": QUANTILE_MODELS[class_path], "search_space": {},
+                      "quantiles": [0.1, 0.9], "target_transform": "sqrt"}, "pinball_loss")
+    pipe = fit_final(recipe, ts, {})
+    members = pipe[-1].estimators_
+    X, y = ts.X("train", "validation"), ts.y("train", "validation").to_numpy()
+    raw = [np.asarray(m.predict(pipe[:-1].transform(X))) for m in members]  # unsorted, per member
+    below = [np.mean(y <= r) for r in raw]
+    assert below[0] < 0.3 and below[1] > 0.7, below
