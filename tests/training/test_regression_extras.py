@@ -164,3 +164,25 @@ def test_every_quantile_estimator_fits_its_levels(class_path: str) -> None:
     raw = [np.asarray(m.predict(pipe[:-1].transform(X))) for m in members]  # unsorted, per member
     below = [np.mean(y <= r) for r in raw]
     assert below[0] < 0.3 and below[1] > 0.7, below
+
+
+def test_logged_quantile_model_answers_the_same_on_the_plain_and_the_serving_path(mlflow_tracking) -> None:
+    import mlflow
+
+    from mmp_assets.feature_store.contracts import model_input
+    from mmp_assets.training.pyfunc import log_pipeline_model
+
+    ts = _skewed()
+    recipe = _recipe({**LGBM, "quantiles": [0.05, 0.5, 0.95], "target_transform": "log1p"}, "pinball_loss")
+    pipe = fit_final(recipe, ts, {"num_leaves": 6})
+    with mlflow.start_run(experiment_id=mlflow_tracking):
+        info = log_pipeline_model(pipe, ts.X("train").head(5), ts.categorical_columns, "regression", recipe.model.class_path)
+    model = mlflow.pyfunc.load_model(info.model_uri)
+    assert [c.name for c in model.metadata.get_output_schema().inputs] == ["prediction", "q0.05", "q0.5", "q0.95"]
+    X = model_input(ts.X("test"), ts.categorical_columns)
+    plain = model.predict(X)
+    fast = model.unwrap_python_model().predict_frame(X[ts.feature_columns])
+    assert list(fast) == list(plain.columns)
+    for column in plain.columns:
+        assert np.allclose(plain[column], fast[column])
+    assert (plain["q0.05"] <= plain["q0.95"]).all() and (plain["q0.05"] > 0).all()  # expm1 of log-scale quantiles
