@@ -55,7 +55,7 @@ def compute(task: str, names: list[str], y_true: np.ndarray, scores: Scores, lab
         warnings.simplefilter("ignore")
         for name in names:
             metric = get_metric(name, task)
-            if metric.needs_proba and scores.proba is None or metric.needs_quantiles and scores.quantiles is None:
+            if (metric.needs_proba and scores.proba is None) or (metric.needs_quantiles and scores.quantiles is None):
                 continue
             if metric.needs_quantiles:
                 value = metric(y_true, scores.quantiles, list(scores.levels))

@@ -121,7 +121,7 @@ def test_regression_examples_end_to_end(regression_project: Path, tmp_path: Path
     expected = np.mean([mean_pinball_loss(y, np.full(len(y), c), alpha=q) for c, q in zip(constant, levels)])
     comparison = report["delivery_time"]["comparisons"][0]
     assert comparison["against"] == "baseline (training quantiles)" and comparison["theirs"] == pytest.approx(expected)
-    assert report["delivery_time"]["gate_passed"] is True
+    assert report["delivery_time"]["gate_passed"] is True and report["claim_cost"]["gate_passed"] is True
     card = (config.data_dir / "reports" / "delivery_time" / "v1" / "model_card.md").read_text()
     assert f"Interval q0.1 – q0.9 holds {coverage * 100:.1f}% of the test rows (nominal 80.0%)." in card
     assert "| window |" in card and "where their predictions crossed, each row's quantiles were sorted" in card

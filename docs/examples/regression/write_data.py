@@ -25,7 +25,7 @@ def claims(rows: int = 600, seed: int = 3) -> pd.DataFrame:
     region = rng.choice(REGIONS, rows)
     prior_claims = rng.poisson(0.6, rows)
     effect = pd.Series(region).map({"north": 0.0, "south": 0.25, "east": -0.15, "west": 0.4}).to_numpy()
-    log_cost = 1.5 + 0.45 * np.log(vehicle_value) + 0.012 * np.abs(age - 45) + 0.3 * prior_claims + effect + rng.normal(0, 0.45, rows)
+    log_cost = 1.5 + 0.45 * np.log(vehicle_value) + 0.012 * np.abs(age - 45) + 0.3 * prior_claims + effect + rng.normal(0, 0.3, rows)
     frame = pd.DataFrame({"claim_id": np.arange(1, rows + 1), "age": age, "vehicle_value": vehicle_value, "region": region,
                           "prior_claims": prior_claims, "cost": np.exp(log_cost).round(2)})
     frame.loc[rng.random(rows) < 0.05, "vehicle_value"] = np.nan  # some claims miss the vehicle's value
