@@ -186,3 +186,19 @@ def test_logged_quantile_model_answers_the_same_on_the_plain_and_the_serving_pat
     for column in plain.columns:
         assert np.allclose(plain[column], fast[column])
     assert (plain["q0.05"] <= plain["q0.95"]).all() and (plain["q0.05"] > 0).all()  # expm1 of log-scale quantiles
+
+
+def test_a_point_champion_is_not_compared_with_a_quantile_candidate() -> None:
+    from mmp_assets.evaluation.report import ModelUnderTest, build_report
+
+    ts = _skewed()
+    recipe = _recipe({**LGBM, "quantiles": [0.1, 0.5, 0.9]}, "pinball_loss",
+                     evaluation={"gate": {"max_regression": 0.1}, "bootstrap": 0, "shap_sample": 10})
+    ours = estimator_predictor(fit_final(recipe, ts, {"num_leaves": 6}), "regression")
+    theirs = estimator_predictor(fit_final(_recipe(HGB, "mae"), ts, {}), "regression")
+    context = ModelUnderTest("2", "run", "someone", "code", 1, "0" * 64, {})
+    report = build_report(recipe, ts, ours, context=context, champion=theirs, champion_version="1")
+    assert [c.against for c in report.comparisons] == ["baseline (training quantiles)"]
+    assert ("champion v1 predicts no quantiles and this version quantiles 0.1, 0.5, 0.9; their pinball_loss cannot be "
+            "compared: no champion comparison, relative gate rule skipped") in report.notes
+    assert report.gate.passed, report.gate.message  # the relative rule is skipped, not failed on a NaN
