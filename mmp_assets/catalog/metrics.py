@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mmp_assets.catalog import clustering
+from mmp_assets.catalog import quantiles as qm
 
 
 class _Lazy:
@@ -41,6 +42,7 @@ class Metric:
     needs_proba: bool
     fn: Callable[..., float]
     description: str
+    needs_quantiles: bool = False  # reads one column per quantile; `labels` then holds the quantile levels
 
     def __call__(self, y_true, y_pred_or_proba, labels=None) -> float:
         """Probability metrics read `y_true` as column positions; label metrics read labels, and `labels` lists
@@ -129,6 +131,12 @@ _ALL = [
            f"mean silhouette coefficient, -1 to 1 (seeded sample of {clustering.SILHOUETTE_SAMPLE} rows on larger sets)"),
     Metric("davies_bouldin", "clustering", "minimize", False, clustering.davies_bouldin, "Davies-Bouldin index, 0 is best"),
     Metric("calinski_harabasz", "clustering", "maximize", False, clustering.calinski_harabasz, "Calinski-Harabasz variance ratio"),
+    # quantile models only (model.quantiles): see catalog/quantiles.py
+    Metric("pinball_loss", "regression", "minimize", False, qm.pinball_loss, "pinball loss averaged over model.quantiles", True),
+    Metric("interval_coverage", "regression", "maximize", False, qm.interval_coverage,
+           "share of rows inside the outer quantiles' interval (nominal: highest - lowest level); report and gate only", True),
+    Metric("interval_coverage_error", "regression", "minimize", False, qm.interval_coverage_error,
+           "|interval_coverage - its nominal level|; report and gate only", True),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}

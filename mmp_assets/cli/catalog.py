@@ -61,7 +61,8 @@ def metrics() -> str:
 
     rows = [("metric", "task", "direction", "reads", "what")]
     for metric in [*METRICS.values(), *(get_metric(name, "forecasting") for name in metrics_for("forecasting"))]:
-        reads = "probabilities" if metric.needs_proba else {"classification": "labels", "clustering": "features + cluster ids"}.get(metric.task, "predictions")
+        reads = ("probabilities" if metric.needs_proba else "quantiles" if metric.needs_quantiles
+                 else {"classification": "labels", "clustering": "features + cluster ids"}.get(metric.task, "predictions"))
         rows.append((metric.name, metric.task, metric.direction, reads, metric.description))
     return _table(rows) + "\n\ntuning.metric picks one; the direction follows from it. evaluation.metrics adds any of the task's."
 
@@ -132,7 +133,7 @@ def tasks() -> str:
 
     blocks = []
     for task in _tasks():
-        shown = [f"{name} ({get_metric(name, task).direction[:3]})" for name in metrics_for(task)]
+        shown = [f"{name} ({get_metric(name, task).direction[:3]})" for name in metrics_for(task) if not get_metric(name, task).needs_quantiles]
         models = [path for library in LIBRARIES for path, t in library.classes.items() if t == estimator_task(task)]
         if task == "clustering":
             from mmp_assets.catalog.clustering import CLUSTERERS
@@ -140,6 +141,13 @@ def tasks() -> str:
             models = [f"{path} (new rows: {c.assigns_new_rows})" for path, c in CLUSTERERS.items()]
         extra = "\n  learners: uplift.learner s | t | x over model.class_path (see docs/training.md)" if task == "uplift" else ""
         blocks.append(f"{task}\n  metrics: {', '.join(shown)}\n  first-class models: {', '.join(models)}{extra}")
+        if task == "regression":
+            from mmp_assets.catalog.quantiles import QUANTILE_ESTIMATORS
+
+            quantile_metrics = ", ".join(f"{m.name} ({m.direction[:3]})" for m in METRICS.values() if m.needs_quantiles)
+            blocks.append(f"  model.target_transform: none, log1p, sqrt (labels >= 0)\n"
+                          f"  model.quantiles (tune on pinball_loss): {', '.join(QUANTILE_ESTIMATORS)}\n"
+                          f"    quantile metrics: {quantile_metrics}")
     return "\n".join(blocks)
 
 

@@ -58,8 +58,9 @@ def replay(frame: pd.DataFrame, *, task: str, timestamp: str, label: str, featur
             model_value = baseline_value = float("nan")  # one class: the metric is undefined, not zero
         else:
             predictor = fit(past[features], past[label])
-            model_value = compute(task, [metric], y_future, score(predictor, future[features]), labels).get(metric, np.nan)
-            base = baseline_scores(task, past[label].to_numpy(), len(future), labels)
+            ours = score(predictor, future[features])
+            model_value = compute(task, [metric], y_future, ours, labels).get(metric, np.nan)
+            base = baseline_scores(task, past[label].to_numpy(), len(future), labels, levels=ours.levels)
             baseline_value = compute(task, [metric], y_future, base, labels).get(metric, np.nan)
         rows.append({
             "window": window.index,

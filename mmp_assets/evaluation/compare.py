@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmp_assets.catalog.metrics import get_metric
+from mmp_assets.catalog.quantiles import point_index
 from mmp_assets.evaluation.metrics import compute
 from mmp_assets.evaluation.scores import Scores
 
@@ -40,9 +41,14 @@ class Comparison:
                 "p_value": self.p_value, "significant": self.significant}
 
 
-def baseline_scores(task: str, y_train, n_rows: int, labels: list | None = None) -> Scores:
-    """The constant model: class priors of the training labels (0 for a class of `labels` they lack), or their mean."""
+def baseline_scores(task: str, y_train, n_rows: int, labels: list | None = None, levels: tuple | None = None) -> Scores:
+    """The constant model: class priors of the training labels (0 for a class of `labels` they lack), their
+    mean, or (quantile `levels`) their empirical quantiles, the median or middle one as the prediction."""
     y_train = np.asarray(y_train)
+    if task == "regression" and levels:
+        constant = np.quantile(y_train.astype(float), list(levels))
+        quantiles = np.tile(constant, (n_rows, 1))
+        return Scores(quantiles[:, point_index(levels)], quantiles=quantiles, levels=tuple(levels))
     if task == "regression":
         return Scores(np.full(n_rows, float(np.mean(y_train))))
     classes = np.asarray(labels if labels is not None else np.unique(y_train), dtype=y_train.dtype)

@@ -16,12 +16,13 @@ import numpy as np
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import confusion_matrix
 
+from mmp_assets.catalog import quantiles as quantile_metrics
 from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.evaluation.scores import Scores
 
 STANDARD = {
     "classification": ["roc_auc", "pr_auc", "log_loss", "brier", "f1", "precision", "recall"],
-    "regression": ["rmse", "mae", "r2"],
+    "regression": ["rmse", "mae", "r2", "pinball_loss", "interval_coverage", "interval_coverage_error"],  # quantile ones: quantile models only
     "clustering": ["silhouette", "davies_bouldin", "calinski_harabasz"],
 }
 
@@ -55,9 +56,11 @@ def compute(task: str, names: list[str], y_true: np.ndarray, scores: Scores, lab
         warnings.simplefilter("ignore")
         for name in names:
             metric = get_metric(name, task)
-            if metric.needs_proba and scores.proba is None:
+            if (metric.needs_proba and scores.proba is None) or (metric.needs_quantiles and scores.quantiles is None):
                 continue
-            if metric.needs_proba:
+            if metric.needs_quantiles:
+                value = metric(y_true, scores.quantiles, list(scores.levels))
+            elif metric.needs_proba:
                 value = metric(*_positions(y_true, scores, labels))
             else:
                 value = metric(y_true, scores.prediction, labels)
@@ -88,14 +91,18 @@ def bootstrap_interval(task: str, name: str, y_true, scores: Scores, resamples: 
 
 
 def diagnostics(task: str, y_true, scores: Scores, bins: int = 10, labels: list | None = None) -> dict:
-    """Confusion matrix and calibration curve (classification) or residual summary (regression)."""
+    """Confusion matrix and calibration curve (classification) or residual summary (regression), plus
+    per-quantile pinball loss, share of rows below each quantile and the interval's coverage (quantile models)."""
     y_true = np.asarray(y_true)
     if task == "regression":
         residual = y_true.astype(float) - scores.prediction.astype(float)
         q = np.percentile(residual, [5, 25, 50, 75, 95])
-        return {"residuals": {"mean": float(residual.mean()), "std": float(residual.std()),
-                              "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3], "p95": q[4],
-                              "max_abs": float(np.abs(residual).max())}}
+        out = {"residuals": {"mean": float(residual.mean()), "std": float(residual.std()),
+                             "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3], "p95": q[4],
+                             "max_abs": float(np.abs(residual).max())}}
+        if scores.quantiles is not None:
+            out["quantiles"] = quantile_diagnostics(y_true, scores.quantiles, list(scores.levels))
+        return out
     seen = np.unique(np.concatenate([y_true, scores.prediction])).tolist()
     labels = list(labels or []) + [v for v in seen if v not in (labels or [])]
     out = {"confusion_matrix": {"labels": [str(v) for v in labels],
@@ -107,10 +114,27 @@ def diagnostics(task: str, y_true, scores: Scores, bins: int = 10, labels: list 
     return out
 
 
+def quantile_diagnostics(y_true, Q: np.ndarray, levels: list[float]) -> dict:
+    """Per level: pinball loss and the share of rows at or below the prediction (ideally the level itself);
+    the outer interval's coverage against its nominal level."""
+    y = np.asarray(y_true, dtype=float)
+    pinball = quantile_metrics.pinball_per_quantile(y, Q, levels)
+    return {
+        "levels": [{"level": q, "column": quantile_metrics.quantile_name(q), "pinball_loss": float(pinball[i]),
+                    "share_below": float(np.mean(y <= Q[:, i]))} for i, q in enumerate(levels)],
+        "coverage": quantile_metrics.interval_coverage(y, Q, levels) if len(levels) > 1 else None,
+        "nominal_coverage": quantile_metrics.nominal_coverage(levels) if len(levels) > 1 else None,
+    }
+
+
 def evaluate_scores(task: str, names: list[str], headline: str, y_true, scores: Scores, resamples: int, seed: int,
                     labels: list | None = None) -> MetricReport:
+    values = compute(task, names, y_true, scores, labels)
+    if scores.quantiles is not None:  # pinball loss per level, beside their mean
+        per_level = quantile_metrics.pinball_per_quantile(y_true, scores.quantiles, list(scores.levels))
+        values.update({f"pinball_loss_{quantile_metrics.quantile_name(q)}": float(v) for q, v in zip(scores.levels, per_level)})
     return MetricReport(
-        values=compute(task, names, y_true, scores, labels),
+        values=values,
         headline=headline,
         interval=bootstrap_interval(task, headline, y_true, scores, resamples, seed, labels=labels),
         diagnostics=diagnostics(task, y_true, scores, labels=labels),

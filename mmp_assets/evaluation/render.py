@@ -75,6 +75,9 @@ def limitations(report: EvaluationReport) -> list[str]:
         out.append(f"The model is not significantly better than {naive} on these rows.")
     if report.explanation is not None:
         out.append("SHAP values explain the model's output, not causal effects in the world.")
+    if report.recipe.task == "regression" and report.recipe.model.quantiles:
+        out.append("Each quantile is a separately fitted model; where their predictions crossed, each row's quantiles were "
+                   "sorted. SHAP explains the point prediction (median or middle quantile) only.")
     return out
 
 

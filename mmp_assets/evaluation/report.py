@@ -79,8 +79,9 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
     if task == "regression":
         figures["residuals"] = plots.residual_plot(y_test, ours.prediction)
 
-    baseline = baseline_scores(task, training_set.y("train").to_numpy(), len(y_test), labels)
-    comparisons = [paired_comparison(task, headline, y_test, ours, baseline, against="baseline (prior/mean)",
+    baseline = baseline_scores(task, training_set.y("train").to_numpy(), len(y_test), labels, levels=ours.levels)
+    against = "baseline (training quantiles)" if ours.levels else "baseline (prior/mean)"
+    comparisons = [paired_comparison(task, headline, y_test, ours, baseline, against=against,
                                      resamples=ev.bootstrap, seed=seed, labels=labels)]
     champion_value = None
     if champion is not None:
@@ -90,6 +91,10 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
             notes.append(f"champion v{champion_version} could not score the test rows ({type(exc).__name__}: {exc}); "
                          "no champion comparison, relative gate rule skipped")
             champion = None
+    if champion is not None and theirs.levels != ours.levels:  # a point model against quantiles, or other levels
+        notes.append(f"champion v{champion_version} predicts {_levels(theirs)} and this version {_levels(ours)}; their "
+                     f"{headline} cannot be compared: no champion comparison, relative gate rule skipped")
+        champion = None
     if champion is not None:
         versus = paired_comparison(task, headline, y_test, ours, theirs, against=f"champion v{champion_version}",
                                    resamples=ev.bootstrap, seed=seed, labels=labels)
@@ -103,6 +108,10 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
     _add_explanation(report, recipe, training_set, explainable, ours, X_test)
     _add_drift(report, recipe, training_set)
     return report
+
+
+def _levels(scores) -> str:
+    return f"quantiles {', '.join(f'{q:g}' for q in scores.levels)}" if scores.levels else "no quantiles"
 
 
 def _add_backtest(report: EvaluationReport, recipe, training_set, fit: FitFunction | None) -> None:

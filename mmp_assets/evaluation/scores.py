@@ -7,6 +7,7 @@ comparisons, the baseline and the backtest all score the same thing the same way
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from mmp_assets.catalog.metrics import Metric
+
+_QUANTILE_COLUMN = re.compile(r"^q0?\.\d+$")  # q0.1, q0.05: a quantile model's columns (training/quantile_model.py)
 
 # rows in, the pyfunc's output frame out
 Predictor = Callable[[pd.DataFrame], pd.DataFrame]
@@ -26,9 +29,12 @@ class Scores:
     prediction: np.ndarray
     proba: np.ndarray | None = None  # 1-D positive-class probability (binary) or (n, k) matrix
     classes: tuple | None = None
+    quantiles: np.ndarray | None = None  # (n, levels) predicted quantiles of a quantile regressor
+    levels: tuple[float, ...] | None = None
 
     def take(self, idx: np.ndarray) -> Scores:
-        return Scores(self.prediction[idx], None if self.proba is None else self.proba[idx], self.classes)
+        return Scores(self.prediction[idx], None if self.proba is None else self.proba[idx], self.classes,
+                      None if self.quantiles is None else self.quantiles[idx], self.levels)
 
     def for_metric(self, metric: Metric) -> np.ndarray:
         if metric.needs_proba:
@@ -46,7 +52,7 @@ class Scores:
 
 
 def scores_from_frame(frame: pd.DataFrame) -> Scores:
-    """Read the pyfunc's output frame (`prediction`, `probability` or `proba_<class>`)."""
+    """Read the pyfunc's output frame (`prediction`, `probability` or `proba_<class>`, or `q<level>`)."""
     if "prediction" not in frame.columns:
         raise ValueError(f"model output has no 'prediction' column (got {list(frame.columns)})")
     prediction = frame["prediction"].to_numpy()
@@ -56,6 +62,10 @@ def scores_from_frame(frame: pd.DataFrame) -> Scores:
     if proba_cols:
         classes = tuple(str(c).removeprefix("proba_") for c in proba_cols)
         return Scores(prediction, frame[proba_cols].to_numpy(dtype=float), classes)
+    levels = {c: float(c[1:]) for c in frame.columns if _QUANTILE_COLUMN.match(str(c))}
+    if levels:
+        ordered = sorted(levels, key=levels.get)
+        return Scores(prediction, quantiles=frame[ordered].to_numpy(dtype=float), levels=tuple(levels[c] for c in ordered))
     return Scores(prediction)
 
 
@@ -69,6 +79,10 @@ def estimator_predictor(estimator, task: str, labels: list | None = None) -> Pre
 
     def predict(X: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame({"prediction": estimator.predict(X).ravel()}, index=X.index)
+        if task == "regression":
+            from mmp_assets.training.quantile_model import quantile_columns
+
+            out = out.assign(**quantile_columns(estimator, X))
         if task == "classification" and hasattr(estimator, "predict_proba"):
             proba = np.asarray(estimator.predict_proba(X))
             if proba.shape[1] == 2 and (labels is None or len(labels) <= 2):

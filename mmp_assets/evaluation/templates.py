@@ -23,6 +23,19 @@ CARD = """\
 {% for name, value in v.metrics.items() %}
 | {{ name }}{% if name == v.headline %} (headline){% endif %} | {{ value|num }}{% if name == v.headline and v.interval %} (95% CI {{ v.interval[0]|num }} – {{ v.interval[1]|num }}, {{ v.bootstrap }} bootstrap resamples){% endif %} |
 {% endfor %}
+{% if 'quantiles' in v.diagnostics %}
+
+## Quantiles (test split)
+{% if v.diagnostics.quantiles.coverage is not none %}
+Interval {{ v.diagnostics.quantiles.levels[0].column }} – {{ v.diagnostics.quantiles.levels[-1].column }} holds {{ (v.diagnostics.quantiles.coverage * 100)|round(1) }}% of the test rows (nominal {{ (v.diagnostics.quantiles.nominal_coverage * 100)|round(1) }}%).
+{% endif %}
+
+| level | column | pinball loss | share of rows at or below |
+|---|---|---|---|
+{% for q in v.diagnostics.quantiles.levels %}
+| {{ q.level }} | {{ q.column }} | {{ q.pinball_loss|num }} | {{ q.share_below|num(3) }} |
+{% endfor %}
+{% endif %}
 
 {% if 'uplift_by_decile' in v.diagnostics %}
 ## Uplift by decile (highest predicted uplift first)
@@ -155,6 +168,9 @@ feature views {% for name, ver in v.context.pinned_views.items() %}{{ name }} v{
 {% if 'clusters' in v.diagnostics %}<table><tr><th>cluster</th><th>rows</th><th>share</th>{% for c in v.diagnostics.clusters.columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for p in v.diagnostics.clusters.profiles %}<tr><td>{{ p.cluster }}</td><td>{{ p.rows }}</td><td>{{ (p.share * 100)|round(1) }}%</td>{% for c in v.diagnostics.clusters.columns %}<td>{{ p["values"][c] }}</td>{% endfor %}</tr>{% endfor %}
 </table>{% endif %}
+{% if 'quantiles' in v.diagnostics %}{% set qd = v.diagnostics.quantiles %}<table><tr><th>quantile</th><th>pinball loss</th><th>share at or below</th></tr>
+{% for q in qd.levels %}<tr><td>{{ q.column }}</td><td>{{ q.pinball_loss|num }}</td><td>{{ q.share_below|num(3) }}</td></tr>{% endfor %}
+{% if qd.coverage is not none %}<tr><th>interval coverage</th><td colspan="2">{{ qd.coverage|num(3) }} (nominal {{ qd.nominal_coverage|num(3) }})</td></tr>{% endif %}</table>{% endif %}
 {% if 'calibration' in images %}<img src="{{ images.calibration }}" alt="calibration curve" width="330">{% endif %}
 {% if 'residuals' in images %}<img src="{{ images.residuals }}" alt="residuals" width="700">{% endif %}
 {% if 'qini' in images %}<img src="{{ images.qini }}" alt="Qini curve" width="440">{% endif %}

@@ -20,6 +20,7 @@ from mmp_assets.recipes.feature_view import FeatureViewRecipe
 from mmp_assets.recipes.forecast_checks import forecast_problems
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.recipes.prompt import PromptRecipe
+from mmp_assets.recipes.regression_checks import regression_problems
 from mmp_assets.recipes.source import SourceRecipe
 from mmp_assets.recipes.source_checks import partition_problems, source_problems
 from mmp_assets.recipes.uplift import uplift_problems
@@ -184,6 +185,7 @@ def _check_model(result: RecipeSet, recipe: ModelRecipe, shown: str) -> list[Pro
                                                                   "the answer; remove it from spine.columns"))
     problems.extend(_plain_table_problems(recipe, shown))
     problems.extend(task_label_problems(recipe, shown))
+    problems.extend(regression_problems(recipe, shown))
     problems.extend(forecast_problems(recipe, shown))
     problems.extend(uplift_problems(recipe, shown))
     problems.extend(partition_problems(recipe, result.sources.get(spine.source), shown))

@@ -170,6 +170,9 @@ def _check_range(low, high, log, step) -> None:
 SearchRange = Annotated[IntRange | FloatRange | Choice, Field(discriminator="type")]
 
 
+MAX_QUANTILES = 9
+
+
 class ModelSpec(Strict):
     """The estimator: any scikit-learn-style class; CatBoost, XGBoost and LightGBM first-class (`mmp list models`)."""
 
@@ -179,6 +182,31 @@ class ModelSpec(Strict):
     calibration: Literal["sigmoid", "isotonic"] | None = Field(
         None, description="Calibrate probabilities on rows the model did not train on."
     )
+    target_transform: Literal["none", "log1p", "sqrt"] = Field(
+        "none",
+        description="Regression only: fit on log1p(label) or sqrt(label) inside the logged model (scikit-learn's "
+                    "TransformedTargetRegressor), which predicts on the original scale; labels must be >= 0.",
+    )
+    quantiles: list[float] | None = Field(
+        None,
+        description="Regression only: fit one model per quantile level (ascending, each between 0 and 1, such as "
+                    "[0.1, 0.5, 0.9]); predictions come as q<level> columns, the median (else the middle level) as "
+                    "`prediction`. Needs a quantile estimator (`mmp list tasks`) and tuning.metric: pinball_loss.",
+    )
+
+    @field_validator("quantiles")
+    @classmethod
+    def _levels(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        if not 1 <= len(value) <= MAX_QUANTILES:
+            raise ValueError(f"name 1 to {MAX_QUANTILES} quantile levels (one model is fitted per level), such as [0.1, 0.5, 0.9]")
+        outside = [q for q in value if not 0.001 <= q <= 0.999 or round(q, 3) != q]
+        if outside:
+            raise ValueError(f"levels {outside} are not between 0.001 and 0.999 with at most 3 decimals")
+        if any(b <= a for a, b in zip(value, value[1:])):
+            raise ValueError(f"{value} must be strictly ascending without repeats, such as [0.1, 0.5, 0.9]")
+        return value
 
     @model_validator(mode="after")
     def _no_overlap(self) -> ModelSpec:

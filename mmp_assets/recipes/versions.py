@@ -25,10 +25,14 @@ MODEL_STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
 
 # sections added after recipes were in use: digested only when set, so existing assets do not turn stale
 _OPTIONAL_SECTIONS = {"predictions"}
+# fields added to a section after recipes were in use, with their defaults: digested only when set, likewise
+_OPTIONAL_FIELDS = {"model": {"target_transform": "none", "quantiles": None}}
 
 
 def model_code_version(recipe: ModelRecipe, stage: str) -> str:
     dumped = recipe.model_dump(mode="json", by_alias=True)
+    for section, fields in _OPTIONAL_FIELDS.items():
+        dumped[section] = {k: v for k, v in dumped[section].items() if k not in fields or v != fields[k]}
     defaults = type(recipe).model_fields
     sections = [s for s in MODEL_STAGE_SECTIONS[stage]
                 if s not in _OPTIONAL_SECTIONS or getattr(recipe, s) != defaults[s].get_default(call_default_factory=True)]

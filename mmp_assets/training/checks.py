@@ -32,4 +32,6 @@ def problems_before_tuning(recipe: ModelRecipe, training_set: TrainingSet, shown
         from mmp_assets.training.clustering import clustering_problems_before_tuning
 
         problems += clustering_problems_before_tuning(recipe, training_set, shown)
-    return problems
+    from mmp_assets.training.regression import label_problems
+
+    return problems + label_problems(recipe, training_set, shown)

@@ -13,11 +13,11 @@ import optuna
 import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
-from mmp_assets.catalog.metrics import get_metric
 from mmp_assets.feature_store.contracts import TrainingSet, empty_columns
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.training.pipeline import build_pipeline
 from mmp_assets.training.pruning import FULL_FIT_STEP, fit_with_round_reports, report_growing_subsamples, reports_per_round
+from mmp_assets.training.regression import reshapes_target, tuning_metric
 from mmp_assets.training.scoring import align_outputs, best_threshold, class_codes, held_out_outputs, score_outputs, threshold_metric
 from mmp_assets.training.space import suggest
 
@@ -78,9 +78,10 @@ def make_objective(recipe: ModelRecipe, data: SearchData, pipeline_factory: Pipe
     on a hold-out split, per growing training subsample for other models on a hold-out split, per fold
     with `cv_folds`.
     """
-    metric, task = get_metric(recipe.tuning.metric, recipe.task), recipe.task
+    metric, task = tuning_metric(recipe), recipe.task
     hold_out = recipe.tuning.pruner != "none" and len(data.folds) == 1
-    round_reports = hold_out and reports_per_round(recipe.model.class_path)
+    # a wrapped booster (label transform, one per quantile) is pruned on training subsamples instead
+    round_reports = hold_out and reports_per_round(recipe.model.class_path) and not reshapes_target(recipe)
     subsample_reports = hold_out and not round_reports
     folds = data.fold_frames()
     labels = np.unique(data.y).tolist() if task == "classification" else None

@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from mmp_assets.catalog.estimators import estimator_kind, estimator_params, unwrap_fitted
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_assets.training.preprocessing import MISSING_CATEGORY, as_categories, build_preprocessor, is_catboost, native_columns
+from mmp_assets.training.regression import shape_estimator
 
 __all__ = ["MISSING_CATEGORY", "as_categories", "base_estimator", "build_pipeline", "build_preprocessor", "is_catboost", "make_estimator"]
 
@@ -67,7 +68,8 @@ NATIVE_PARAMS = {
 
 def build_pipeline(recipe: ModelRecipe, params: dict[str, Any], numeric: list[str], categorical: list[str]) -> Pipeline:
     """Unfitted preprocessing + estimator for one set of trial params."""
-    return Pipeline([("preprocess", build_preprocessor(recipe, numeric, categorical)), ("model", make_estimator(recipe, params, numeric, categorical))])
+    estimator = shape_estimator(recipe, make_estimator(recipe, params, numeric, categorical))  # label transform, quantiles
+    return Pipeline([("preprocess", build_preprocessor(recipe, numeric, categorical)), ("model", estimator)])
 
 
 def base_estimator(model):

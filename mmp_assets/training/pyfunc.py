@@ -19,12 +19,14 @@ from mlflow.types.schema import ColSpec, Schema
 
 import mmp_assets.training.pipeline as pipeline_module
 import mmp_assets.training.preprocessing as preprocessing_module
+import mmp_assets.training.quantile_model as quantile_module
 from mmp_assets.feature_store.contracts import model_input
+from mmp_assets.training.quantile_model import quantile_columns
 
 
 class PipelineModel(mlflow.pyfunc.PythonModel):
-    """`predict(raw rows)` → DataFrame: `prediction`, plus `probability` (binary) or `proba_<class>`; for uplift
-    `prediction` is the estimated uplift, with `p_control` and `p_treated`."""
+    """`predict(raw rows)` → DataFrame: `prediction`, plus `probability` (binary) or `proba_<class>`, or `q<level>`
+    (quantiles); for uplift `prediction` is the estimated uplift, with `p_control` and `p_treated`."""
 
     def __init__(self, pipeline, feature_columns: list[str], task: str):
         self.pipeline, self.feature_columns, self.task = pipeline, list(feature_columns), task
@@ -49,6 +51,7 @@ class PipelineModel(mlflow.pyfunc.PythonModel):
         if self.task == "uplift":  # prediction is the estimated uplift; the two potential-outcome scores beside it
             learner, rows = (model[-1], model[:-1].transform(X)) if hasattr(model, "steps") else (model, X)
             out["p_control"], out["p_treated"] = learner.predict_outcomes(rows)
+        out.update(quantile_columns(model, X))  # a quantile model: one column per level, `prediction` the median
         if self.task == "classification":
             proba = model.predict_proba(X)
             classes = list(model.classes_)
@@ -115,7 +118,8 @@ def log_pipeline_model(pipeline, X_example: pd.DataFrame, categorical: list[str]
     # mmp's own modules inside the pipeline; labels.py only when an XGBoost classifier imported it, uplift.py for
     # uplift models, clusterers.py for clustering models
     optional = ("mmp_assets.training.labels", "mmp_assets.training.uplift", "mmp_assets.training.clusterers")
-    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, *filter(None, map(sys.modules.get, optional)))
+    by_value = (sys.modules[__name__], pipeline_module, preprocessing_module, quantile_module,
+                *filter(None, map(sys.modules.get, optional)))
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:

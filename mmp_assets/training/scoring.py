@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from mmp_assets.catalog.metrics import Metric
+from mmp_assets.training.quantile_model import regression_outputs
 
 
 def threshold_metric(metric: Metric) -> str:
@@ -69,8 +70,8 @@ def align_outputs(outputs: np.ndarray, classes, labels) -> tuple[np.ndarray, np.
 
 
 def held_out_outputs(model, X, task: str) -> np.ndarray:
-    """What metrics read: probabilities for classifiers, predictions for regressors."""
-    return model.predict_proba(X) if task == "classification" else model.predict(X)
+    """What metrics read: probabilities for classifiers, predictions (one column per quantile) for regressors."""
+    return model.predict_proba(X) if task == "classification" else regression_outputs(model, X)
 
 
 def score_outputs(metric: Metric, task: str, classes, y, outputs: np.ndarray) -> float:
