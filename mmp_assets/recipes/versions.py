@@ -15,8 +15,8 @@ from mmp_assets.recipes.source import SourceRecipe
 
 # which sections of a model recipe each of its assets reads
 MODEL_STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
-    "training_set": ("task", "spine", "features", "split"),
-    "model": ("task", "preprocessing", "model", "tuning"),
+    "training_set": ("task", "spine", "features", "split", "forecast", "uplift"),
+    "model": ("task", "preprocessing", "model", "tuning", "forecast", "uplift"),
     "evaluation": ("evaluation", "monitoring"),
     "predictions": ("monitoring", "predictions"),
     "drift": ("monitoring",),
@@ -24,7 +24,7 @@ MODEL_STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
 
 
 # sections added after recipes were in use: digested only when set, so existing assets do not turn stale
-_OPTIONAL_SECTIONS = {"predictions"}
+_OPTIONAL_SECTIONS = {"predictions", "forecast", "uplift"}
 # fields added to a section after recipes were in use, with their defaults: digested only when set, likewise
 _OPTIONAL_FIELDS = {"model": {"target_transform": "none", "quantiles": None}}
 
