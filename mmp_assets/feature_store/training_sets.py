@@ -51,7 +51,7 @@ def resolved_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes
     problems = recipe.spine_column_problems(available, sum(len(j.columns) for j in joins))
     needed = [("spine.label", recipe.spine.label), *([("uplift.treatment", recipe.uplift.treatment)] if recipe.uplift else [])]
     problems += [(where, f"column {column!r} is not in source {recipe.spine.source!r}; its columns: {', '.join(available)}")
-                 for where, column in needed if column not in available]  # a source without a declared schema
+                 for where, column in needed if column is not None and column not in available]  # a source without a declared schema (clustering: no label)
     if problems:
         shown = recipes.file_of("model", recipe.name)
         raise SpineColumnsError("\n".join(f"{shown}: {where}: {message}" for where, message in problems))
