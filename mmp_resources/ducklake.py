@@ -1,0 +1,99 @@
+"""The DuckLake offline store: a DuckDB connection whose default database is a DuckLake lake.
+
+The lake's catalog lives in PostgreSQL and its tables are Parquet files under the data path, so
+any number of processes on any number of hosts open it at once; each commit is one DuckLake
+snapshot, and a commit that lost a race with another writer is retried by DuckLake itself.
+The connection is in-memory DuckDB with the lake ATTACHed and made current (`USE lake`), so the
+feature store's SQL (tables, views, transactions) runs on it unchanged.
+
+The catalog URL may carry a password. It goes into a temporary DuckDB secret (which
+`duckdb_secrets()` shows redacted) and the lake is attached through that secret, so neither
+`duckdb_databases()` nor any error, log line or metadata quotes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from mmp_resources.duckdb_extensions import load_extension
+from mmp_resources.secrets import mask
+from mmp_resources.settings import PlatformConfig
+
+if TYPE_CHECKING:
+    import duckdb
+
+LAKE = "lake"
+CATALOG_FIELD = "feature_store.ducklake.catalog_url"
+
+
+class DuckLakeUnavailable(RuntimeError):
+    """The lake's catalog cannot be reached or attached; one masked line naming the config field."""
+
+
+def catalog_url(config: PlatformConfig) -> str:
+    url = config.feature_store.ducklake.catalog_url
+    if url is None or not url.get_secret_value():
+        raise DuckLakeUnavailable(f"{CATALOG_FIELD}: not set; export MMP_DUCKLAKE_CATALOG_URL with a postgresql:// URL")
+    return url.get_secret_value()
+
+
+def secret_parameters(url: str) -> dict[str, str]:
+    """libpq parameters of a postgresql:// URL, for a DuckDB `TYPE postgres` secret."""
+    parts = urlsplit(url)
+    found = {
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or 5432),
+        "DATABASE": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+    }
+    return {key: value for key, value in found.items() if value}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the lake attached and current, confined to `allowed_directories`
+    plus the lake's data path (recipe SQL may read those; DuckLake writes its Parquet files there)."""
+    import duckdb
+
+    url = catalog_url(config)
+    data_path = config.ducklake_data_path
+    conn = duckdb.connect()
+    try:
+        load_extension(conn, "postgres_scanner")
+        load_extension(conn, "ducklake")
+        if "://" not in data_path:
+            from pathlib import Path
+
+            Path(data_path).mkdir(parents=True, exist_ok=True)
+        secret = ", ".join(f"{key} {_literal(value)}" for key, value in secret_parameters(url).items())
+        conn.execute(f"CREATE TEMPORARY SECRET mmp_lake_catalog (TYPE postgres, {secret})")
+        try:
+            conn.execute(f"ATTACH 'ducklake:postgres:' AS {LAKE} (DATA_PATH {_literal(data_path)}, META_SECRET 'mmp_lake_catalog')")
+        except duckdb.Error as exc:
+            first = mask(str(exc).strip().splitlines()[0], url, *secret_parameters(url).values())
+            raise DuckLakeUnavailable(f"{CATALOG_FIELD}: cannot attach the DuckLake catalog: {first}") from None
+        conn.execute(f"USE {LAKE}")
+        conn.execute(f"SET ducklake_max_retry_count = {int(config.feature_store.ducklake.max_retries)}")
+        folders = [*allowed_directories, data_path]
+        conn.execute(f"SET allowed_directories = [{', '.join(_literal(d) for d in folders)}]")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def connect_lake(config: PlatformConfig, allowed_directories: list[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`open_lake` for one block; closed however the block ends (a failed step must not keep a catalog connection)."""
+    conn = open_lake(config, allowed_directories)
+    try:
+        yield conn
+    finally:
+        conn.close()
