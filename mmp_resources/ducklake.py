@@ -68,7 +68,9 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
     try:
         load_extension(conn, "postgres_scanner")
         load_extension(conn, "ducklake")
-        if "://" not in data_path:
+        if "://" in data_path:
+            _object_storage(conn, data_path)
+        else:
             from pathlib import Path
 
             Path(data_path).mkdir(parents=True, exist_ok=True)
@@ -87,6 +89,31 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
         conn.close()
         raise
     return conn
+
+
+# S3 secret parameter → the environment variable the AWS tools read it from
+S3_ENV = {"KEY_ID": "AWS_ACCESS_KEY_ID", "SECRET": "AWS_SECRET_ACCESS_KEY", "SESSION_TOKEN": "AWS_SESSION_TOKEN",
+          "REGION": "AWS_REGION", "ENDPOINT": "AWS_ENDPOINT_URL"}
+
+
+def _object_storage(conn: duckdb.DuckDBPyConnection, data_path: str) -> None:
+    """Load httpfs from its wheel; for s3:// take the credentials from the standard AWS_* variables into a temporary
+    secret (redacted by `duckdb_secrets()`), so nothing is downloaded and no key is written anywhere."""
+    import os
+
+    load_extension(conn, "httpfs")
+    if not data_path.startswith("s3://"):
+        return
+    found = {key: os.environ[name] for key, name in S3_ENV.items() if os.environ.get(name)}
+    if not found:
+        return
+    if "ENDPOINT" in found:  # DuckDB wants host[:port]; the AWS variable is a URL
+        endpoint = urlsplit(found["ENDPOINT"])
+        found["ENDPOINT"] = endpoint.netloc or endpoint.path
+        found["USE_SSL"] = "false" if endpoint.scheme == "http" else "true"
+        found["URL_STYLE"] = "path"
+    body = ", ".join(f"{key} {_literal(value)}" for key, value in found.items())
+    conn.execute(f"CREATE TEMPORARY SECRET mmp_lake_data (TYPE s3, PROVIDER config, {body})")
 
 
 @contextmanager
