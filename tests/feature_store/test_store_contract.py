@@ -8,10 +8,12 @@ the same on both; only where the tables live differs.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 
 import pandas as pd
@@ -60,20 +62,60 @@ def drop_database(url: str) -> None:
         conn.close()
 
 
-@pytest.fixture(params=["duckdb", "ducklake"])
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3 API (moto's server) standing in for prod's object storage."""
+    import socket
+    import urllib.request
+
+    if shutil.which("moto_server") is None:
+        pytest.skip("moto_server is not installed: DuckLake on object storage is not exercised here")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(endpoint, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(params=["duckdb", "ducklake", "ducklake-s3"])
 def store(request, fs_project, tmp_path, monkeypatch):
-    """The same tiny project on one implementation; DuckLake's catalog database is created here and dropped after."""
-    overlay: dict = {"feature_store": {"kind": request.param}}
+    """The same tiny project on one implementation; DuckLake's catalog database is created here and dropped after.
+    `ducklake-s3` keeps the lake's Parquet in an S3 bucket (prod's layout) instead of a folder."""
+    kind = request.param.split("-")[0]
+    overlay: dict = {"feature_store": {"kind": kind}}
     url = None
-    if request.param == "ducklake":
+    if kind == "ducklake":
+        data_path = str(tmp_path / "lake")
+        if request.param == "ducklake-s3":
+            import urllib.request
+
+            endpoint = request.getfixturevalue("s3_endpoint")
+            bucket = f"lake-{uuid.uuid4().hex[:10]}"
+            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/{bucket}", method="PUT"), timeout=10)
+            for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+                                "AWS_ENDPOINT_URL": endpoint}.items():
+                monkeypatch.setenv(name, value)
+            data_path = f"s3://{bucket}/features/"
         url = f"{PG_SERVER}/mmp_t{uuid.uuid4().hex[:10]}_lake"
         create_database(url)
         monkeypatch.setenv("MMP_DUCKLAKE_CATALOG_URL", url)
-        overlay["feature_store"]["ducklake"] = {"catalog_url": "${MMP_DUCKLAKE_CATALOG_URL}", "data_path": str(tmp_path / "lake")}
+        overlay["feature_store"]["ducklake"] = {"catalog_url": "${MMP_DUCKLAKE_CATALOG_URL}", "data_path": data_path}
     (fs_project.root / "config" / f"{ENV}.yaml").write_text(yaml.safe_dump(overlay), encoding="utf-8")
     monkeypatch.setenv("MMP_ENV", ENV)
     project = StoreProject(fs_project.root)
-    project.kind = request.param
+    project.kind = kind
+    project.data_path = overlay["feature_store"].get("ducklake", {}).get("data_path")
     yield project
     if url is not None:
         drop_database(url)
@@ -109,7 +151,12 @@ class TestOfflineStoreContract:
     def test_the_configured_implementation_is_the_one_connected(self, spend):
         with spend.connect() as conn:
             kind = conn.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
-        assert kind == {"duckdb": "duckdb", "ducklake": "ducklake"}[spend.kind]
+        assert kind == spend.kind
+        if spend.kind == "ducklake":  # a few rows are inlined into the catalog; more become Parquet under the data path
+            with spend.connect() as conn:
+                conn.execute("CREATE TABLE big AS SELECT range AS x FROM range(5000)")
+                files = [r[0] for r in conn.execute("SELECT data_file FROM ducklake_list_files('lake', 'big')").fetchall()]
+            assert files and all(f.startswith(spend.data_path.rstrip("/")) and f.endswith(".parquet") for f in files)
 
     def test_publish_new_content_as_a_new_version_and_same_content_as_none(self, spend):
         first, second, third = _publish(spend), _publish(spend), _publish(spend, scale=10)
