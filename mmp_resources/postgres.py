@@ -66,6 +66,20 @@ def create_database(url: str) -> bool:
         conn.close()
 
 
+def drop_database(url: str) -> None:
+    """Drop the URL's database if it exists, ending any connection still open on it (tests and benches clean up)."""
+    from psycopg2 import sql
+
+    parsed = make_url(url)
+    conn = _connect_maintenance(parsed)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parsed.database)))
+    finally:
+        conn.close()
+
+
 def ensure_databases(config: PlatformConfig) -> list[str]:
     """Create every PostgreSQL database the config names; returns the names of those created now."""
     return [make_url(url).database for url in dict.fromkeys(postgres_urls(config).values()) if create_database(url)]

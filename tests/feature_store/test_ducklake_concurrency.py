@@ -17,9 +17,9 @@ import yaml
 from mmp_assets.feature_store import catalog
 from mmp_assets.feature_store.views import read_feature_view
 from mmp_resources import FeatureStoreResource, load_config
-from mmp_resources.postgres import create_database
+from mmp_resources.postgres import create_database, drop_database
 from mmp_resources.sandbox import PG_SERVER
-from tests.feature_store.test_store_contract import ENV, drop_database
+from tests.feature_store.test_store_contract import ENV
 
 VIEWS = ["v0", "v1", "v2", "v3"]
 ROUNDS = 3

@@ -13,10 +13,9 @@ import yaml
 
 from mmp_resources import FeatureStoreResource, MmpValidationError, load_config
 from mmp_resources.ducklake import DuckLakeUnavailable
-from mmp_resources.postgres import create_database
+from mmp_resources.postgres import create_database, drop_database
 from mmp_resources.sandbox import PG_SERVER
 from tests.feature_store.conftest import FsProject
-from tests.feature_store.test_store_contract import drop_database
 
 PASSWORD = "s3cret-lake-pw"
 

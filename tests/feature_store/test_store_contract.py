@@ -24,7 +24,7 @@ from mmp_assets.feature_store import catalog, load_training_set
 from mmp_assets.feature_store.training_build import materialize_training_set
 from mmp_assets.feature_store.views import materialize_view, read_feature_view
 from mmp_resources import FeatureStoreResource
-from mmp_resources.postgres import create_database
+from mmp_resources.postgres import create_database, drop_database
 from mmp_resources.sandbox import PG_SERVER
 from tests.feature_store.conftest import FsProject
 
@@ -45,21 +45,6 @@ class StoreProject(FsProject):
         from mmp_resources import load_config
 
         return load_config(self.root, ENV)
-
-
-def drop_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    conn = psycopg2.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password, dbname="postgres")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parsed.database)))
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="session")
