@@ -206,14 +206,18 @@ class TestOfflineStoreContract:
             with pytest.raises(LookupError, match="version 2 was retired by retention"):
                 read_feature_view(conn, "spend", version=2)
 
-    def test_kill_9_mid_publish_leaves_the_previous_version_current_and_readable(self, spend, tmp_path):
+    @pytest.mark.parametrize("point", ["staged", "in_transaction"])
+    def test_kill_9_mid_publish_leaves_the_previous_version_current_and_readable(self, spend, tmp_path, point):
         _publish(spend)
         spend.source("snaps", _snapshots(5))
         script = tmp_path / "child.py"
         script.write_text(KILLED_CHILD)
-        child = subprocess.Popen([sys.executable, str(script), str(spend.root), ENV], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+        child = subprocess.Popen([sys.executable, str(script), str(spend.root), ENV, point], stdout=subprocess.PIPE, text=True,
+                                 env=os.environ.copy())
         try:
-            assert child.stdout.readline().strip() == "READY"  # inside the publish transaction, current pointer moved
+            # staged: the new version's table is written and committed, nothing points at it yet;
+            # in_transaction: inside the publish transaction, the current pointer already moved
+            assert child.stdout.readline().strip() == "READY"
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=30)
@@ -232,24 +236,26 @@ EXPECTED_CONTENT_HASH = "9cd24b22fdf76454"  # hashlib digest of DuckDB's hash() 
 
 EXPECTED_TRAINING_SET_HASH = "0c11c1a2b2cc8534"
 
-# Publishes through the configured resource, stops inside the publish transaction, and waits to be killed.
+# Publishes through the configured resource, stops at `point` and waits to be killed there.
 KILLED_CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from mmp_assets.feature_store import catalog, views
+    from mmp_assets.feature_store import catalog, publish, views
     from mmp_assets.recipes import load_recipes
     from mmp_resources import FeatureStoreResource
 
-    root, env = Path(sys.argv[1]), sys.argv[2]
-    original = catalog.set_current
+    root, env, point = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    module, name = {"staged": (publish, "profile_table"), "in_transaction": (catalog, "set_current")}[point]
+    original = getattr(module, name)
 
     def stop_here(*args, **kwargs):
-        original(*args, **kwargs)
+        result = original(*args, **kwargs)
         print("READY", flush=True)
         time.sleep(120)
+        return result
 
-    catalog.set_current = stop_here
+    setattr(module, name, stop_here)
     recipes = load_recipes(root)
     with FeatureStoreResource(project_dir=str(root), env=env).connect() as conn:
         views.materialize_view(conn, recipes.views["spend"], recipes, root, keep=10)
