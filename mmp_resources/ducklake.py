@@ -76,11 +76,7 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
             Path(data_path).mkdir(parents=True, exist_ok=True)
         secret = ", ".join(f"{key} {_literal(value)}" for key, value in secret_parameters(url).items())
         conn.execute(f"CREATE TEMPORARY SECRET mmp_lake_catalog (TYPE postgres, {secret})")
-        try:
-            conn.execute(f"ATTACH 'ducklake:postgres:' AS {LAKE} (DATA_PATH {_literal(data_path)}, META_SECRET 'mmp_lake_catalog')")
-        except duckdb.Error as exc:
-            first = mask(str(exc).strip().splitlines()[0], url, *secret_parameters(url).values())
-            raise DuckLakeUnavailable(f"{CATALOG_FIELD}: cannot attach the DuckLake catalog: {first}") from None
+        _attach(conn, data_path, url)
         conn.execute(f"USE {LAKE}")
         conn.execute(f"SET ducklake_max_retry_count = {int(config.feature_store.ducklake.max_retries)}")
         folders = [*allowed_directories, data_path]
@@ -89,6 +85,31 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
         conn.close()
         raise
     return conn
+
+
+INIT_ATTEMPTS = 10
+
+
+def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str) -> None:
+    """ATTACH the lake. The first processes to reach a fresh catalog database each try to create DuckLake's
+    tables, and all but one fail on PostgreSQL's unique index of type names; by the next attempt the
+    winner's catalog is there to attach to (seen with two Celery workers on a fresh dev database)."""
+    import random
+    import time
+
+    import duckdb
+
+    for attempt in range(1, INIT_ATTEMPTS + 1):
+        try:
+            conn.execute(f"ATTACH 'ducklake:postgres:' AS {LAKE} (DATA_PATH {_literal(data_path)}, META_SECRET 'mmp_lake_catalog')")
+            return
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            racing = "duplicate key" in first or "already exists" in first
+            if not racing or attempt == INIT_ATTEMPTS:
+                shown = mask(first, url, *secret_parameters(url).values())
+                raise DuckLakeUnavailable(f"{CATALOG_FIELD}: cannot attach the DuckLake catalog: {shown}") from None
+        time.sleep(random.uniform(0.1, 0.5) * attempt)
 
 
 # S3 secret parameter → the environment variable the AWS tools read it from
