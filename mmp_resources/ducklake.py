@@ -107,7 +107,8 @@ def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str) -> None:
             first = str(exc).strip().splitlines()[0]
             racing = "duplicate key" in first or "already exists" in first
             if not racing or attempt == INIT_ATTEMPTS:
-                shown = mask(first, url, *secret_parameters(url).values())
+                password = secret_parameters(url).get("PASSWORD", "")
+                shown = mask(first, url, *([password] if password else []))
                 raise DuckLakeUnavailable(f"{CATALOG_FIELD}: cannot attach the DuckLake catalog: {shown}") from None
         time.sleep(random.uniform(0.1, 0.5) * attempt)
 
