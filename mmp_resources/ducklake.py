@@ -36,7 +36,7 @@ class DuckLakeUnavailable(RuntimeError):
 def catalog_url(config: PlatformConfig) -> str:
     url = config.feature_store.ducklake.catalog_url
     if url is None or not url.get_secret_value():
-        raise DuckLakeUnavailable(f"{CATALOG_FIELD}: not set; export MMP_DUCKLAKE_CATALOG_URL with a postgresql:// URL")
+        raise DuckLakeUnavailable(f"config/{config.env}.yaml: {CATALOG_FIELD}: not set; export MMP_DUCKLAKE_CATALOG_URL with a postgresql:// URL")
     return url.get_secret_value()
 
 
@@ -76,7 +76,7 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
             Path(data_path).mkdir(parents=True, exist_ok=True)
         secret = ", ".join(f"{key} {_literal(value)}" for key, value in secret_parameters(url).items())
         conn.execute(f"CREATE TEMPORARY SECRET mmp_lake_catalog (TYPE postgres, {secret})")
-        _attach(conn, data_path, url)
+        _attach(conn, data_path, url, f"config/{config.env}.yaml")
         conn.execute(f"USE {LAKE}")
         conn.execute(f"SET ducklake_max_retry_count = {int(config.feature_store.ducklake.max_retries)}")
         folders = [*allowed_directories, data_path]
@@ -90,7 +90,7 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
 INIT_ATTEMPTS = 10
 
 
-def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str) -> None:
+def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str, shown_file: str) -> None:
     """ATTACH the lake. The first processes to reach a fresh catalog database each try to create DuckLake's
     tables, and all but one fail on PostgreSQL's unique index of type names; by the next attempt the
     winner's catalog is there to attach to (seen with two Celery workers on a fresh dev database)."""
@@ -109,7 +109,7 @@ def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str) -> None:
             if not racing or attempt == INIT_ATTEMPTS:
                 password = secret_parameters(url).get("PASSWORD", "")
                 shown = mask(first, url, *([password] if password else []))
-                raise DuckLakeUnavailable(f"{CATALOG_FIELD}: cannot attach the DuckLake catalog: {shown}") from None
+                raise DuckLakeUnavailable(f"{shown_file}: {CATALOG_FIELD}: cannot attach the DuckLake catalog: {shown}") from None
         time.sleep(random.uniform(0.1, 0.5) * attempt)
 
 

@@ -71,7 +71,8 @@ def test_an_unreachable_catalog_is_one_masked_line(fs_project, monkeypatch):
         with FeatureStoreResource(project_dir=str(fs_project.root), env="lake").connect():
             pass
     text = str(caught.value)
-    assert text.startswith("feature_store.ducklake.catalog_url: cannot attach the DuckLake catalog: ")
+    assert text.startswith("config/lake.yaml: feature_store.ducklake.catalog_url: cannot attach the DuckLake catalog: IO Error: ")
+    assert text.endswith('port 1 failed: Connection refused')
     assert PASSWORD not in text and "\n" not in text
 
 
