@@ -113,20 +113,17 @@ def run_store(work: Path, store: str) -> dict:
     env = dict(os.environ, MMP_ENV=ENV, MMP_PROJECT_DIR=str(work))
     results = {}
     for phase, recipes in (("alone", ["r0"]), ("four", [f"r{i}" for i in range(RECIPES)])):
-        url = None
-        if store == "ducklake":
-            url = f"{PG_SERVER}/mmp_bench{uuid.uuid4().hex[:10]}_lake"
-            create_database(url)
-            env["MMP_DUCKLAKE_CATALOG_URL"] = url
-            use_store(work, store, url, phase)
-            # the lake and its catalog tables exist before the race (as after `mmp services up` and any first run)
-            subprocess.run([sys.executable, "-c", "from mmp_resources import FeatureStoreResource as F\n"
-                            "from mmp_assets.feature_store.catalog import ensure_catalog\n"
-                            f"with F(project_dir={str(work)!r}, env={ENV!r}).connect() as c: ensure_catalog(c)"],
-                           env=env, check=True, cwd=Path(__file__).resolve().parents[1])
-        else:
-            use_store(work, store, url, phase)
+        url = f"{PG_SERVER}/mmp_bench{uuid.uuid4().hex[:10]}_lake" if store == "ducklake" else None
+        use_store(work, store, url, phase)
         try:
+            if url is not None:
+                create_database(url)
+                env["MMP_DUCKLAKE_CATALOG_URL"] = url
+                # the lake and its catalog tables exist before the race (as after `mmp services up` and any first run)
+                subprocess.run([sys.executable, "-c", "from mmp_resources import FeatureStoreResource as F\n"
+                                "from mmp_assets.feature_store.catalog import ensure_catalog\n"
+                                f"with F(project_dir={str(work)!r}, env={ENV!r}).connect() as c: ensure_catalog(c)"],
+                               env=env, check=True, cwd=Path(__file__).resolve().parents[1])
             results[phase] = materialize_at_once(work, recipes, env)
         finally:
             if url is not None:
