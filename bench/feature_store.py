@@ -1,6 +1,6 @@
 """Benchmark: one point-in-time training set built by mmp, by raw DuckDB ASOF SQL and by pandas merge_asof.
 
-    .venv/bin/python bench/feature_store.py [--sizes small,large] [--work DIR]
+    .venv/bin/python bench/feature_store.py [--sizes small,large] [--work DIR] [--no-ducklake]
 
 small = 100k spine rows x 1M feature rows, large = 1M x 10M; both with 10 features over 10k
 entities and a 30-day TTL. Each method runs in its own subprocess, which reports its wall time and
@@ -8,7 +8,9 @@ its peak RSS (ru_maxrss); the methods run interleaved `--repeat` times and the b
 since a shared machine's load varies from one run to the next. Inputs are Parquet files; mmp and raw DuckDB read the features from the
 same DuckDB table (mmp's published view version, loaded untimed), pandas reads both from Parquet.
 mmp's time is `materialize_training_set`: join, temporal split, content hash, null fractions,
-leakage check and the catalog publish. Not part of the test suite.
+leakage check and the catalog publish. `mmp_ducklake` is the same on the DuckLake store (catalog in a
+fresh PostgreSQL database, Parquet under the work folder; the view is published into it untimed).
+Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -92,6 +94,43 @@ def run_mmp(work: Path) -> dict:
     return {"seconds": seconds, "rows": rows, "view_publish_s": view_s}
 
 
+def run_mmp_ducklake(work: Path) -> dict:
+    """mmp's same build on the DuckLake store: catalog in a fresh uuid-named PostgreSQL database (dropped
+    afterwards), Parquet under the work folder."""
+    import os
+    import shutil
+    import uuid
+
+    import yaml
+
+    from mmp_assets.feature_store.training_build import materialize_training_set
+    from mmp_assets.feature_store.views import materialize_view
+    from mmp_assets.recipes import load_recipes
+    from mmp_resources import FeatureStoreResource
+    from mmp_resources.postgres import create_database, drop_database
+    from mmp_resources.sandbox import PG_SERVER
+
+    recipes = load_recipes(work)
+    recipes.raise_if_problems()
+    url = f"{PG_SERVER}/mmp_bench{uuid.uuid4().hex[:10]}_lake"
+    shutil.rmtree(work / "lake", ignore_errors=True)
+    os.environ["MMP_DUCKLAKE_CATALOG_URL"] = url
+    (work / "config" / "lake.yaml").write_text(yaml.safe_dump({"feature_store": {"kind": "ducklake", "ducklake": {
+        "catalog_url": "${MMP_DUCKLAKE_CATALOG_URL}", "data_path": str(work / "lake")}}}))
+    create_database(url)
+    try:
+        with FeatureStoreResource(project_dir=str(work), env="lake").connect() as conn:
+            started = time.perf_counter()
+            materialize_view(conn, recipes.views["bench_view"], recipes, work, keep=10)
+            view_s = time.perf_counter() - started
+            started = time.perf_counter()
+            outcome = materialize_training_set(conn, recipes.models["bench"], recipes, work)
+            seconds = time.perf_counter() - started
+    finally:
+        drop_database(url)
+    return {"seconds": seconds, "rows": outcome.entry.row_count, "view_publish_s": view_s}
+
+
 def run_raw(work: Path) -> dict:
     import duckdb
 
@@ -126,7 +165,7 @@ def run_pandas(work: Path) -> dict:
 
 
 def child(method: str, work: Path) -> None:
-    result = {"mmp": run_mmp, "raw": run_raw, "pandas": run_pandas}[method](work)
+    result = {"mmp": run_mmp, "mmp_ducklake": run_mmp_ducklake, "raw": run_raw, "pandas": run_pandas}[method](work)
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -143,6 +182,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="small,large", help="Comma-separated: small, large.")
     parser.add_argument("--work", default=None, help="Scratch folder (default: a temporary one).")
     parser.add_argument("--repeat", type=int, default=3, help="Rounds of the three methods, interleaved; the best time counts.")
+    parser.add_argument("--no-ducklake", dest="ducklake", action="store_false",
+                        help="Skip mmp on DuckLake (it needs the PostgreSQL server at MMP_TEST_PG_SERVER, default 127.0.0.1:5432).")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -154,7 +195,8 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         generate(work, spine_rows, feature_rows)
         write_project(work)
-        rounds = [{method: measure(method, work) for method in ("mmp", "raw", "pandas")} for _ in range(args.repeat)]
+        methods = ("mmp", "mmp_ducklake", "raw", "pandas") if args.ducklake else ("mmp", "raw", "pandas")
+        rounds = [{method: measure(method, work) for method in methods} for _ in range(args.repeat)]
         results = {method: min((r[method] for r in rounds), key=lambda r: r["seconds"]) for method in rounds[0]}
         for method, r in results.items():
             r["peak_mb"] = max(x[method]["peak_mb"] for x in rounds)
@@ -162,9 +204,12 @@ def main() -> None:
               f"ttl {TTL_DAYS}d); best of {args.repeat}, peak = max RSS")
         for method, r in results.items():
             extra = {k: round(v, 2) for k, v in r.items() if k not in ("seconds", "peak_mb", "rows")}
-            print(f"  {method:<7} {r['seconds']:8.2f} s   peak {r['peak_mb']:8.0f} MB   rows {r['rows']:,}   {extra or ''}")
+            print(f"  {method:<12} {r['seconds']:8.2f} s   peak {r['peak_mb']:8.0f} MB   rows {r['rows']:,}   {extra or ''}")
         mmp = results["mmp"]["seconds"]
         print(f"  mmp / raw DuckDB = {mmp / results['raw']['seconds']:.2f}x   mmp / pandas = {mmp / results['pandas']['seconds']:.2f}x")
+        if args.ducklake:
+            print(f"  mmp on DuckLake / raw DuckDB = {results['mmp_ducklake']['seconds'] / results['raw']['seconds']:.2f}x   "
+                  f"mmp on DuckLake / mmp on the DuckDB file = {results['mmp_ducklake']['seconds'] / mmp:.2f}x")
 
 
 if __name__ == "__main__":

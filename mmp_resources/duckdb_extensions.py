@@ -16,6 +16,7 @@ import duckdb
 # extension name as DuckDB knows it → the wheel's import package
 WHEELS: dict[str, str] = {
     "ducklake": "duckdb_extension_ducklake",
+    "httpfs": "duckdb_extension_httpfs",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
 }
 ALIASES = {"postgres": "postgres_scanner"}

@@ -1,4 +1,9 @@
-"""The offline feature store: one DuckDB file, opened through dagster-duckdb's resource."""
+"""The offline feature store: one DuckDB file (dagster-duckdb's resource) or a DuckLake lake.
+
+`feature_store.kind` picks the implementation; both hand out a DuckDB connection whose default
+database holds the catalog, the versioned tables and their current views, so the feature store's
+code is the same on both (tests/feature_store/test_store_contract.py runs one contract over each).
+"""
 
 from __future__ import annotations
 
@@ -14,15 +19,27 @@ if TYPE_CHECKING:  # DuckDB loads when a run first connects, not when the defini
 
 
 class FeatureStoreResource(PlatformResource):
-    """DuckDB file of feature views, the catalog and training sets."""
+    """Feature views, the catalog and training sets: a DuckDB file, or DuckLake (catalog in PostgreSQL, Parquet data)."""
+
+    @property
+    def kind(self) -> str:
+        return self.config.feature_store.kind
 
     @property
     def database(self) -> str:
+        """The DuckDB file (kind duckdb); DuckLake has no file to name."""
         return self.config.duckdb_path
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the store; dagster-duckdb retries while another process holds the lock."""
+        """A connection to the store. DuckDB file: dagster-duckdb retries while another process holds the lock.
+        DuckLake: every process connects at once; DuckLake retries commits that raced."""
+        if self.kind == "ducklake":
+            from mmp_resources.ducklake import connect_lake
+
+            with connect_lake(self.config, self.allowed_directories) as conn:
+                yield conn
+            return
         from dagster_duckdb import DuckDBResource
 
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""PostgreSQL databases the environment names (Dagster's, MLflow's, Optuna's), created on first use.
+"""PostgreSQL databases the environment names (Dagster's, MLflow's, Optuna's, the DuckLake catalog), created on first use.
 
 The server itself is not mmp's to run; mmp only creates the databases its config points at, from the
 maintenance database `postgres`, with the same credentials.
@@ -22,6 +22,8 @@ def postgres_urls(config: PlatformConfig) -> dict[str, str]:
         found["mlflow.backend_store_uri"] = config.mlflow.backend_store_uri.get_secret_value()
     found["mlflow.tracking_uri"] = config.tracking_uri
     found["optuna.storage"] = config.optuna_storage
+    if config.feature_store.kind == "ducklake" and config.feature_store.ducklake.catalog_url:
+        found["feature_store.ducklake.catalog_url"] = config.feature_store.ducklake.catalog_url.get_secret_value()
     return {field: url for field, url in found.items() if url.startswith("postgresql")}
 
 
@@ -60,6 +62,20 @@ def create_database(url: str) -> bool:
         return True
     except (errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
         return False  # another process created it between our check and our CREATE
+    finally:
+        conn.close()
+
+
+def drop_database(url: str) -> None:
+    """Drop the URL's database if it exists, ending any connection still open on it (tests and benches clean up)."""
+    from psycopg2 import sql
+
+    parsed = make_url(url)
+    conn = _connect_maintenance(parsed)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parsed.database)))
     finally:
         conn.close()
 

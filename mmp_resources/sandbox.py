@@ -1,6 +1,6 @@
 """A throwaway dev environment on the local services, for tests and end-to-end checks.
 
-`dev_sandbox()` gives one caller its own PostgreSQL databases (Dagster, MLflow, Optuna), its own Redis
+`dev_sandbox()` gives one caller its own PostgreSQL databases (Dagster, MLflow, Optuna, the DuckLake catalog), its own Redis
 key prefix and data_dir, exported as the env vars `config/dev.yaml` reads, and removes all of it
 afterwards. `query()` reads those databases directly, so a test checks what landed in the services
 instead of trusting the code that wrote it.
@@ -31,7 +31,7 @@ class DevSandbox:
 
     name: str
     data_dir: Path
-    databases: dict[str, str]  # role (dagster | mlflow | optuna) → URL
+    databases: dict[str, str]  # role (dagster | mlflow | optuna | ducklake) → URL
     redis_prefix: str
     env: dict[str, str] = field(default_factory=dict)
 
@@ -60,7 +60,7 @@ def private_services(data_dir: Path) -> Iterator[DevSandbox]:
     """Private databases and a Redis prefix, dropped afterwards; `env` says how dev.yaml would reach them,
     but nothing is exported (safe for fixtures shared across tests)."""
     name = f"mmp_t{uuid.uuid4().hex[:10]}"
-    databases = {role: f"{PG_SERVER}/{name}_{role}" for role in ("dagster", "mlflow", "optuna")}
+    databases = {role: f"{PG_SERVER}/{name}_{role}" for role in ("dagster", "mlflow", "optuna", "ducklake")}
     sandbox = DevSandbox(name=name, data_dir=Path(data_dir), databases=databases, redis_prefix=name)
     sandbox.env = {
         "MMP_ENV": "dev",
@@ -69,6 +69,7 @@ def private_services(data_dir: Path) -> Iterator[DevSandbox]:
         "MMP_MLFLOW_BACKEND_STORE_URI": databases["mlflow"],
         "MMP_MLFLOW_TRACKING_URI": databases["mlflow"],
         "MMP_OPTUNA_STORAGE": databases["optuna"],
+        "MMP_DUCKLAKE_CATALOG_URL": databases["ducklake"],  # the offline store's catalog; its Parquet under data_dir
         "MMP_REDIS_URL": REDIS_URL,
         "MMP_REDIS_PREFIX": name,  # the online store's keys and the Celery broker's (<name>:celery:*)
         "MMP_CELERY_BROKER_URL": REDIS_URL,

@@ -70,13 +70,58 @@ class HpoConfig(_Strict):
     max_trials: int | None = Field(None, ge=1, description="Optional cap on trials per search in this environment.")
 
 
+# Schemes of the PostgreSQL URLs a DuckLake catalog may be reached at (libpq accepts both).
+DUCKLAKE_CATALOG_SCHEMES = ("postgresql", "postgres")
+
+
+class DuckLakeConfig(_Strict):
+    catalog_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL database holding the DuckLake catalog, e.g. postgresql://user:password@host:5432/mmp_lake; "
+        "from an environment variable (MMP_DUCKLAKE_CATALOG_URL); may carry a password, so it is secret.",
+    )
+    data_path: str = Field(
+        "ducklake",
+        description="Where DuckLake writes the Parquet files of every table: a folder (relative: under data_dir) or an "
+        "object-storage URI such as s3://bucket/mmp/lake/ that every run reaches.",
+    )
+    max_retries: int = Field(
+        20, ge=0, description="How often a commit that lost a race with another writer is retried before it fails."
+    )
+
+    @field_validator("catalog_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            scheme = urlsplit(value.get_secret_value()).scheme
+            if scheme not in DUCKLAKE_CATALOG_SCHEMES:
+                raise ValueError(f"scheme {scheme!r} is not supported; allowed: postgresql://, postgres:// "
+                                 "(mmp keeps the DuckLake catalog in PostgreSQL)")
+        return value
+
+
 class FeatureStoreConfig(_Strict):
+    kind: Literal["duckdb", "ducklake"] = Field(
+        "duckdb",
+        description="Offline store implementation: `duckdb` (one DuckDB file, duckdb.path; one writer at a time through "
+        "dagster.duckdb_pool) or `ducklake` (DuckLake: catalog in PostgreSQL, Parquet under ducklake.data_path; "
+        "many processes on many hosts read and write at once).",
+    )
+    ducklake: DuckLakeConfig = Field(default_factory=DuckLakeConfig, description="DuckLake catalog and data path (kind ducklake).")
     retention_versions: int = Field(10, ge=1, description="Keep the last N versions per feature view (pinned versions are always kept).")
     allowed_directories: list[str] = Field(
         default_factory=list,
         description="Folders (or URI prefixes such as s3://bucket/) recipe SQL and source paths may read besides the project "
         "and data_dir; relative paths are under the project. DuckDB refuses every other file.",
     )
+
+    @model_validator(mode="after")
+    def _ducklake_needs_catalog(self) -> FeatureStoreConfig:
+        url = self.ducklake.catalog_url
+        if self.kind == "ducklake" and (url is None or not url.get_secret_value()):
+            raise ValueError("kind 'ducklake' needs feature_store.ducklake.catalog_url (a postgresql:// URL, from "
+                             "MMP_DUCKLAKE_CATALOG_URL)")
+        return self
 
 
 class OnlineStoreConfig(_Strict):
@@ -159,7 +204,9 @@ class DagsterConfig(_Strict):
     storage: DagsterStorageConfig = Field(default_factory=DagsterStorageConfig, description="Instance storage.")
     run_launcher: RunLauncherConfig = Field(default_factory=RunLauncherConfig, description="How runs are launched.")
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig, description="Where each run's steps execute.")
-    duckdb_pool: str = Field("mmp_duckdb", description="Concurrency pool every DuckDB-writing asset is serialized through.")
+    duckdb_pool: str = Field(
+        "mmp_duckdb", description="Concurrency pool every DuckDB-writing asset is serialized through (feature_store.kind duckdb only)."
+    )
 
     @model_validator(mode="after")
     def _k8s_steps_need_k8s_runs(self) -> DagsterConfig:
@@ -226,6 +273,18 @@ class PlatformConfig(_Strict):
     @property
     def duckdb_path(self) -> str:
         return self.under_data_dir(self.duckdb.path)
+
+    @property
+    def ducklake_data_path(self) -> str:
+        """DuckLake's data path: an object-storage URI unchanged, a local folder absolute, with a trailing slash."""
+        path = self.under_data_dir(self.feature_store.ducklake.data_path)
+        path = path if "://" in path else str(Path(path).resolve())
+        return path.rstrip("/") + "/"
+
+    @property
+    def feature_store_pool(self) -> str | None:
+        """The Dagster pool DuckDB-writing assets take a slot of: the single-writer file needs it, DuckLake does not."""
+        return self.dagster.duckdb_pool if self.feature_store.kind == "duckdb" else None
 
     @property
     def tracking_uri(self) -> str:

@@ -33,7 +33,13 @@ def _open() -> tuple[duckdb.DuckDBPyConnection, Path]:
     from mmp_resources import load_config, project_root
 
     root = project_root()
-    path = Path(load_config(root).duckdb_path)
+    config = load_config(root)
+    if config.feature_store.kind == "ducklake":  # readers never wait for writers on DuckLake
+        from mmp_resources import FeatureStoreResource
+        from mmp_resources.ducklake import open_lake
+
+        return open_lake(config, FeatureStoreResource(project_dir=str(root), env=config.env).allowed_directories), root
+    path = Path(config.duckdb_path)
     if not path.is_file():
         return duckdb.connect(), root
     try:

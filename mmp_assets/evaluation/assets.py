@@ -39,7 +39,7 @@ def _evaluation_asset(recipe: ModelRecipe, config: PlatformConfig) -> dg.AssetsD
         kinds={"mlflow", "shap", "evidently"},
         tags=keys.mmp_tags(recipe=recipe.name, stage="evaluation"),
         code_version=model_code_version(recipe, "evaluation"),
-        pool=config.dagster.duckdb_pool,
+        pool=config.feature_store_pool,
         description=f"{recipe.name}: test-split report of the candidate version (metrics, baseline/champion, backtest, SHAP, drift) and its gate.",
         check_specs=[dg.AssetCheckSpec(GATE_CHECK, asset=key, blocking=True,
                                        description=f"The candidate meets the recipe's gate ({gate or 'no rules'}); sets MLflow tag gate.")],
@@ -82,7 +82,7 @@ def _drift_asset(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig
         kinds={"evidently", "duckdb"},
         tags=keys.mmp_tags(recipe=recipe.name, stage="drift"),
         code_version=model_code_version(recipe, "drift"),
-        pool=config.dagster.duckdb_pool,
+        pool=config.feature_store_pool,
         description=f"{recipe.name}: drift of the newest {scoring} rows against the serving version's training rows.",
         check_specs=[dg.AssetCheckSpec(DRIFT_CHECK, asset=key, blocking=False, description=(
             f"At most {limits.share_drifted_max:.0%} of features drift (p < {limits.p_value}) and no PSI exceeds {limits.psi_max}."))],

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from mmp_assets.feature_store.sql import table_exists
+from mmp_assets.feature_store.transactions import in_transaction
 
 _DDL = [
     """CREATE TABLE IF NOT EXISTS mmp_catalog (
@@ -58,8 +59,9 @@ _COLUMNS = [f.name for f in fields(CatalogEntry)]
 
 
 def ensure_catalog(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the catalog tables once; on DuckLake two first publishes may race to create them (then rerun: IF NOT EXISTS)."""
     for statement in _DDL:
-        conn.execute(statement)
+        in_transaction(conn, lambda statement=statement: conn.execute(statement))
 
 
 def insert_entry(conn: duckdb.DuckDBPyConnection, entry: CatalogEntry) -> None:

@@ -15,6 +15,7 @@ import duckdb
 from mmp_assets.feature_store import catalog
 from mmp_assets.feature_store.fingerprints import TableProfile, profile_table
 from mmp_assets.feature_store.sql import ident
+from mmp_assets.feature_store.transactions import in_transaction
 
 PREFIX = {"view": "fv", "training_set": "ts"}
 
@@ -60,17 +61,15 @@ def discard(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
 
 def publish(conn: duckdb.DuckDBPyConnection, staged: Staged, entry: catalog.CatalogEntry) -> None:
     """Catalog row, pins, current pointer and current view: all or nothing."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
+
+    def work() -> None:
         catalog.insert_entry(conn, entry)
         if staged.kind == "training_set":
             catalog.record_pins(conn, staged.name, staged.version, entry.pinned_views)
         catalog.set_current(conn, staged.kind, staged.name, staged.version)
         conn.execute(f"CREATE OR REPLACE VIEW {ident(current_view(staged.kind, staged.name))} AS SELECT * FROM {ident(staged.table)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+
+    in_transaction(conn, work)
 
 
 def retire_old_versions(conn: duckdb.DuckDBPyConnection, kind: str, name: str, keep: int) -> list[int]:
@@ -81,14 +80,16 @@ def retire_old_versions(conn: duckdb.DuckDBPyConnection, kind: str, name: str, k
         spared |= catalog.pinned_versions(conn, name)
     retired = [e for e in live if e.version not in spared]
     for entry in retired:
-        conn.execute("BEGIN TRANSACTION")
-        conn.execute(
-            "UPDATE mmp_catalog SET retired_at = current_timestamp WHERE kind = $k AND name = $n AND version = $v",
-            {"k": kind, "n": name, "v": entry.version},
-        )
-        conn.execute(f"DROP TABLE IF EXISTS {ident(entry.table_name)}")
-        conn.execute("COMMIT")
+        in_transaction(conn, lambda entry=entry: _retire(conn, kind, name, entry))
     return [e.version for e in retired]
+
+
+def _retire(conn: duckdb.DuckDBPyConnection, kind: str, name: str, entry: catalog.CatalogEntry) -> None:
+    conn.execute(
+        "UPDATE mmp_catalog SET retired_at = current_timestamp WHERE kind = $k AND name = $n AND version = $v",
+        {"k": kind, "n": name, "v": entry.version},
+    )
+    conn.execute(f"DROP TABLE IF EXISTS {ident(entry.table_name)}")
 
 
 def resolve_version(conn: duckdb.DuckDBPyConnection, kind: str, name: str, version: int | None = None) -> catalog.CatalogEntry:

@@ -101,7 +101,8 @@ def confine_file_access(conn: duckdb.DuckDBPyConnection, root: Path, sources: li
         return  # already confined
     allowed = set(conn.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or [])
     allowed.add(str(root.resolve()))
-    store = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    # a DuckDB file's folder; a DuckLake store's data path is already allowed by its resource
+    store = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database() AND type = 'duckdb'").fetchone()
     if store and store[0]:
         allowed.add(str(Path(store[0]).resolve().parent))
     for source in sources:

@@ -45,14 +45,10 @@ def table_exists(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def tables_from_frame(conn: duckdb.DuckDBPyConnection, frame, statements: list[str]) -> None:
     """Run `statements`, which read `frame` as `__mmp_frame`, in one transaction: all of them or none."""
+    from mmp_assets.feature_store.transactions import in_transaction
+
     conn.register("__mmp_frame", frame)
     try:
-        conn.execute("BEGIN TRANSACTION")
-        for statement in statements:
-            conn.execute(statement)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        in_transaction(conn, lambda: [conn.execute(statement) for statement in statements])
     finally:
         conn.unregister("__mmp_frame")

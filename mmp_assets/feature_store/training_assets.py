@@ -39,7 +39,7 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
         kinds={"duckdb"},
         tags=keys.mmp_tags(kind="training_set", recipe=recipe.name),
         code_version=model_code_version(recipe, "training_set"),
-        pool=config.dagster.duckdb_pool,
+        pool=config.feature_store_pool,
         partitions_def=spine_partitions(recipe),
         metadata={"mmp/recipe": recipes.file_of("model", recipe.name), "mmp/split": recipe.split.strategy,
                   "mmp/current_view": f"ts_{recipe.name}"},

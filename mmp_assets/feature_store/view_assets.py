@@ -40,7 +40,7 @@ def build_view_asset(view: FeatureViewRecipe, recipes: RecipeSet, config: Platfo
         kinds={"duckdb"},
         tags=keys.mmp_tags(kind="feature_view"),
         code_version=view_code_version(view, recipe_file.parent),
-        pool=config.dagster.duckdb_pool,
+        pool=config.feature_store_pool,
         metadata={"mmp/recipe": recipes.file_of("view", view.name), "mmp/entity": ", ".join(view.entity),
                   "mmp/timestamp": view.timestamp or "none (static)", "mmp/ttl": view.ttl or "none", "mmp/current_view": f"fv_{view.name}"},
         check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True,

@@ -51,4 +51,8 @@ def feature_source(root: Path, env: str, recipe, recipes) -> FeatureSource:
         return OnlineFeatures(store, recipe, recipes)
     from mmp_assets.serving.snapshot import SnapshotFeatures
 
-    return SnapshotFeatures(FeatureStoreResource(project_dir=str(root), env=env).database, recipe, recipes)
+    offline = FeatureStoreResource(project_dir=str(root), env=env)
+    if offline.kind != "duckdb":  # the in-memory snapshot is read from the DuckDB file
+        raise LookupError(f"config/{env}.yaml: online_store.kind: 'none' while feature_store.kind is {offline.kind!r}; "
+                          "mmp serve reads features from Redis there: set online_store.kind: redis")
+    return SnapshotFeatures(offline.database, recipe, recipes)

@@ -141,7 +141,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
         kinds={"duckdb", "mlflow"},
         tags=keys.mmp_tags(recipe=recipe.name, stage="predictions"),
         code_version=model_code_version(recipe, "predictions"),
-        pool=config.dagster.duckdb_pool,
+        pool=config.feature_store_pool,
         description=f"{recipe.name}: {what} scored by the champion (else candidate) model version.",
     )
     def predictions(context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource) -> dg.MaterializeResult:

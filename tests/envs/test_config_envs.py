@@ -18,6 +18,8 @@ PROD_ENV = {
     "MMP_ARTIFACT_ROOT": "s3://mmp-artifacts/mlflow",
     "MMP_OPTUNA_STORAGE": "postgresql://mmp:s3cret-opt@db.internal:5432/mmp_optuna",
     "MMP_REDIS_URL": "redis://:s3cret-redis@redis.internal:6379/0",
+    "MMP_DUCKLAKE_CATALOG_URL": "postgresql://mmp:s3cret-lake@db.internal:5432/mmp_lake",
+    "MMP_DUCKLAKE_DATA_PATH": "s3://mmp-lake/features/",
 }
 
 
@@ -50,6 +52,8 @@ def test_prod_validates_with_its_variables_and_writes_no_secret(data_dir, monkey
         monkeypatch.setenv(key, value)
     config = load_config(REPO, "prod")
     assert config.artifact_root == "s3://mmp-artifacts/mlflow" and config.optuna_storage.startswith("postgresql://")
+    assert config.feature_store.kind == "ducklake" and config.ducklake_data_path == "s3://mmp-lake/features/"
+    assert config.feature_store_pool is None
     home = ensure_instance_home(config, REPO)
     launcher = dagster_instance_config(str(home))[0]["run_launcher"]
     assert (launcher["module"], launcher["class"]) == ("dagster_k8s", "K8sRunLauncher")

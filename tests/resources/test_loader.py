@@ -93,6 +93,8 @@ def test_prod_validates_when_its_variables_are_set(project: Path, monkeypatch: p
         "MMP_ARTIFACT_ROOT": "s3://mmp-artifacts/mlflow",
         "MMP_OPTUNA_STORAGE": "postgresql://optuna:s3cret@db:5432/optuna",
         "MMP_REDIS_URL": "redis://:s3cret@redis:6379/0",
+        "MMP_DUCKLAKE_CATALOG_URL": "postgresql://lake:s3cret@db:5432/mmp_lake",
+        "MMP_DUCKLAKE_DATA_PATH": "s3://mmp-lake/features/",
     }.items():
         monkeypatch.setenv(name, value)
     config = load_config(project, "prod")
