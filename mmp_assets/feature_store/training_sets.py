@@ -60,7 +60,8 @@ def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: Rec
     spine = recipe.spine
     relation = source_relation(conn, spine.source, recipes, root, params)
     columns = ", ".join(ident(c) for c in spine_columns(recipe))
-    return f"SELECT {columns} FROM {relation} WHERE {ident(spine.label)} IS NOT NULL"
+    timed = f" AND {ident(spine.timestamp)} IS NOT NULL" if spine.timestamp else ""  # no point in time: left out, with a warning
+    return f"SELECT {columns} FROM {relation} WHERE {ident(spine.label)} IS NOT NULL{timed}"
 
 
 def count_unlabelled(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe) -> int:
