@@ -34,4 +34,4 @@ def test_a_view_over_a_csv_that_lost_its_rows_keeps_its_version(fs_project, inst
     assert (error.cls_name, error.message.strip()) == ("SourceError", f"mmp_assets.feature_store.sources.SourceError: {LINE}")
     with fs_project.connect() as conn:
         assert catalog.current_version(conn, "view", "spend") == 1
-        assert conn.execute("SELECT count(*) FROM v_spend").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM fv_spend").fetchone()[0] == 2
