@@ -22,6 +22,7 @@ def collect_problems(env: str | None = None) -> tuple[list, RecipeSet]:
     from mmp_assets.recipes import load_recipes
     from mmp_assets.recipes.estimators import check_estimators
     from mmp_resources import MmpValidationError, load_config, project_root
+    from mmp_resources.errors import Problem
     from mmp_resources.instance import ensure_instance_home
     from mmp_resources.loader import cron_problems
 
@@ -34,6 +35,9 @@ def collect_problems(env: str | None = None) -> tuple[list, RecipeSet]:
         cache = config.data_dir / "cache" / "estimator_checks.json"
     except MmpValidationError as exc:
         problems += exc.problems
+    if not (root / "recipes").is_dir():  # an empty project is fine; a project dir that is not one is a mistake
+        problems.append(Problem(str(root), "recipes/", "no such folder: run mmp from your project folder (or set MMP_PROJECT_DIR "
+                                                       "to it), or start a project with `mmp init <dir>`"))
     recipes = load_recipes(root)
     return problems + recipes.problems + check_estimators(recipes, cache), recipes
 
