@@ -13,6 +13,10 @@ if TYPE_CHECKING:  # the recipe formats load when a command validates, not when 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("validate", help="check every recipe and the active config; exit 1 on any problem")
     parser.add_argument("--env", help="environment to validate (default: MMP_ENV, unset = base)")
+    parser.add_argument("--data", action="store_true",
+                        help="also read every source, compute every view and join every training set in memory, and check "
+                             "the data (types, header-only files, NULL or tied timestamps, join key types, duplicates, "
+                             "infinities, label classes); publishes nothing")
     parser.set_defaults(func=run)
 
 
@@ -44,13 +48,22 @@ def collect_problems(env: str | None = None) -> tuple[list, RecipeSet]:
 
 def run(args: argparse.Namespace) -> int:
     problems, recipes = collect_problems(args.env)
+    warnings: list[str] = []
+    if args.data and not problems:  # the data is read only through recipes that parse
+        from mmp_assets.feature_store.data_checks import data_findings
+        from mmp_resources import project_root
+
+        found, warnings = data_findings(recipes, project_root())
+        problems = problems + found
     for problem in problems:
         print(problem, file=sys.stderr)
+    for warning in warnings:
+        print(f"warn: {warning}", file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
     print(
         f"ok: {len(recipes.sources)} sources, {len(recipes.views)} feature views, "
-        f"{len(recipes.models)} model recipes, {len(recipes.prompts)} prompts"
+        f"{len(recipes.models)} model recipes, {len(recipes.prompts)} prompts" + (" (data checked, nothing published)" if args.data else "")
     )
     return 0
