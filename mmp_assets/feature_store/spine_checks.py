@@ -8,7 +8,9 @@ and printed by `mmp materialize`):
 - a spine key whose type differs from the view's key it joins (BIGINT vs VARCHAR): refuse;
 - NULL spine timestamps: refuse when every labelled row has one; else those rows are left out (they have
   no point in time to join at and no place in a temporal split) and a warning says how many;
-- spine rows identical in every kept column: warn with the count; identical but for the label: refuse;
+- spine rows identical in every kept column: warn with the count; identical (entity, timestamp and every
+  other kept column) but for the label: refuse, the same event recorded with two outcomes (without a
+  spine timestamp such rows are ordinary noise and pass);
 - a temporal split whose tied timestamps leave a requested split empty: refuse with the actual shares;
   shares more than 10 points off the requested ones: warn;
 - +inf/-inf in a feature: refuse (no model reads infinity); NaN in a feature: warn (read as missing).
@@ -33,10 +35,11 @@ class SpineDataError(ValueError):
 
 
 def _family(duckdb_type: str) -> str:
-    """Types a join key may be compared across: every integer width with every other, strings with strings."""
+    """Types a join key may be compared across: numbers with numbers, strings with strings, times with times."""
     t = duckdb_type.upper()
-    if t.startswith(("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")):
-        return "integer"
+    if t.startswith(("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
+                     "DECIMAL", "DOUBLE", "FLOAT", "REAL")):
+        return "number"
     if t.startswith(("VARCHAR", "ENUM")):
         return "text"
     if t.startswith(TIME_TYPES):
@@ -48,6 +51,8 @@ def check_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, joins: lis
     """Refuse (SpineDataError) or warn about the registered spine source `recipe.spine.source`; the warnings."""
     spine = recipe.spine
     relation = ident(spine.source)
+    if not conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)").fetchone()[0]:
+        return []  # no rows: the types of an empty file say nothing (a NULL-typed column); the untrainable check says it
     types = columns_of(conn, f"SELECT * FROM {relation}")
     if spine.timestamp and not types.get(spine.timestamp, "").upper().startswith(TIME_TYPES):
         raise SpineDataError(
@@ -86,7 +91,7 @@ def _duplicates(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, shown: str
     extra, conflicting = conn.execute(
         f"SELECT coalesce(sum(n - labels), 0), count(*) FILTER (WHERE labels > 1) FROM (SELECT count(*) AS n, "
         f"count(DISTINCT {ident(spine.label)}) AS labels FROM {ident(spine.source)} WHERE {where} GROUP BY {cols}) WHERE n > 1").fetchone()
-    if conflicting:
+    if conflicting and spine.timestamp:  # one entity, one instant, the same values, two outcomes: one event recorded twice
         raise SpineDataError(
             f"{shown}: spine.label: {conflicting} group(s) of spine rows of source {spine.source} are identical in "
             f"{', '.join(kept)} but have different {spine.label!r} values; one row cannot have two labels: remove the "
