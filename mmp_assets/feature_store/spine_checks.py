@@ -54,6 +54,9 @@ def check_spine(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, joins: lis
     if not conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)").fetchone()[0]:
         return []  # no rows: the types of an empty file say nothing (a NULL-typed column); the untrainable check says it
     types = columns_of(conn, f"SELECT * FROM {relation}")
+    if recipe.split.group and recipe.split.group not in types:
+        raise SpineDataError(f"{shown}: split.group: column {recipe.split.group!r} is not in source {spine.source}; its columns: "
+                             f"{', '.join(types)}")
     if spine.timestamp and not types.get(spine.timestamp, "").upper().startswith(TIME_TYPES):
         raise SpineDataError(
             f"{shown}: spine.timestamp: column {spine.timestamp!r} of source {spine.source} is {types.get(spine.timestamp)}, not a "

@@ -98,3 +98,14 @@ def test_doubtful_spine_data_is_published_with_a_recorded_warning(fs_project, in
         assert entry.details["warnings"] == lines
         assert conn.execute("SELECT count(*) FROM ts_m").fetchone()[0] == rows
         assert conn.execute("SELECT count(*) FROM ts_m WHERE t IS NULL").fetchone()[0] == 0
+
+
+def test_a_split_group_column_the_spine_lacks_is_one_line(fs_project, instance):
+    _project(fs_project)
+    fs_project.model("m", spine=SPINE, features=[{"view": "spend"}], split={"strategy": "group", "group": "household_id"})
+    result = fs_project.materialize(instance)
+    assert not result.success
+    assert result.get_step_failure_events()[0].step_failure_data.user_failure_data.description == (
+        "recipes/m.yaml: split.group: column 'household_id' is not in source events; its columns: user_id, t, amount, y")
+    with fs_project.connect() as conn:
+        assert not conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'ts_m%'").fetchone()[0]
