@@ -412,7 +412,7 @@ CASES: list[Case] = [
     Case("entity_type_mismatch_spine_vs_view", _int_entity, ["user_id"], select="*fraud/training_set"),
     Case("label_leak_feature", _leak, ["chargeback_amount"], select="*fraud/evaluation"),
     Case("regression_noise_label", _noise_regression, ["baseline"], select="*spend/evaluation"),
-    Case("spine_contradicting_labels", _frame("transactions", lambda f: pl.concat([f, f.with_columns(1 - pl.col("is_fraud"))])),
+    Case("spine_contradicting_labels", _frame("transactions", lambda f: pl.concat([f, f.with_columns((1 - pl.col("is_fraud")).cast(pl.Int32).alias("is_fraud"))])),
          ["is_fraud", "label"], select="*fraud/training_set"),
     Case("nan_features", _frame("user_snapshots", lambda f: f.with_columns(
         pl.when(pl.col("txn_count_30d") % 3 == 0).then(float("nan")).otherwise(pl.col("avg_amount_30d")).alias("avg_amount_30d"))),
