@@ -412,6 +412,19 @@ CASES: list[Case] = [
     Case("entity_type_mismatch_spine_vs_view", _int_entity, ["user_id"], select="*fraud/training_set"),
     Case("label_leak_feature", _leak, ["chargeback_amount"], select="*fraud/evaluation"),
     Case("regression_noise_label", _noise_regression, ["baseline"], select="*spend/evaluation"),
+    Case("spine_contradicting_labels", _frame("transactions", lambda f: pl.concat([f, f.with_columns((1 - pl.col("is_fraud")).cast(pl.Int32).alias("is_fraud"))])),
+         ["is_fraud", "label"], select="*fraud/training_set"),
+    Case("nan_features", _frame("user_snapshots", lambda f: f.with_columns(
+        pl.when(pl.col("txn_count_30d") % 3 == 0).then(float("nan")).otherwise(pl.col("avg_amount_30d")).alias("avg_amount_30d"))),
+         ["avg_amount_30d"], select="*fraud/training_set"),
+    Case("validate_data_tied_timestamps", _frame("transactions", lambda f: f.with_columns(
+        pl.lit(datetime(2024, 3, 1)).cast(pl.Datetime("us")).alias("event_time"))), ["event_time", "tie", "temporal"],
+         args=["validate", "--data"]),
+    Case("validate_data_header_only_csv", _header_only, ["header_only.csv"], args=["validate", "--data"]),
+    Case("tracking_uri_with_credentials", lambda p: p.config(lambda c: c["mlflow"].__setitem__("tracking_uri", "${MMP_BENCH_SECRET_URI}")),
+         ["127.0.0.1:9", "tracking"], select="*fraud/model", never_print=[SECRET],
+         env={"MMP_BENCH_SECRET_URI": f"http://mmp:{SECRET}@127.0.0.1:9", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+              "MLFLOW_HTTP_REQUEST_TIMEOUT": "5"}),
     Case("random_forest_recipe", _random_forest, [], select="*fraud/evaluation", must_work=True),
     Case("rare_class_multiclass", _multiclass_rare, ["rare"], select="*fraud/evaluation", must_work=True),
 ]

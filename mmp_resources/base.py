@@ -22,6 +22,11 @@ class PlatformResource(dg.ConfigurableResource):
     project_dir: str = Field(description="The project root holding recipes/ and config/.")
     env: str = Field(description="The environment whose config/<env>.yaml overlays base.yaml.")
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from mmp_resources.scrub import install
+
+        install()  # before any step of the run can print a URL with its password (MLflow's "View run" link)
+
     @cached_property
     def config(self) -> PlatformConfig:
         from pathlib import Path

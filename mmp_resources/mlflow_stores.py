@@ -17,7 +17,15 @@ if TYPE_CHECKING:
 
 def activate(config: PlatformConfig) -> None:
     """Make this environment's stores the process-wide MLflow defaults."""
+    import logging
+
+    from mmp_resources.scrub import install
+
+    install()  # MLflow prints its tracking URI in "View run" links; never with a password
     import mlflow
+
+    for name in ("mlflow.store.db.utils", "alembic"):  # "Creating initial MLflow database tables...": not the user's business
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     if config.tracking_uri.startswith("sqlite:///"):
         Path(config.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from mmp_resources.tracking import MlflowResource
 
 GATE_CHECK = "quality_gate"
 DRIFT_CHECK = "drift_within_thresholds"
+SUSPICION_CHECK = "no_suspicious_feature"
 
 
 def build_evaluation_assets(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> list:
@@ -42,7 +43,10 @@ def _evaluation_asset(recipe: ModelRecipe, config: PlatformConfig) -> dg.AssetsD
         pool=config.feature_store_pool,
         description=f"{recipe.name}: test-split report of the candidate version (metrics, baseline/champion, backtest, SHAP, drift) and its gate.",
         check_specs=[dg.AssetCheckSpec(GATE_CHECK, asset=key, blocking=True,
-                                       description=f"The candidate meets the recipe's gate ({gate or 'no rules'}); sets MLflow tag gate.")],
+                                       description=f"The candidate meets the recipe's gate ({gate or 'no rules'}); sets MLflow tag gate."),
+                     dg.AssetCheckSpec(SUSPICION_CHECK, asset=key, blocking=False,
+                                       description="No feature alone all but determines the label on training rows (AUC, |Spearman| "
+                                                   "or entropy explained >= 0.99) and no test metric is near-perfect; warns, never blocks.")],
     )
     def evaluation(context: dg.AssetExecutionContext, feature_store: FeatureStoreResource, mlflow: MlflowResource):
         from mmp_assets.evaluation.alerts import send_alert
@@ -59,14 +63,34 @@ def _evaluation_asset(recipe: ModelRecipe, config: PlatformConfig) -> dg.AssetsD
             send_alert(cfg, f"{recipe.name}: quality gate failed", {
                 "recipe": recipe.name, "version": evaluated.version, "failures": gate.failures,
                 "dagster_run_id": context.run_id})
+        suspicion = _suspicion_result(recipe, evaluated, feature_store)
+        if not suspicion.passed:
+            context.log.warning(suspicion.description)
         return dg.MaterializeResult(
             metadata=evaluation_metadata(evaluated),
             check_results=[dg.AssetCheckResult(
                 check_name=GATE_CHECK, passed=gate.passed, severity=dg.AssetCheckSeverity.ERROR, description=message,
-                metadata={"model_version": evaluated.version, "rules": dg.MetadataValue.json(gate.checks)})],
+                metadata={"model_version": evaluated.version, "rules": dg.MetadataValue.json(gate.checks)}), suspicion],
         )
 
     return evaluation
+
+
+def _suspicion_result(recipe: ModelRecipe, evaluated, feature_store: FeatureStoreResource) -> dg.AssetCheckResult:
+    """The non-blocking suspicion check of one evaluated version, on its training set's train rows."""
+    from mmp_assets.evaluation.suspicion import suspicion
+    from mmp_assets.feature_store import load_training_set
+
+    with feature_store.connect() as conn:
+        training_set = load_training_set(conn, recipe, evaluated.report.context.training_set_version)
+    passed, description, measured = suspicion(
+        training_set.part("train"), training_set.numeric_columns, list(training_set.categorical_columns), training_set.label,
+        recipe.task, dict(evaluated.report.metrics.values))
+    message = f"{recipe.name} v{evaluated.version}: {description}"
+    return dg.AssetCheckResult(
+        check_name=SUSPICION_CHECK, passed=passed, severity=dg.AssetCheckSeverity.WARN, description=message,
+        metadata={"model_version": evaluated.version,
+                  "associations": dg.MetadataValue.json({a.feature: {a.measure: round(a.value, 4)} for a in measured})})
 
 
 def _drift_asset(recipe: ModelRecipe, recipes: RecipeSet, config: PlatformConfig, root: Path) -> dg.AssetsDefinition:

@@ -53,6 +53,7 @@ def materialize_forecast_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecip
     used = register_sources(conn, [recipe.spine.source], recipes, root, params)
     relation = source_relation(conn, recipe.spine.source, recipes, root, params)
     grid, warnings = inspect_history(conn, recipe, relation, shown)
+    shown_warnings = [f"{recipe.name}/training_set: {w}" for w in warnings]
     validation_start, test_start = split_bounds(conn, recipe, relation, grid)
     staged = publish.stage(conn, "training_set", recipe.name, training_sql(recipe, relation, grid, validation_start, test_start))
     label, features = recipe.spine.label, feature_names(recipe)
@@ -64,7 +65,7 @@ def materialize_forecast_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecip
     violations = boundary_violations(conn, staged.table, recipe)
     if violations:
         publish.discard(conn, staged)
-        return TrainingSetOutcome("rejected", current, violations, staged, [], unlabelled, lineage, used)
+        return TrainingSetOutcome("rejected", current, violations, staged, [], unlabelled, lineage, used, warnings=shown_warnings)
     counts = split_counts(conn, staged.table)
     empty = [s for s in ("train", "validation", "test") if not counts.get(s)]
     if empty:
@@ -76,7 +77,7 @@ def materialize_forecast_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecip
             f"and a test stretch of at least one horizon ({recipe.forecast.horizon}) each; give more history or shorten them; {kept}")
     if publish.same_as_current(conn, staged):
         publish.discard(conn, staged)
-        return TrainingSetOutcome("unchanged", current, [], staged, [], unlabelled, lineage, used)
+        return TrainingSetOutcome("unchanged", current, [], staged, [], unlabelled, lineage, used, warnings=shown_warnings)
     bounds = conn.execute(f"SELECT {grid.time(str(validation_start))}, {grid.time(str(test_start))}").fetchone()
     entry = catalog.CatalogEntry(
         kind="training_set", name=recipe.name, version=staged.version, table_name=staged.table,
@@ -96,7 +97,7 @@ def materialize_forecast_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecip
         created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
     )
     publish.publish(conn, staged, entry)
-    return TrainingSetOutcome("published", entry, [], staged, [], unlabelled, lineage, used)
+    return TrainingSetOutcome("published", entry, [], staged, [], unlabelled, lineage, used, warnings=shown_warnings)
 
 
 def future_rows(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, history: pd.DataFrame, shown: str) -> pd.DataFrame:

@@ -70,6 +70,8 @@ def register_sources(
         if source.path is not None:
             _attach_filesystem(conn, source)
             _execute(conn, f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {source_query(source, root)}", {}, f"{shown}: path")
+            if source.file_format() == "csv":
+                _check_csv_rows(source, root, shown)
             relations[name] = source.path
             return
         rendered = source_sql(source, shown, params)
@@ -88,6 +90,24 @@ def register_sources(
     for name in names:
         visit(name, ())
     return used
+
+
+def _check_csv_rows(source: SourceRecipe, root: Path, shown: str) -> None:
+    """SourceError for a local CSV file with a header line and no rows: DuckDB would read its header as a row
+    of columns `column0`, `column1`... and every reader downstream would fail on the names instead."""
+    import glob
+
+    if "://" in source.path:
+        return
+    base = Path(resolve_path(source, root))
+    for found in sorted(glob.glob(str(base))):
+        with open(found, encoding="utf-8", errors="replace") as handle:
+            lines = [line for _, line in zip(range(2), (line for line in handle if line.strip()))]
+        if len(lines) < 2:
+            shown_path = source.path if found == str(base) else str(Path(found).relative_to(root)) if Path(found).is_relative_to(root) else found
+            what = "has a header and no data rows" if lines else "is empty"
+            raise SourceError(f"{shown}: path: {shown_path} {what}; a CSV source needs a header and at least one row: write the "
+                              "file's rows, or point path at the file that has them")
 
 
 def confine_file_access(conn: duckdb.DuckDBPyConnection, root: Path, sources: list[SourceRecipe]) -> None:

@@ -51,6 +51,7 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
         from mmp_assets.feature_store.forecast_history import ForecastDataError
         from mmp_assets.feature_store.training_build import UntrainableTrainingSet, materialize_training_set
         from mmp_assets.feature_store.training_sets import SpineColumnsError
+        from mmp_assets.feature_store.spine_checks import SpineDataError
 
         partition, params = run_window(context, config.params)
         try:
@@ -59,11 +60,11 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
                     outcome = materialize_forecast_set(conn, recipe, recipes, root, run_id=context.run_id, params=params)
                 else:
                     outcome = materialize_training_set(conn, recipe, recipes, root, run_id=context.run_id, params=params, partition=partition)
-        except (UntrainableTrainingSet, SpineColumnsError, ForecastDataError) as exc:  # found in the data: one line; the current version stays
+        except (UntrainableTrainingSet, SpineColumnsError, SpineDataError, ForecastDataError) as exc:  # found in the data: one line; the current version stays
             raise dg.Failure(description=str(exc)) from None
         context.log.info(_summary(recipe.name, outcome))
-        for warning in (outcome.entry.details.get("warnings", []) if outcome.entry else []):
-            context.log.warning(f"{recipe.name}/training_set: {warning}")
+        for warning in outcome.warnings:  # recorded on the version too; `mmp materialize` prints them
+            context.log.warning(warning)
         return dg.MaterializeResult(
             data_version=dg.DataVersion(outcome.entry.content_hash if outcome.entry else "none"),
             metadata=_metadata(outcome),
@@ -102,6 +103,7 @@ def _metadata(outcome: "TrainingSetOutcome") -> dict[str, Any]:
         "mmp/unlabelled_rows_dropped": outcome.unlabelled,
         "dagster/column_lineage": column_lineage(outcome),
         "mmp/params": as_json(outcome.params),
+        "mmp/warnings": as_json(outcome.warnings),
     }
     if outcome.partition is not None:
         meta["mmp/partition"] = outcome.partition

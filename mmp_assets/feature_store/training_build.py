@@ -14,6 +14,7 @@ from mmp_assets.feature_store.observation import observe_source
 from mmp_assets.feature_store.partitions import partition_entry
 from mmp_assets.feature_store.pit import JoinedView, asof_sql
 from mmp_assets.feature_store.sources import register_sources
+from mmp_assets.feature_store.spine_checks import check_spine, check_staged
 from mmp_assets.feature_store.sql import ident
 from mmp_assets.feature_store.splits import SPLIT_COLUMN, row_order, split_sql
 from mmp_assets.feature_store.training_sets import (
@@ -60,6 +61,8 @@ class TrainingSetOutcome:
     params: dict = field(default_factory=dict)
     """The values each templated source was read with in this run (a partition's window included)."""
     partition: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    """What the data gave reason to doubt without refusing it (NULL timestamps left out, duplicates, NaN)."""
 
 
 def materialize_training_set(
@@ -79,6 +82,8 @@ def materialize_training_set(
                 "columns with columns, or rename it in the view")
     used = register_sources(conn, [recipe.spine.source], recipes, root, params)
     recipe = resolved_spine(conn, recipe, recipes, joins)
+    shown = recipes.file_of("model", recipe.name)
+    warnings = check_spine(conn, recipe, joins, shown)  # refused here, nothing is staged
     spine = spine_sql(conn, recipe, recipes, root, params)
     query = split_sql(asof_sql(spine, recipe.spine.timestamp, joins), spine, recipe)
     staged = publish.stage(conn, "training_set", recipe.name, query)
@@ -88,7 +93,12 @@ def materialize_training_set(
     violations = leakage_violations(conn, staged.table, recipe, joins)
     if violations:
         publish.discard(conn, staged)
-        return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage, used, partition)
+        return TrainingSetOutcome("rejected", current, violations, staged, joins, unlabelled, lineage, used, partition, warnings)
+    try:
+        warnings += check_staged(conn, staged.table, recipe, feature_columns(recipe, joins, staged.profile.columns)[0], shown)
+    except ValueError:
+        publish.discard(conn, staged)
+        raise
     field = "spine.label" if recipe.spine.label is not None else "spine.source"  # clustering has no label
     reason = untrainable_reason(conn, staged.table, recipe, unlabelled)
     if reason is None and recipe.task == "uplift":
@@ -103,7 +113,7 @@ def materialize_training_set(
     same = publish.same_as_current(conn, staged) if partition is None else current is not None and current.content_hash == staged.profile.content_hash
     if same:
         publish.discard(conn, staged)
-        return TrainingSetOutcome("unchanged", current, [], staged, joins, unlabelled, lineage, used, partition)
+        return TrainingSetOutcome("unchanged", current, [], staged, joins, unlabelled, lineage, used, partition, warnings)
     features, categorical = feature_columns(recipe, joins, staged.profile.columns)
     entry = catalog.CatalogEntry(
         kind="training_set", name=recipe.name, version=staged.version, table_name=staged.table,
@@ -116,9 +126,9 @@ def materialize_training_set(
             "label": recipe.spine.label, "feature_columns": features, "categorical_columns": categorical,
             "split_column": SPLIT_COLUMN, "order_by": row_order(recipe), "split_strategy": recipe.split.strategy, "split_counts": split_counts(conn, staged.table),
             "unlabelled_rows_dropped": unlabelled, "lineage": {k: list(v) for k, v in lineage.items()},
-            "source_params": used, "partition": partition,
+            "source_params": used, "partition": partition, "warnings": warnings,
         },
         created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
     )
     publish.publish(conn, staged, entry)
-    return TrainingSetOutcome("published", entry, [], staged, joins, unlabelled, lineage, used, partition)
+    return TrainingSetOutcome("published", entry, [], staged, joins, unlabelled, lineage, used, partition, warnings)

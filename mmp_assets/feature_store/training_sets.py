@@ -63,9 +63,10 @@ def spine_sql(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, recipes: Rec
     spine = recipe.spine
     relation = source_relation(conn, spine.source, recipes, root, params)
     columns = ", ".join(ident(c) for c in spine_columns(recipe))
-    if spine.label is None:  # clustering: every row is a training row
-        return f"SELECT {columns} FROM {relation}"
-    return f"SELECT {columns} FROM {relation} WHERE {ident(spine.label)} IS NOT NULL"
+    timed = f" AND {ident(spine.timestamp)} IS NOT NULL" if spine.timestamp else ""  # no point in time: left out, with a warning
+    if spine.label is None:  # clustering: every row with its point in time is a training row
+        return f"SELECT {columns} FROM {relation}" + (f" WHERE {ident(spine.timestamp)} IS NOT NULL" if spine.timestamp else "")
+    return f"SELECT {columns} FROM {relation} WHERE {ident(spine.label)} IS NOT NULL{timed}"
 
 
 def count_unlabelled(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe) -> int:

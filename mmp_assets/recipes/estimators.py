@@ -21,7 +21,7 @@ from mmp_assets.recipes.loader import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 from mmp_resources.errors import Problem
 
-CACHE_FORMAT = 2  # 2: catalog problems (task, native categories) are cached too
+CACHE_FORMAT = 3  # 2: catalog problems (task, native categories) are cached too; 3: task and parameter values
 
 
 def catalog_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
@@ -46,16 +46,23 @@ def estimator_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
         accepted = estimator_params(recipe.model.class_path)
     except ValueError as exc:
         return [*catalog, Problem(shown, "model.class_path", str(exc))]
-    if accepted is None:  # takes **kwargs: nothing to check against
-        return catalog
+    from mmp_assets.catalog.param_values import task_mismatch, value_problems
+
     problems = catalog
+    if library_of(recipe.model.class_path).classes.get(recipe.model.class_path) is None:  # the catalog did not know its task
+        mismatch = task_mismatch(recipe.model.class_path, recipe.task)
+        problems += [Problem(shown, "model.class_path", mismatch)] if mismatch else []
+    unknown = []
     for section, names in (("model.params", recipe.model.params), ("model.search_space", recipe.model.search_space)):
         for name in names:
-            if name not in accepted:
-                problems.append(
+            if accepted is not None and name not in accepted:  # None: takes **kwargs, nothing to check against
+                unknown.append(
                     Problem(shown, f"{section}.{name}", f"{recipe.model.class_path} has no parameter {name!r}; see its documentation for the allowed ones")
                 )
-    return problems
+    if unknown or problems:
+        return problems + unknown
+    return [Problem(shown, field, message)
+            for field, message in value_problems(recipe.model.class_path, recipe.model.params, recipe.model.search_space)]
 
 
 def _effect_model_problems(recipe: ModelRecipe, shown: str) -> list[Problem]:
