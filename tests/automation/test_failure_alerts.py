@@ -33,7 +33,8 @@ def test_a_failed_run_is_posted_to_the_webhook(webhook) -> None:
         sensor(context)
     assert len(received) == 1
     _, alert = received[0]
-    assert alert["title"] == "mmp run failed: _failing_job"
+    assert alert["title"] == "mmp run failed: _failing_job: _explode: RuntimeError: training set has no rows"
+    assert alert["details"]["error"] == "_explode: RuntimeError: training set has no rows"
     assert alert["details"]["run_id"] == result.run_id
     assert alert["details"]["trigger"] == "drift" and alert["details"]["recipe"] == "fraud"
     assert "s3cret" not in json.dumps(alert)
