@@ -10,7 +10,8 @@ version of any asset upstream of the model, or of its stages) — because re-run
 would fail the same way. The retry's run key is `retry:<failed run id>`, so one failure gets at most
 one retry; a retry that fails again waits for the next change. The retry passes `gate.judge` like any
 retrain: not while another retrain of the recipe is in flight, and not when nothing can change (a
-manual run already repaired it).
+manual run already repaired it, or the inputs went back to those of the current version: then the
+recipe is current again and the warning stops).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import json
 import dagster as dg
 
 from mmp_assets import keys
-from mmp_assets.automation.gate import judge
+from mmp_assets.automation.gate import FUTILE, judge
 from mmp_assets.automation.retrain import RETRAIN_STAGES, TRIGGER_TAG, known_keys, retrain_request, retrain_target
 from mmp_assets.automation.runs import config_secrets, retrain_runs, root_cause
 from mmp_assets.feature_store.partitions import newest_partition
@@ -56,28 +57,31 @@ def code_digest(asset_graph, recipe: str) -> str:
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:16]
 
 
-def _data_version(instance: dg.DagsterInstance, asset_graph, key: dg.AssetKey, before: int | None) -> str | None:
+def _data_version(instance: dg.DagsterInstance, asset_graph, key: dg.AssetKey, at: float | None) -> str | None:
+    """The key's data version as of time `at` (None: now). Timestamps, not storage ids: on SQLite a run's
+    own events and the asset index number their records separately."""
     from dagster._core.definitions.data_version import extract_data_version_from_entry
 
     node = asset_graph.get(key)
-    record = instance.get_latest_data_version_record(key, is_source=node.is_observable and not node.is_materializable, before_cursor=before)
-    version = extract_data_version_from_entry(record.event_log_entry) if record is not None else None
-    return version.value if version is not None else None
+    fetch = instance.fetch_observations if node.is_observable and not node.is_materializable else instance.fetch_materializations
+    for record in fetch(dg.AssetRecordsFilter(asset_key=key), limit=100).records:  # newest first
+        if at is None or record.timestamp <= at:
+            version = extract_data_version_from_entry(record.event_log_entry)
+            return version.value if version is not None else None
+    return None
 
 
-def _failure_storage_id(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | None:
-    records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE, limit=1).records
-    return records[0].storage_id if records else None
+def failed_at(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float | None:
+    record = instance.get_run_record_by_id(run.run_id)
+    return record.end_time if record is not None else None
 
 
 def changes_since_failure(instance: dg.DagsterInstance, asset_graph, recipe: str, run: dg.DagsterRun, code: str) -> list[str]:
     """What the failed run read that is different now: one entry per input with a new data version, and the recipe."""
     changed = []
-    failed_at = _failure_storage_id(instance, run)
+    when = failed_at(instance, run)
     for key in upstream_keys(asset_graph, recipe):
-        then = _data_version(instance, asset_graph, key, failed_at + 1 if failed_at is not None else None)
-        now = _data_version(instance, asset_graph, key, None)
-        if now != then:
+        if _data_version(instance, asset_graph, key, None) != _data_version(instance, asset_graph, key, when):
             changed.append(f"{key.to_user_string()} has a new data version")
     if code_digest(asset_graph, recipe) != code:
         changed.append("the recipe (a code version) changed")
@@ -86,11 +90,9 @@ def changes_since_failure(instance: dg.DagsterInstance, asset_graph, recipe: str
 
 def repaired(instance: dg.DagsterInstance, recipe: str, run: dg.DagsterRun) -> bool:
     """Whether the recipe's model was materialized (by any run, say a manual one) after the failure."""
-    failed_at = _failure_storage_id(instance, run)
-    if failed_at is None:
-        return False
-    later = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=keys.recipe_key(recipe, "model"), after_storage_id=failed_at), limit=1)
-    return bool(later.records)
+    when = failed_at(instance, run)
+    latest = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=keys.recipe_key(recipe, "model")), limit=1).records
+    return when is not None and bool(latest) and latest[0].timestamp > when
 
 
 def build_retrain_retry_sensor(recipes: RecipeSet, config: PlatformConfig) -> dg.SensorDefinition:
@@ -129,6 +131,8 @@ def build_retrain_retry_sensor(recipes: RecipeSet, config: PlatformConfig) -> dg
                 })
                 context.log.info(f"{recipe}: stale-model alert {'sent' if delivered else 'not sent (no webhook or unreachable)'}")
             state[recipe] = entry
+            if entry.get("resolved"):
+                continue
             trigger = failed.tags.get(TRIGGER_TAG, "")
             line = f"{recipe}: model is stale: retrain run {failed.run_id} ({trigger}) failed: {entry['cause']}"
             changed = changes_since_failure(context.instance, graph, recipe, failed, entry["code"])
@@ -140,6 +144,7 @@ def build_retrain_retry_sensor(recipes: RecipeSet, config: PlatformConfig) -> dg
             verdict = judge(context, recipe, [ref.view for ref in recipes.models[recipe].features], partition)
             if not verdict.go:
                 context.log.info(f"{line}; {', '.join(changed)}, no retry: {verdict.reason}")
+                entry["resolved"] = verdict.kind == FUTILE  # the inputs are back to those of the current version
                 continue
             context.log.info(f"{line}; retrying once: {', '.join(changed)}")
             original = trigger.removeprefix("retry:")
