@@ -45,7 +45,7 @@ class Daemon:
     def __init__(self, root: Path, home: Path):
         self.log = open(root / "daemon.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dagster", "daemon", "run", "-w", "workspace.yaml"], cwd=root,
+            [sys.executable, "-m", "dagster._daemon", "run", "-w", "workspace.yaml"], cwd=root,  # i.e. `dagster-daemon run`
             env={**os.environ, "DAGSTER_HOME": str(home)}, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.deadline = time.monotonic() + DEADLINE_S
