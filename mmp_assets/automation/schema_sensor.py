@@ -5,6 +5,10 @@ sensor adds what declarative automation cannot say: *only a schema change* retra
 rows alone do not; drift does), scoped by column lineage, with `mmp/trigger=schema_change:sources/<x>`
 on the run. The cursor is the storage id of the newest observation handled, so each observation is
 judged once; the schema before it is the one of the newest observation at or below the cursor.
+
+Each recipe's cause then passes `gate.judge`: a queued retrain of the recipe covers it, a running one
+holds it (kept under `pending` in the cursor and judged again on the next tick), and a recipe whose
+inputs are all those of its current version is not retrained.
 """
 
 from __future__ import annotations

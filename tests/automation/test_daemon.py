@@ -25,7 +25,8 @@ from mmp_assets.automation.runs import IN_FLIGHT
 from mmp_resources import build_resources, load_config
 from mmp_resources.instance import ensure_instance_home
 from mmp_resources.services import stop_process_group
-from tests.automation.synthetic import DRIFT_CHECK, REPO, frames, materialize, project_definitions, write_source
+from mmp_assets.evaluation.assets import DRIFT_CHECK
+from tests.automation.synthetic import REPO, frames, materialize, project_definitions, write_source
 
 DEADLINE_S = 900
 TICK_S = 5
@@ -114,6 +115,7 @@ def test_live_automation_under_a_real_daemon(tiny_project: Path) -> None:
             # 2. a drift breach with unchanged inputs launches nothing
             runs_before = len(instance.get_runs())
             drift = dg.AssetKey(["alpha", "drift"])
+            assert dg.AssetCheckKey(drift, DRIFT_CHECK) in defs.resolve_asset_graph().get_check_keys_for_assets({drift})
             instance.report_runless_asset_event(dg.AssetCheckEvaluation(asset_key=drift, check_name=DRIFT_CHECK, passed=False))
             time.sleep(4 * TICK_S)
             assert len(instance.get_runs()) == runs_before, "a retrain that could change nothing was launched"
