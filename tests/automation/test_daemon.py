@@ -38,6 +38,11 @@ def _fast_automation(root: Path) -> None:
     config["automation"].update(sensor_interval_seconds=TICK_S, source_observation_cron="0 0 1 1 *")  # the test observes itself
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     (root / "workspace.yaml").write_text((REPO / "workspace.yaml").read_text())
+    for name in ("alpha", "beta"):  # a scoring source gives the recipe its `<recipe>/drift` asset and check
+        recipe_file = root / "recipes" / f"{name}.yaml"
+        recipe = yaml.safe_load(recipe_file.read_text())
+        recipe["monitoring"] = {"scoring_source": "events"}
+        recipe_file.write_text(yaml.safe_dump(recipe, sort_keys=False))
 
 
 class Daemon:
