@@ -49,7 +49,7 @@ def instance_yaml(config: PlatformConfig) -> dict:
 
 def ensure_instance_home(config: PlatformConfig, root: Path) -> Path:
     """Write `<data_dir>/dagster_home/dagster.yaml` for the active env (only when it changed) and return
-    the folder to use as DAGSTER_HOME. For PostgreSQL storage it also exports MMP_DAGSTER_PG_URL (the
+    the folder to use as DAGSTER_HOME, with the environment's SQLite stores created. For PostgreSQL storage it also exports MMP_DAGSTER_PG_URL (the
     config's value, with the psycopg2 driver) into this process's environment, where Dagster and child
     processes read it."""
     data_dir = Path(config.data_dir)
@@ -62,6 +62,9 @@ def ensure_instance_home(config: PlatformConfig, root: Path) -> Path:
         target.write_text(text, encoding="utf-8")
     if config.dagster.storage.kind == "postgres":
         os.environ[DAGSTER_PG_URL_ENV] = dagster_driver(_postgres_url(config))
+    from mmp_resources.store_init import ensure_stores
+
+    ensure_stores(config, home.parent, home)  # once, under a file lock: concurrent first commands raced on SQLite schemas
     return home
 
 

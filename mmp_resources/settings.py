@@ -233,6 +233,9 @@ class AutomationConfig(_Strict):
     drift_cron: str = Field("0 6 * * *", description="When `<recipe>/drift` runs against the newest scoring data.")
     retrain_cooldown_minutes: int = Field(360, ge=0, description="Minimum time between two drift-triggered retrains of one recipe.")
     daily_retrain_budget: int = Field(3, ge=0, description="Most drift-triggered retrains per recipe per day.")
+    sensor_interval_seconds: int = Field(
+        30, ge=1, description="Least time between two evaluations of each mmp sensor (schema change, drift, retry, failure alert, automation)."
+    )
 
 
 class ServingConfig(_Strict):

@@ -15,6 +15,7 @@ def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> 
     """(sensors, schedules, jobs). Every sensor and schedule starts RUNNING: models stay right unattended."""
     from mmp_assets.automation.drift_sensor import build_drift_retrain_sensor
     from mmp_assets.automation.failure_sensor import build_run_failure_alert_sensor
+    from mmp_assets.automation.retry_sensor import build_retrain_retry_sensor
     from mmp_assets.automation.schema_sensor import build_schema_change_sensor
 
     observe_sources = dg.define_asset_job(
@@ -34,13 +35,14 @@ def build_automation(recipes: RecipeSet, config: PlatformConfig, root: Path) -> 
         "mmp_automation",
         target=dg.AssetSelection.all(),
         default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=config.automation.sensor_interval_seconds,
         description="Evaluates every asset's automation condition: feature views refresh on new source data, drift runs on its cron.",
     )
     sensors = [
         automation,
-        build_schema_change_sensor(recipes),
+        build_schema_change_sensor(recipes, minimum_interval_seconds=config.automation.sensor_interval_seconds),
         build_drift_retrain_sensor(recipes, config),
+        build_retrain_retry_sensor(recipes, config),
         build_run_failure_alert_sensor(config),
     ]
     return sensors, [schedule], [observe_sources]

@@ -5,6 +5,10 @@ sensor adds what declarative automation cannot say: *only a schema change* retra
 rows alone do not; drift does), scoped by column lineage, with `mmp/trigger=schema_change:sources/<x>`
 on the run. The cursor is the storage id of the newest observation handled, so each observation is
 judged once; the schema before it is the one of the newest observation at or below the cursor.
+
+Each recipe's cause then passes `gate.judge`: a queued retrain of the recipe covers it, a running one
+holds it (kept under `pending` in the cursor and judged again on the next tick), and a recipe whose
+inputs are all those of its current version is not retrained.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import dagster as dg
 
 from mmp_assets import keys
+from mmp_assets.automation.gate import HELD, judge
 from mmp_assets.automation.retrain import known_keys, retrain_request, retrain_target
 from mmp_assets.automation.schema_impact import RecipeImpact, SchemaChange, impact_of
 from mmp_assets.feature_store.partitions import newest_partition
@@ -69,6 +74,18 @@ def plan_retrains(changes: list[tuple[SchemaChange, int]], recipes: RecipeSet) -
     return retrain, skipped
 
 
+def merge_pending(pending: dict, retrain: dict[str, list[tuple[RecipeImpact, int]]]) -> dict:
+    """The causes still to act on per recipe, with this tick's added: sources, views, reasons, newest observation id."""
+    out = {recipe: dict(cause) for recipe, cause in pending.items()}
+    for recipe, found in retrain.items():
+        cause = out.setdefault(recipe, {"sources": [], "views": [], "reasons": [], "since": 0})
+        cause["sources"] = sorted({*cause["sources"], *(f"sources/{i.source}" for i, _ in found)})
+        cause["views"] = list(dict.fromkeys([*cause["views"], *(v for impact, _ in found for v in impact.views)]))
+        cause["reasons"] = list(dict.fromkeys([*cause["reasons"], *(i.reason for i, _ in found)]))
+        cause["since"] = max(cause["since"], *(s for _, s in found))
+    return out
+
+
 def build_schema_change_sensor(recipes: RecipeSet, *, minimum_interval_seconds: int = 30) -> dg.SensorDefinition:
     sources = sorted(recipes.sources)
 
@@ -80,23 +97,31 @@ def build_schema_change_sensor(recipes: RecipeSet, *, minimum_interval_seconds: 
         description="Retrains the recipes whose training sets read a column a source's schema change touched.",
     )
     def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        after = json.loads(context.cursor)["after"] if context.cursor else 0
-        changes, newest = observed_changes(context.instance, sources, after)
+        state = json.loads(context.cursor) if context.cursor else {}
+        changes, newest = observed_changes(context.instance, sources, state.get("after", 0))
         retrain, skipped = plan_retrains(changes, recipes)
         for line in skipped:
             context.log.info(f"no retrain: {line}")
-        requests, known = [], known_keys(context)
-        for recipe, found in sorted(retrain.items()):
-            changed = sorted({f"sources/{i.source}" for i, _ in found})
-            views = list(dict.fromkeys(v for impact, _ in found for v in impact.views))
-            context.log.info(f"retrain {recipe}: " + "; ".join(i.reason for i, _ in found))
-            run_key = f"schema_change:{recipe}:{max(s for _, s in found)}"
-            requests.append(retrain_request(recipe, "schema_change:" + ",".join(changed), run_key, views=views, known=known,
-                                            partition=newest_partition(recipes.models[recipe])))
-        cursor = json.dumps({"after": newest})
+        pending = merge_pending(state.get("pending", {}), retrain)
+        requests, known, held = [], known_keys(context), {}
+        for recipe, cause in sorted(pending.items()):
+            if recipe not in recipes.models:
+                continue  # the recipe was removed since the change was seen
+            partition = newest_partition(recipes.models[recipe])
+            verdict = judge(context, recipe, cause["views"], partition)
+            if verdict.go:
+                context.log.info(f"retrain {recipe}: " + "; ".join(cause["reasons"]))
+                requests.append(retrain_request(recipe, "schema_change:" + ",".join(cause["sources"]), f"schema_change:{recipe}:{cause['since']}",
+                                                views=cause["views"], known=known, partition=partition))
+            elif verdict.kind == HELD:
+                context.log.info(f"{recipe}: schema change of {', '.join(cause['sources'])} held: {verdict.reason}")
+                held[recipe] = cause
+            else:
+                context.log.info(f"no retrain of {recipe} for {', '.join(cause['sources'])}: {verdict.reason}")
+        cursor = json.dumps({"after": newest, **({"pending": held} if held else {})}, sort_keys=True)
         if not requests:
-            return dg.SensorResult(skip_reason=f"no schema change retrains a recipe ({len(changes)} schema change(s) seen)", cursor=cursor)
+            return dg.SensorResult(skip_reason=f"no schema change retrains a recipe ({len(changes)} schema change(s) seen, "
+                                               f"{len(held)} held behind a running retrain)", cursor=cursor)
         return dg.SensorResult(run_requests=requests, cursor=cursor)
 
     return _sensor
-

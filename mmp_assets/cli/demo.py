@@ -59,6 +59,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_dev(args: argparse.Namespace) -> int:
     from mmp_assets.cli.instance import use_instance_home
+    from mmp_assets.cli.supervise import supervise
     from mmp_resources import project_root
 
     root = project_root()
@@ -66,7 +67,6 @@ def run_dev(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(root / "workspace.yaml"), "-p", str(args.port)]
     # Run from the instance home: dagster dev warns about the root dagster.yaml whenever it starts in a
     # folder holding one that is not DAGSTER_HOME. The project is found through MMP_PROJECT_DIR instead.
-    os.environ["MMP_PROJECT_DIR"] = str(root)
-    os.chdir(home)
-    os.execv(command[0], command)
-    return 0  # not reached
+    env = {**os.environ, "MMP_PROJECT_DIR": str(root)}
+    # SIGTERM or Ctrl-C stops the webserver, the daemon, the code servers and any run they started (exit 0 / 130)
+    return supervise(command, cwd=home, env=env)

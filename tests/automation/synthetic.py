@@ -101,8 +101,9 @@ def stub_stage_specs(recipes) -> list:
         @dg.multi_asset(specs=specs, name=f"{name}_stages", can_subset=True,
                         check_specs=[dg.AssetCheckSpec(DRIFT_CHECK, asset=drift, blocking=False)])
         def _stages(context):
-            for key in sorted(context.selected_asset_keys):
-                yield dg.MaterializeResult(asset_key=key)
+            for spec in context.assets_def.specs:  # in topological order, as Dagster requires of a multi-asset
+                if spec.key in context.selected_asset_keys:
+                    yield dg.MaterializeResult(asset_key=spec.key)
 
         stubs.append(_stages)
     return stubs

@@ -27,6 +27,6 @@ def test_views_refresh_drift_runs_on_cron_and_models_wait_for_a_sensor(project: 
 def test_every_sensor_and_schedule_starts_running(project: Path) -> None:
     defs = build_definitions()
     sensors = {s.name: s.default_status for s in defs.sensors}
-    assert set(sensors) == {"mmp_automation", "schema_change_sensor", "drift_retrain_sensor", "run_failure_alert_sensor"}
+    assert set(sensors) == {"mmp_automation", "schema_change_sensor", "drift_retrain_sensor", "retrain_retry_sensor", "run_failure_alert_sensor"}
     assert set(sensors.values()) == {dg.DefaultSensorStatus.RUNNING}
     assert {s.default_status for s in defs.schedules} == {dg.DefaultScheduleStatus.RUNNING}
