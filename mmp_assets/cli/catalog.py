@@ -129,7 +129,7 @@ def preprocessors() -> str:
 
 def tasks() -> str:
     from mmp_assets.catalog.estimators import LIBRARIES, estimator_task
-    from mmp_assets.catalog.metrics import get_metric, metrics_for
+    from mmp_assets.catalog.metrics import METRICS, get_metric, metrics_for
 
     blocks = []
     for task in _tasks():

@@ -45,11 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # --help and usage errors exit here: they print no URL
     from mmp_resources.scrub import install
 
     install()  # no line this process prints shows a URL's password
-    parser = build_parser()
-    args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

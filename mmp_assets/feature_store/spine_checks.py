@@ -95,11 +95,14 @@ def _duplicates(conn: duckdb.DuckDBPyConnection, recipe: ModelRecipe, shown: str
     extra, conflicting = conn.execute(
         f"SELECT coalesce(sum(n - labels), 0), count(*) FILTER (WHERE labels > 1) FROM (SELECT count(*) AS n, "
         f"{labels} AS labels FROM {ident(spine.source)} WHERE {where} GROUP BY {cols}) WHERE n > 1").fetchone()
-    if conflicting and spine.timestamp:  # one entity, one instant, the same values, two outcomes: one event recorded twice
+    if conflicting and spine.timestamp and spine.listed_columns:  # one entity, one instant, the same values, two outcomes
         raise SpineDataError(
             f"{shown}: spine.label: {conflicting} group(s) of spine rows of source {spine.source} are identical in "
             f"{', '.join(kept)} but have different {spine.label!r} values; one row cannot have two labels: remove the "
             "contradicting rows or add the column that tells them apart to spine.columns")
+    if conflicting and spine.timestamp:  # only entity and time on the spine: two events at one instant may differ; their features cannot
+        return [f"{shown}: spine.label: {conflicting} group(s) of spine rows of source {spine.source} share {', '.join(kept)} "
+                f"but have different {spine.label!r} values; the model sees them as one row with two outcomes"]
     if extra:
         return [f"{shown}: spine.source: {int(extra)} duplicate spine row(s) in source {spine.source} (identical in every "
                 f"kept column and the label); they are kept and weigh double: remove them in the source's SQL (SELECT DISTINCT)"]

@@ -37,7 +37,7 @@ def test_plan_says_build_then_nothing_then_why_each_asset_is_stale(tiny_project:
     assert rows["features/user_view"].reasons[0].startswith("upstream sources/profiles: schema changed")
     assert rows["features/merchant_view"].reasons == ["upstream sources/merchants: content changed, same schema"]
     assert rows["alpha/training_set"].action == "follows"
-    assert rows["gamma/training_set"].reasons[0].startswith("recipe section task, spine, features or split changed")
+    assert rows["gamma/training_set"].reasons[0].startswith("recipe section task, spine, features, split, forecast or uplift changed")
     assert "~ features/user_view" in format_plan(list(rows.values()))
 
 
