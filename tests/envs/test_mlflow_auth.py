@@ -85,7 +85,16 @@ def _promote(authed, user: str, *extra: str) -> subprocess.CompletedProcess:
                           env=env, cwd=authed["root"], capture_output=True, text=True, timeout=180)
 
 
-def test_only_a_second_authenticated_user_with_permission_can_promote(authed, monkeypatch):
+def _cli(capsys, *extra: str) -> tuple[int, str, str]:
+    from mmp_assets.cli.main import main
+
+    capsys.readouterr()
+    code = main(["models", "promote", "toy", "--version", "1", "--reason", "beats the baseline", *extra])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_only_a_second_authenticated_user_with_permission_can_promote(authed, monkeypatch, capsys):
     config, url = authed["config"], authed["server"].url
     _as(monkeypatch, "alice")
     assert acting_identity(config).name == "alice"
@@ -110,18 +119,19 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
     assert (carol.returncode, carol.stdout) == (1, "")
     assert carol.stderr.splitlines() == ["refused: carol has READ on registered model toy; approving needs EDIT or MANAGE "
                                          "(an MLflow admin grants it)"], carol.stderr
-    typed = _promote(authed, "carol", "--approver", "bob")  # a typed name is no identity under auth
-    assert typed.returncode == 2 and len(typed.stderr.splitlines()) == 1 and "refused under MLflow auth" in typed.stderr
-    wrong = subprocess.run([MMP, "models", "promote", "toy", "--version", "1", "--reason", "x"], cwd=authed["root"],
-                           env={**os.environ, "MLFLOW_TRACKING_USERNAME": "bob", "MLFLOW_TRACKING_PASSWORD": PASSWORDS["carol"]},
-                           capture_output=True, text=True, timeout=180)
-    assert wrong.returncode == 1 and wrong.stderr.splitlines() == [
-        f"refused: the tracking server at {url} rejected the credentials of MLFLOW_TRACKING_USERNAME='bob' (HTTP 401); "
-        "check your MLflow username and password"], wrong.stderr
+    _as(monkeypatch, "carol")  # a typed name is no identity under auth (in-process: refused before any MLflow call)
+    typed = _cli(capsys, "--approver", "bob")
+    assert typed == (2, "", f"--approver bob: refused under MLflow auth (config/dev.yaml mlflow.auth: basic); the approver "
+                            "is the user of MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, drop --approver\n")
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "bob")  # bob's name with carol's password
+    wrong = _cli(capsys)
+    assert wrong == (1, "", f"refused: the tracking server at {url} rejected the credentials of MLFLOW_TRACKING_USERNAME='bob' "
+                            "(HTTP 401); check your MLflow username and password\n")
+    _as(monkeypatch, "alice")  # this process reads MLflow as alice from here on
     bob = _promote(authed, "bob")
     assert bob.returncode == 0, bob.stderr
     assert bob.stdout.splitlines() == ["toy: champion (none) -> v1 (approved by bob)"]
-    assert client.get_registered_model("toy").aliases == {"champion": 1}
+    assert client.get_registered_model("toy").aliases["champion"] == "1"
 
     lifecycle = [(e["action"], e["actor"], e["details"].get("approver"), e["details"].get("identity_source"))
                  for e in audit.entries(kind="model") if e["action"] in ("refuse", "approve", "promote")]
@@ -135,7 +145,7 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
                 "audit log": audit.path.read_text(), "version tags": json.dumps(version.tags),
                 "model tags": json.dumps(client.get_registered_model("toy").tags),
                 "run tags and params": json.dumps({**run.data.tags, **run.data.params}),
-                "cli output": "".join(p.stdout + p.stderr for p in (alice, carol, typed, wrong, bob))}
+                "cli output": "".join(p.stdout + p.stderr for p in (alice, carol, bob)) + typed[2] + wrong[2]}
     leaks = [(where, user) for where, text in surfaces.items() for user, pw in PASSWORDS.items() if pw in text]
     assert leaks == []
     assert "bob" in surfaces["audit log"] and len(surfaces["server log"]) > 0
