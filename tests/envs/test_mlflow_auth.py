@@ -151,10 +151,13 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
     assert "bob" in surfaces["audit log"] and len(surfaces["server log"]) > 0
 
 
-def test_missing_credentials_are_one_line_before_any_work(authed, monkeypatch):
+def test_missing_credentials_are_one_line_before_any_work(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    monkeypatch.setenv("MMP_MLFLOW_AUTH", "basic")
+    monkeypatch.setenv("MMP_DATA_DIR", str(tmp_path / ".mmp"))
     monkeypatch.delenv("MLFLOW_TRACKING_USERNAME", raising=False)
     monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD", raising=False)
-    with pytest.raises(IdentityRefused) as refused:
-        acting_identity(authed["config"])
+    with pytest.raises(IdentityRefused) as refused:  # no server is asked: nothing to send it
+        acting_identity(load_config(tmp_path, "dev"))
     assert str(refused.value) == ("config/dev.yaml: mlflow.auth is basic but MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD "
                                   "are not set; export your own MLflow credentials (nobody acts by a typed name under auth)")
