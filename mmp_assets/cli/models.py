@@ -86,8 +86,14 @@ def _promote(args: argparse.Namespace) -> int:
 
 def _rollback(args: argparse.Namespace) -> int:
     from mmp_assets.registry.lifecycle import rollback
+    from mmp_resources import load_config, project_root
+    from mmp_resources.identity import acting_identity, registered_model_permission
 
-    client, audit = _stores()
-    moved = rollback(client, audit, args.recipe, reason=args.reason)
+    config = load_config(project_root())
+    identity = acting_identity(config)  # under auth: verified against the tracking server, before any work
+    permission = registered_model_permission(config, identity, args.recipe) if identity.authenticated else None
+    client, audit = _stores(config)
+    moved = rollback(client, audit, args.recipe, reason=args.reason, identity=identity if identity.authenticated else None,
+                     permission=permission)
     print(f"{args.recipe}: champion v{moved.from_version} -> v{moved.to_version}")
     return 0

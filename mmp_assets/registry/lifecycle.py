@@ -80,9 +80,8 @@ def promote(client: MlflowClient, audit: AuditLog, name: str, version, *, approv
     approver = identity.name if authenticated else approver
     verified = {"identity_source": identity.source} if identity is not None else {}
     refusal, trainer = _refusal(client, audit, name, version, approver, actor, reason)
-    if authenticated and permission not in APPROVING_PERMISSIONS and not (refusal or "").startswith(f"model {name!r} has no version"):
-        refusal = (f"{approver} has {permission or 'NO_PERMISSIONS'} on registered model {name}; approving needs "
-                   f"{' or '.join(APPROVING_PERMISSIONS)} (an MLflow admin grants it)")
+    if authenticated and not (refusal or "").startswith(f"model {name!r} has no version"):
+        refusal = _unpermitted(identity, permission, name, "approving") or refusal
     if refusal:
         append_anchored(client, audit, name, action="refuse", actor=actor, request="promote", version=version,
                         approver=approver, reason=reason, refusal=refusal, **verified)
@@ -97,9 +96,10 @@ def promote(client: MlflowClient, audit: AuditLog, name: str, version, *, approv
     return _move(client, audit, name, [*stack, version], actor, action="promote", why=reason)
 
 
-def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = "rollback") -> ChampionMove:
-    """Move `champion` back to the version it replaced, in one step."""
-    actor = current_user()
+def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = "rollback", identity: Identity | None = None,
+             permission: str | None = None) -> ChampionMove:
+    """Move `champion` back to the version it replaced, in one step (under MLflow auth: by a user with EDIT or MANAGE)."""
+    actor = identity.name if identity is not None else current_user()
     stack, refusal = history(audit, name), _untrusted_log(client, audit, name)
     try:
         client.get_registered_model(name)
@@ -110,10 +110,20 @@ def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = 
         refusal = f"{name} has no earlier champion to roll back to (history: {stack or 'empty'})"
     elif moved:
         refusal = f"{moved}; rollback refused, promote the version you want with mmp models promote"
+    if identity is not None and identity.authenticated and not (refusal or "").startswith("no registered model"):
+        refusal = _unpermitted(identity, permission, name, "rolling back") or refusal
     if refusal:
         append_anchored(client, audit, name, action="refuse", actor=actor, request="rollback", reason=reason, refusal=refusal)
         raise PromotionRefused(refusal)
     return _move(client, audit, name, stack[:-1], actor, action="rollback", why=reason)
+
+
+def _unpermitted(identity: Identity, permission: str | None, name: str, doing: str) -> str | None:
+    """Why an authenticated user may not change `name`'s aliases (their auth-app permission on it), or None."""
+    if permission in APPROVING_PERMISSIONS:
+        return None
+    return (f"{identity.name} has {permission or 'NO_PERMISSIONS'} on registered model {name}; {doing} needs "
+            f"{' or '.join(APPROVING_PERMISSIONS)} (an MLflow admin grants it)")
 
 
 def _untrusted_log(client: MlflowClient, audit: AuditLog, name: str) -> str | None:

@@ -132,11 +132,20 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
     assert bob.returncode == 0, bob.stderr
     assert bob.stdout.splitlines() == ["toy: champion (none) -> v1 (approved by bob)"]
     assert client.get_registered_model("toy").aliases["champion"] == "1"
+    from mmp_assets.cli.main import main
+
+    _as(monkeypatch, "carol")  # rollback moves champion too: by a user with EDIT or MANAGE only
+    capsys.readouterr()
+    assert main(["models", "rollback", "toy"]) == 1
+    assert capsys.readouterr().err == ("refused: carol has READ on registered model toy; rolling back needs EDIT or MANAGE "
+                                       "(an MLflow admin grants it)\n")
+    _as(monkeypatch, "alice")
 
     lifecycle = [(e["action"], e["actor"], e["details"].get("approver"), e["details"].get("identity_source"))
                  for e in audit.entries(kind="model") if e["action"] in ("refuse", "approve", "promote")]
     assert lifecycle == [("refuse", "alice", "alice", "mlflow basic-auth"), ("refuse", "carol", "carol", "mlflow basic-auth"),
-                         ("approve", "bob", "bob", "mlflow basic-auth"), ("promote", "bob", None, None)]
+                         ("approve", "bob", "bob", "mlflow basic-auth"), ("promote", "bob", None, None),
+                         ("refuse", "carol", None, None)]
     assert audit.verify() == []
 
     version = client.get_model_version("toy", "1")
