@@ -3,11 +3,17 @@
 `up` starts `mlflow server` on loopback with its backend store on PostgreSQL (databases are created
 by `mmp_resources.postgres`); `down` stops only the server it started, by the pid in
 `<data_dir>/services/mlflow.pid`.
+
+With `mlflow.auth: basic` the server runs MLflow's authentication (`--app-name basic-auth`): its user
+store is `<data_dir>/services/basic_auth.db`, described by the `basic_auth.ini` written beside it
+(`MLFLOW_AUTH_CONFIG_PATH`); the first admin's credentials come only from the environment
+(`MLFLOW_AUTH_ADMIN_USERNAME`, `MLFLOW_AUTH_ADMIN_PASSWORD`), which MLflow reads itself.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -77,6 +83,11 @@ class MlflowServer:
         env.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
         cmd = [sys.executable, "-m", "mlflow", "server", "--host", self.host, "--port", str(self.port),
                "--artifacts-destination", artifacts, "--workers", "1"]  # fmt: skip
+        if self.config.mlflow.auth == "basic":
+            env["MLFLOW_AUTH_CONFIG_PATH"] = str(self.write_auth_config())
+            # the auth app's CSRF key: the env's when set (several servers must share one), else one per start, kept nowhere
+            env.setdefault("MLFLOW_FLASK_SERVER_SECRET_KEY", secrets.token_urlsafe(32))
+            cmd += ["--app-name", "basic-auth"]
         with open(self.log_file, "ab") as log:
             process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.pid_file.write_text(str(process.pid))
@@ -91,6 +102,16 @@ class MlflowServer:
         self.stop()
         raise RuntimeError(f"mlflow server did not answer {self.url}/health within {timeout_s:.0f}s; see {self.log_file}")
 
+    def write_auth_config(self) -> Path:
+        """`basic_auth.ini` for the auth app: its user store under data_dir, no password (admin's come from the env)."""
+        store = self.state_dir / "basic_auth.db"
+        if not store.exists() and not os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD"):
+            raise RuntimeError(f"config/{self.config.env}.yaml: mlflow.auth is basic and {store} does not exist yet; set "
+                               "MLFLOW_AUTH_ADMIN_PASSWORD (and MLFLOW_AUTH_ADMIN_USERNAME, default admin) for the first admin")
+        path = self.state_dir / "basic_auth.ini"
+        path.write_text(auth_ini(f"sqlite:///{store.resolve()}"), encoding="utf-8")
+        return path
+
     def stop(self, timeout_s: float = 20) -> str:
         """Stop the server this project started: its whole process group (the server and its workers)."""
         pid = self.pid()
@@ -100,6 +121,15 @@ class MlflowServer:
         stop_process_group(pid, timeout_s)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped (pid {pid})"
+
+
+def auth_ini(database_uri: str, default_permission: str = "READ") -> str:
+    """The auth app's configuration: users in `database_uri`, every user READ unless granted more; no secret in it."""
+    return ("[mlflow]\n"
+            f"default_permission = {default_permission}\n"
+            f"database_uri = {database_uri}\n"
+            "admin_username = admin\n"
+            "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
 
 
 def stop_process_group(pid: int, timeout_s: float) -> None:

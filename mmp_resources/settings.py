@@ -37,6 +37,12 @@ class MlflowConfig(_Strict):
         description="Backend store of the tracking server `mmp services up` starts (e.g. postgresql://...); "
         "only used when tracking_uri is an http URL on loopback.",
     )
+    auth: Literal["none", "basic"] = Field(
+        "none",
+        description="`basic`: the tracking server runs MLflow's authentication (`mlflow server --app-name basic-auth`); "
+        "who registers and who approves is the user of MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, verified "
+        "by the server. `none`: the identity is MMP_USER or the OS user (a guard against accidents only).",
+    )
 
 
 # Schemes of the databases Optuna's RDB storage (SQLAlchemy) is documented and tested on.

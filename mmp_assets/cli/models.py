@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     prom = cmds.add_parser("promote", help="move alias champion to a version whose gate passed (not by its trainer)")
     prom.add_argument("recipe")
     prom.add_argument("--version", required=True, type=int, help="model version to promote")
-    prom.add_argument("--approver", required=True, help="who approves; must not be the person who trained it")
+    prom.add_argument("--approver", help="who approves (embedded default only; must not be who trained it). Under MLflow "
+                      "auth the approver is the user of MLFLOW_TRACKING_USERNAME/PASSWORD and this option is refused")
     prom.add_argument("--reason", required=True, help="why this version should serve")
     prom.set_defaults(func=_promote)
     back = cmds.add_parser("rollback", help="move alias champion back to the previous champion")
@@ -24,13 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     back.set_defaults(func=_rollback)
 
 
-def _stores():
+def _stores(config=None):
     # imported here so `mmp --help` pays for neither MLflow nor Dagster (not needed for a client)
     from mmp_resources import load_config, project_root
     from mmp_resources.audit_log import AuditLog
     from mmp_resources.mlflow_stores import mlflow_client
 
-    config = load_config(project_root())
+    config = config or load_config(project_root())
     return mlflow_client(config), AuditLog.for_data_dir(config.data_dir)
 
 
@@ -64,18 +65,38 @@ def _list(args: argparse.Namespace) -> int:
 
 def _promote(args: argparse.Namespace) -> int:
     from mmp_assets.registry.lifecycle import promote
+    from mmp_resources import load_config, project_root
+    from mmp_resources.identity import acting_identity, registered_model_permission
 
-    client, audit = _stores()
-    moved = promote(client, audit, args.recipe, args.version, approver=args.approver, reason=args.reason)
+    config = load_config(project_root())
+    if config.mlflow.auth == "basic" and args.approver is not None:
+        print(f"--approver {args.approver}: refused under MLflow auth (config/{config.env}.yaml mlflow.auth: basic); the approver "
+              "is the user of MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, drop --approver", file=sys.stderr)
+        return 2
+    if config.mlflow.auth != "basic" and not args.approver:
+        print("--approver is required (embedded default: name who approves; it must not be who trained the version)", file=sys.stderr)
+        return 2
+    identity = acting_identity(config)  # under auth: verified against the tracking server, before any work
+    permission = registered_model_permission(config, identity, args.recipe) if identity.authenticated else None
+    client, audit = _stores(config)
+    moved = promote(client, audit, args.recipe, args.version, approver=args.approver or identity.name, reason=args.reason,
+                    identity=identity if identity.authenticated else None, permission=permission)
     before = f"v{moved.from_version}" if moved.from_version else "(none)"
-    print(f"{args.recipe}: champion {before} -> v{moved.to_version} (approved by {args.approver})")
+    approver = identity.name if identity.authenticated else args.approver
+    print(f"{args.recipe}: champion {before} -> v{moved.to_version} (approved by {approver})")
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
     from mmp_assets.registry.lifecycle import rollback
+    from mmp_resources import load_config, project_root
+    from mmp_resources.identity import acting_identity, registered_model_permission
 
-    client, audit = _stores()
-    moved = rollback(client, audit, args.recipe, reason=args.reason)
+    config = load_config(project_root())
+    identity = acting_identity(config)  # under auth: verified against the tracking server, before any work
+    permission = registered_model_permission(config, identity, args.recipe) if identity.authenticated else None
+    client, audit = _stores(config)
+    moved = rollback(client, audit, args.recipe, reason=args.reason, identity=identity if identity.authenticated else None,
+                     permission=permission)
     print(f"{args.recipe}: champion v{moved.from_version} -> v{moved.to_version}")
     return 0

@@ -1,7 +1,8 @@
 """Promotion and rollback of model versions: alias `champion`, four-eyes approval, an audit trail.
 
 A version may become champion only when its quality gate passed and neither the approver nor the
-user running the command trained it. Both facts are re-derived from records written when the event
+user running the command trained it. Under MLflow auth the approver is the authenticated user
+(`mmp_resources.identity`), who also needs EDIT or MANAGE on the registered model. Both facts are re-derived from records written when the event
 happened (`mmp_assets.registry.evidence`): the gate from the hash-checked evaluation record, the
 trainer from the registration's audit entry. The `gate` and `mmp.trainer` tags are claims: a tag that
 disagrees with the record refuses the promotion, and a claimed trainer may not approve either.
@@ -25,6 +26,7 @@ from mmp_assets.registry.versions import champion, versions
 from mmp_assets.tags import (APPROVAL_REASON, APPROVED_AT, APPROVED_BY, CHAMPION, CHAMPION_HISTORY, MLFLOW_USER,
                              PREVIOUS_CHAMPION, GovernanceClaims)
 from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
+from mmp_resources.identity import APPROVING_PERMISSIONS, Identity
 
 
 class PromotionRefused(Refused):
@@ -66,17 +68,28 @@ def outside_move(client: MlflowClient, audit: AuditLog, name: str) -> str | None
             f"{f'set v{audited}' if audited else 'is none'}; it was moved outside mmp")
 
 
-def promote(client: MlflowClient, audit: AuditLog, name: str, version, *, approver: str, reason: str) -> ChampionMove:
-    """Move `champion` to `version` after every rule holds; records and raises PromotionRefused otherwise."""
-    actor, version = current_user(), str(version)
+def promote(client: MlflowClient, audit: AuditLog, name: str, version, *, approver: str, reason: str,
+            identity: Identity | None = None, permission: str | None = None) -> ChampionMove:
+    """Move `champion` to `version` after every rule holds; records and raises PromotionRefused otherwise.
+
+    With an authenticated `identity` (MLflow auth) that user is both the approver and the actor, whatever
+    `approver` says, and `permission` (theirs on the registered model, from the auth app) must be EDIT or MANAGE.
+    """
+    version = str(version)
+    authenticated = identity is not None and identity.authenticated
+    actor = identity.name if identity is not None else current_user()
+    approver = identity.name if authenticated else approver
+    verified = {"identity_source": identity.source} if identity is not None else {}
     refusal, trainer = _refusal(client, audit, name, version, approver, actor, reason)
+    if authenticated and not (refusal or "").startswith(f"model {name!r} has no version"):
+        refusal = _unpermitted(identity, permission, name, "approving") or refusal
     if refusal:
         append_anchored(client, audit, name, action="refuse", actor=actor, request="promote", version=version,
-                        approver=approver, reason=reason, refusal=refusal)
+                        approver=approver, reason=reason, refusal=refusal, **verified)
         raise PromotionRefused(refusal)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     append_anchored(client, audit, name, action="approve", actor=actor, version=version, approver=approver,
-                    trainer=trainer, reason=reason)
+                    trainer=trainer, reason=reason, **verified)
     for key, value in {APPROVED_BY: approver, APPROVED_AT: now, APPROVAL_REASON: reason}.items():
         client.set_model_version_tag(name, version, key, value)
     current = champion(client, name)
@@ -84,9 +97,10 @@ def promote(client: MlflowClient, audit: AuditLog, name: str, version, *, approv
     return _move(client, audit, name, [*stack, version], actor, action="promote", why=reason)
 
 
-def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = "rollback") -> ChampionMove:
-    """Move `champion` back to the version it replaced, in one step."""
-    actor = current_user()
+def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = "rollback", identity: Identity | None = None,
+             permission: str | None = None) -> ChampionMove:
+    """Move `champion` back to the version it replaced, in one step (under MLflow auth: by a user with EDIT or MANAGE)."""
+    actor = identity.name if identity is not None else current_user()
     stack, refusal = history(audit, name), _untrusted_log(client, audit, name)
     try:
         client.get_registered_model(name)
@@ -97,10 +111,20 @@ def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = 
         refusal = f"{name} has no earlier champion to roll back to (history: {stack or 'empty'})"
     elif moved:
         refusal = f"{moved}; rollback refused, promote the version you want with mmp models promote"
+    if identity is not None and identity.authenticated and not (refusal or "").startswith("no registered model"):
+        refusal = _unpermitted(identity, permission, name, "rolling back") or refusal
     if refusal:
         append_anchored(client, audit, name, action="refuse", actor=actor, request="rollback", reason=reason, refusal=refusal)
         raise PromotionRefused(refusal)
     return _move(client, audit, name, stack[:-1], actor, action="rollback", why=reason)
+
+
+def _unpermitted(identity: Identity, permission: str | None, name: str, doing: str) -> str | None:
+    """Why an authenticated user may not change `name`'s aliases (their auth-app permission on it), or None."""
+    if permission in APPROVING_PERMISSIONS:
+        return None
+    return (f"{identity.name} has {permission or 'NO_PERMISSIONS'} on registered model {name}; {doing} needs "
+            f"{' or '.join(APPROVING_PERMISSIONS)} (an MLflow admin grants it)")
 
 
 def _untrusted_log(client: MlflowClient, audit: AuditLog, name: str) -> str | None:

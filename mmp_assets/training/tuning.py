@@ -23,7 +23,8 @@ from mmp_assets.training.lineage import inputs_digest, lineage_tags, search_tags
 from mmp_assets.training.pyfunc import log_pipeline_model
 from mmp_assets.training.search import run_search
 from mmp_assets.training.tracking import log_search
-from mmp_resources.audit_log import AuditLog, current_user
+from mmp_resources.audit_log import AuditLog
+from mmp_resources.identity import acting_identity
 from mmp_resources.errors import MmpValidationError
 from mmp_resources.settings import PlatformConfig
 from mmp_resources.studies import StudyStorageResource
@@ -103,6 +104,7 @@ def tune_model(
     problems = problems_before_tuning(recipe, training_set, recipe_file or f"recipes/{recipe.name}.yaml")
     if problems:
         raise MmpValidationError(problems)
+    trainer = acting_identity(config)  # under MLflow auth the verified user of the env's credentials, before any work
     client = mlflow_resource.client()
     audit = AuditLog.for_data_dir(config.data_dir)
     for broken in interrupted(client, audit, recipe.name, run_in_progress):
@@ -129,7 +131,8 @@ def tune_model(
         pipeline = fit_final(recipe, training_set, result.best_params, result.threshold)
     lineage = lineage_tags(recipe, training_set, dagster_run_id=dagster_run_id, asset_key=asset_key)
     experiment_id = mlflow_resource.experiment_id(recipe.name)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{recipe.name}-tune", tags=lineage) as run:
+    user = {"mlflow.user": trainer.name} if trainer.authenticated else {}  # not the OS user the client would record
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{recipe.name}-tune", tags={**lineage, **user}) as run:
         log_search(recipe, budget, result)
         if warnings:
             mlflow.set_tag("mmp.warnings", "\n".join(warnings))
@@ -141,12 +144,13 @@ def tune_model(
             info = log_pipeline_model(
                 pipeline, training_set.X("train").head(5), list(training_set.categorical_columns), recipe.task, recipe.model.class_path
             )
-    tags = {**lineage, **search_tags(recipe, result, trainer=current_user(), mlflow_run_id=run.info.run_id), REGISTRATION: PENDING}
+    tags = {**lineage, **search_tags(recipe, result, trainer=trainer.name, mlflow_run_id=run.info.run_id), REGISTRATION: PENDING}
     version = mlflow.register_model(info.model_uri, recipe.name, tags=tags)  # from here to the audit entry: see registry/registration.py
     client.update_registered_model(recipe.name, description=recipe.description)
     client.set_registered_model_alias(recipe.name, CANDIDATE, version.version)
     append_anchored(  # the trainer of record for four-eyes approval: this entry's actor
         client, audit, recipe.name, action="register", version=str(version.version), alias=CANDIDATE,
+        actor=trainer.name, identity_source=trainer.source,
         inputs_digest=digest, mlflow_run_id=run.info.run_id, dagster_run_id=dagster_run_id,
         training_set_version=training_set.version, training_set_hash=training_set.content_hash,
     )
