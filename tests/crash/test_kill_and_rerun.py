@@ -90,7 +90,8 @@ def _runs(root: Path) -> dict[str, dg.DagsterRunStatus]:
 
 
 def _client(root: Path) -> MlflowClient:
-    return MlflowClient(tracking_uri=f"sqlite:///{root / '.mmp' / 'mlflow.db'}")
+    uri = f"sqlite:///{root / '.mmp' / 'mlflow.db'}"
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)  # not a registry URI an earlier test in this worker set globally
 
 
 def _read(root: Path, sql: str):

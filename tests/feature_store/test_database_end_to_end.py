@@ -70,7 +70,7 @@ def test_a_model_from_postgres_records_its_params_and_never_the_password(tmp_pat
         unset = _mmp(root, {k: v for k, v in env.items() if k != URL_ENV}, "materialize", "--select", "m/training_set")
         assert unset.returncode == 1 and unset.stderr.splitlines() == [
             f"recipes/sources/{name}.yaml: connection.url_env: environment variable {URL_ENV} is not set; "
-            "export it with the database URL, such as postgresql://user:password@host:5432/database" for name in ("events", "profiles")
+            "export it with the database URL, such as postgresql://user:***@host:5432/database" for name in ("events", "profiles")
         ], unset.stderr  # before any run starts: no Dagster output at all
 
         bad = env | {URL_ENV: warehouse.url.replace("127.0.0.1:", "127.0.0.1:1")}  # a port nothing listens on
