@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "docs" / "examples" / "plain_tables"
+from tests.examples import example_module as _example_module
+from tests.examples import example_project
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "plain_tables"
 
 
-def _write_tables(root: Path) -> None:
-    spec = importlib.util.spec_from_file_location("write_data", EXAMPLE / "write_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_tables(root)
+def example_module():
+    return _example_module("plain_tables")
 
 
 @pytest.fixture
 def plain_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """config/ of the repo (plus a `ci` overlay capping the search at 2 trials) and the example recipes."""
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "config", root / "config")
-    shutil.copytree(EXAMPLE / "recipes", root / "recipes")
-    (root / "config" / "ci.yaml").write_text("hpo:\n  max_trials: 2\n  max_timeout_s: 120\n")
-    monkeypatch.setenv("MMP_PROJECT_DIR", str(root))
-    monkeypatch.setenv("MMP_DATA_DIR", str(root / ".mmp"))
-    monkeypatch.setenv("MMP_ENV", "ci")
-    _write_tables(root)
+    root = example_project(tmp_path, monkeypatch, "plain_tables", max_trials=2)
+    example_module().write_tables(root)
     return root

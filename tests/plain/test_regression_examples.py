@@ -5,9 +5,7 @@ contradict is refused in one line without losing the registered version."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,11 +21,10 @@ from mmp_assets.factory import build_recipe_assets
 from mmp_assets.feature_store import load_training_set
 from mmp_assets.recipes import load_recipes
 from mmp_resources import build_resources, load_config
+from tests.examples import example_module, example_project
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "docs" / "examples" / "regression"
 
 PREDICT_IN_NEW_PROCESS = """
 import sys, mlflow, pandas as pd
@@ -37,23 +34,10 @@ model.predict(pd.read_parquet(sys.argv[3])).to_parquet(sys.argv[4])
 """
 
 
-def _write_data(root: Path) -> None:
-    spec = importlib.util.spec_from_file_location("write_regression_data", EXAMPLE / "write_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_tables(root)
-
-
 @pytest.fixture
 def regression_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "config", root / "config")
-    shutil.copytree(EXAMPLE / "recipes", root / "recipes")
-    (root / "config" / "ci.yaml").write_text("hpo:\n  max_trials: 2\n  max_timeout_s: 120\n")
-    monkeypatch.setenv("MMP_PROJECT_DIR", str(root))
-    monkeypatch.setenv("MMP_DATA_DIR", str(root / ".mmp"))
-    monkeypatch.setenv("MMP_ENV", "ci")
-    _write_data(root)
+    root = example_project(tmp_path, monkeypatch, "regression")
+    example_module("regression").write_tables(root)
     return root
 
 
