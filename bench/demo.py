@@ -7,7 +7,9 @@ fresh copy of config/ and recipes/ under a temp dir, with a `ci` overlay capping
 `--trials` (2; `--quick`: 1) trials, and prints:
 
 - wall: seconds of `materialize_selection("*")` (observe sources + the asset run); `definitions`:
-  the part of it spent in `build_definitions()`.
+  the part of it spent in `build_definitions()`; CPU: this process's CPU seconds over the same span
+  (every thread), the steadier figure on a shared machine. The libraries timed below are imported
+  before the run starts, so their import time is in neither figure (a cold `mmp demo` pays it once).
 - per step: `overhead` = seconds from the step's STEP_START event to its first bare-library call
   (below), and `tail` = from its last bare-library call's end to STEP_SUCCESS. Steps with no library
   call (a prompt evaluation, an observation) show their whole duration as overhead.
@@ -200,9 +202,9 @@ def main() -> int:
         return table
 
     report.replay = kept_replay
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     code = materialize.materialize_selection("*")
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     definitions.build_definitions = build
     if code != 0:
         print(f"the demo run failed (exit {code})", file=sys.stderr)
@@ -224,7 +226,8 @@ def main() -> int:
     overhead = sum(s["overhead"] for s in steps)
     tail = sum(s["tail"] for s in steps)
     print(f"\ntrials per search: {trials}; steps: {len(steps)}")
-    print(f"wall (materialize_selection): {wall:.1f}s, of which build_definitions {spent['definitions']:.2f}s")
+    print(f"wall (materialize_selection): {wall:.1f}s, of which build_definitions {spent['definitions']:.2f}s; "
+          f"CPU (this process, every thread): {cpu:.1f}s")
     print(f"per-step overhead (STEP_START -> first library call): {overhead:.1f}s summed, "
           f"{overhead / max(len(steps), 1):.2f}s mean; tails (last call -> STEP_SUCCESS) {tail:.1f}s")
     print(f"baseline (bare library calls): {library:.1f}s "
@@ -232,7 +235,7 @@ def main() -> int:
     print(f"ratio wall / baseline: {wall / library:.2f}")
     print("results: " + json.dumps(results, sort_keys=True))
 
-    summary = {"trials": trials, "wall": wall, "definitions": spent["definitions"], "overhead": overhead,
+    summary = {"trials": trials, "wall": wall, "cpu": cpu, "definitions": spent["definitions"], "overhead": overhead,
                "tail": tail, "library": library, "by_library": by_library, "steps": steps, "results": results}
     if args.save:
         args.save.write_text(json.dumps(summary, indent=2, sort_keys=True))
@@ -242,7 +245,7 @@ def main() -> int:
             print(f"results DIFFER from {args.compare}", file=sys.stderr)
             return 1
         print(f"results identical to {args.compare}; wall {wall:.1f}s vs {before['wall']:.1f}s "
-              f"= {wall / before['wall']:.0%} of before")
+              f"= {wall / before['wall']:.0%} of before; CPU {cpu:.1f}s vs {before['cpu']:.1f}s = {cpu / before['cpu']:.0%}")
     shutil.rmtree(root.parent, ignore_errors=True)
     return 0
 
