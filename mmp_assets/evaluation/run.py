@@ -95,16 +95,20 @@ def evaluate_candidate(recipe, *, client, connect, data_dir: Path, log=print) ->
 
 def _window_fit(recipe, training_set, params):
     """Backtest re-fit exactly as the shipped model is fitted, on one window's past rows only."""
+    from mmp_assets.catalog.metrics import get_metric
     from mmp_assets.training.final import fit_final
 
     labels = class_labels(recipe.task, training_set.frame[training_set.label])
+    # a window is scored on `recipe.headline_metric` alone: when it reads probabilities, the decision threshold
+    # changes no figure, and choosing one costs a probe fit per window, so the cut is fixed instead (0.5)
+    threshold = 0.5 if get_metric(recipe.headline_metric, recipe.task).needs_proba else None
 
     def fit(X, y):
         past = training_set.frame.loc[X.index].sort_values(training_set.timestamp, kind="stable").copy()
         cut = int(len(past) * (1 - VALIDATION_SHARE))
         past[training_set.split_column] = ["train"] * cut + ["validation"] * (len(past) - cut)
         window = dataclasses.replace(training_set, frame=past)
-        return estimator_predictor(fit_final(recipe, window, params), recipe.task, labels)
+        return estimator_predictor(fit_final(recipe, window, params, threshold), recipe.task, labels)
 
     return fit
 

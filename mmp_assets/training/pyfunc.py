@@ -96,13 +96,26 @@ def signature(X: pd.DataFrame, categorical: list[str], output: pd.DataFrame) -> 
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 
+_DISTRIBUTIONS: dict[str, list[str]] = {}
+
+
+def _distributions_of(module: str) -> list[str] | None:
+    """The installed distributions providing top-level `module`. Scanning every installed distribution takes
+    seconds, and a run asks twice per recipe (the pre-tuning check, then logging): the scan is kept for the
+    process, and redone once for a module it did not know (a package installed since)."""
+    if module not in _DISTRIBUTIONS:
+        _DISTRIBUTIONS.clear()
+        _DISTRIBUTIONS.update(packages_distributions())
+    return _DISTRIBUTIONS.get(module)
+
+
 def requirements(class_path: str) -> list[str]:
     """Pinned to what trained the model; listing them avoids MLflow's slow inference subprocess.
     ValueError when the class's top-level module belongs to no installed distribution."""
     packages = ["mlflow", "scikit-learn", "pandas", "numpy", "cloudpickle"]
     top = class_path.split(".")[0]
     if top not in ("sklearn", "mmp_assets"):
-        found = packages_distributions().get(top)  # the distribution behind the module: xgboost-cpu here
+        found = _distributions_of(top)  # the distribution behind the module: xgboost-cpu here
         if not found:
             raise ValueError(f"module {top!r} of {class_path!r} belongs to no installed distribution, so the logged model "
                              f"cannot name it as a requirement; install it as a package (pip install <package>, or "
