@@ -29,7 +29,7 @@ from mmp_assets.evaluation.compare import Comparison
 from mmp_assets.evaluation.gate import evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, metric_names
 from mmp_assets.evaluation.report import EvaluationReport, _add_drift
-from mmp_assets.evaluation.scores import score
+from mmp_assets.evaluation.scores import champion_scores, score
 
 PERMUTATIONS = 49  # shuffles of the baseline: the smallest permutation p-value is 1 / 50
 SURROGATE_TREES = 100
@@ -123,19 +123,14 @@ def build_clustering_report(recipe, training_set, predict, *, context, explainab
     metrics = MetricReport(values, headline, None, {"clusters": cluster_profiles(X_test, ids, numeric, categorical)})
     comparisons = [c for c in [permutation_baseline(headline, space, ids, values.get(headline), seed)] if c is not None]
     champion_value = None
-    if champion is not None:
-        try:
-            theirs = score(champion, X_test).prediction
-        except Exception as exc:  # noqa: BLE001 - an old champion may need features the recipe no longer has
-            notes.append(f"champion v{champion_version} could not score the test rows ({type(exc).__name__}: {exc}); "
-                         "no champion comparison, relative gate rule skipped")
-        else:
-            champion_value = cluster_values([headline], space, theirs).get(headline)
-            ours = values.get(headline)
-            if champion_value is not None and ours is not None:
-                sign = 1.0 if get_metric(headline, "clustering").direction == "maximize" else -1.0
-                comparisons.append(Comparison(f"champion v{champion_version}", headline, ours, champion_value,
-                                              ours - champion_value, sign * (ours - champion_value), None, None))
+    theirs = champion_scores(champion, X_test, champion_version, notes) if champion is not None else None
+    if theirs is not None:
+        champion_value = cluster_values([headline], space, theirs.prediction).get(headline)
+        ours = values.get(headline)
+        if champion_value is not None and ours is not None:
+            sign = 1.0 if get_metric(headline, "clustering").direction == "maximize" else -1.0
+            comparisons.append(Comparison(f"champion v{champion_version}", headline, ours, champion_value,
+                                          ours - champion_value, sign * (ours - champion_value), None, None))
     baseline_value = comparisons[0].theirs if comparisons and comparisons[0].against.startswith("baseline") else None
     if ev.beat_baseline and baseline_value is None:
         baseline_value = float("nan")  # no baseline to beat (undefined metric): the rule fails rather than vanishes

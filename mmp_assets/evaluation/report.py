@@ -19,7 +19,7 @@ from mmp_assets.evaluation.drift import DriftResult, detect_drift
 from mmp_assets.evaluation.explain import Explanation, explain, sample_rows
 from mmp_assets.evaluation.gate import GateResult, evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, class_labels, evaluate_scores, metric_names
-from mmp_assets.evaluation.scores import Predictor, score
+from mmp_assets.evaluation.scores import Predictor, champion_scores, score
 
 LOCAL_EXPLANATIONS = 3
 
@@ -84,18 +84,12 @@ def build_report(recipe, training_set, predict: Predictor, *, context: ModelUnde
     comparisons = [paired_comparison(task, headline, y_test, ours, baseline, against=against,
                                      resamples=ev.bootstrap, seed=seed, labels=labels)]
     champion_value = None
-    if champion is not None:
-        try:
-            theirs = score(champion, X_test)
-        except Exception as exc:  # noqa: BLE001 - an old champion may need features the recipe no longer has
-            notes.append(f"champion v{champion_version} could not score the test rows ({type(exc).__name__}: {exc}); "
-                         "no champion comparison, relative gate rule skipped")
-            champion = None
-    if champion is not None and theirs.levels != ours.levels:  # a point model against quantiles, or other levels
+    theirs = champion_scores(champion, X_test, champion_version, notes) if champion is not None else None
+    if theirs is not None and theirs.levels != ours.levels:  # a point model against quantiles, or other levels
         notes.append(f"champion v{champion_version} predicts {_levels(theirs)} and this version {_levels(ours)}; their "
                      f"{headline} cannot be compared: no champion comparison, relative gate rule skipped")
-        champion = None
-    if champion is not None:
+        theirs = None
+    if theirs is not None:
         versus = paired_comparison(task, headline, y_test, ours, theirs, against=f"champion v{champion_version}",
                                    resamples=ev.bootstrap, seed=seed, labels=labels)
         comparisons.append(versus)

@@ -69,6 +69,17 @@ def scores_from_frame(frame: pd.DataFrame) -> Scores:
     return Scores(prediction)
 
 
+def champion_scores(champion: Predictor, X: pd.DataFrame, version: str | None, notes: list[str]) -> Scores | None:
+    """The champion's scores on the test rows `X`; None, with a note saying so, when it cannot score them (an old
+    champion may need features the recipe no longer has): no champion comparison, and the relative gate rule is skipped."""
+    try:
+        return score(champion, X)
+    except Exception as exc:  # noqa: BLE001 - whatever the old model raises, the report goes on without it
+        notes.append(f"champion v{version} could not score the test rows ({type(exc).__name__}: {exc}); "
+                     "no champion comparison, relative gate rule skipped")
+        return None
+
+
 def score(predict: Predictor, X: pd.DataFrame) -> Scores:
     return scores_from_frame(predict(X))
 

@@ -16,7 +16,7 @@ from mmp_assets.evaluation import plots
 from mmp_assets.evaluation.compare import paired_comparison
 from mmp_assets.evaluation.gate import evaluate_gate
 from mmp_assets.evaluation.metrics import MetricReport, bootstrap_interval, compute
-from mmp_assets.evaluation.scores import Scores, score
+from mmp_assets.evaluation.scores import Scores, champion_scores, score
 from mmp_assets.training.uplift_fit import uplift_target
 
 STANDARD = ["qini", "auuc", "uplift_at_30"]
@@ -64,17 +64,12 @@ def uplift_sections(recipe, training_set, predict, champion=None, champion_versi
     random = Scores(np.zeros(len(y2)))
     comparisons = [paired_comparison("uplift", headline, y2, ours, random, against=BASELINE, resamples=ev.bootstrap, seed=seed)]
     champion_value = None
-    if champion is not None:
-        try:
-            theirs = score(champion, X_test)
-        except Exception as exc:  # noqa: BLE001 - an old champion may need features the recipe no longer has
-            notes.append(f"champion v{champion_version} could not score the test rows ({type(exc).__name__}: {exc}); "
-                         "no champion comparison, relative gate rule skipped")
-        else:
-            versus = paired_comparison("uplift", headline, y2, ours, Scores(theirs.prediction.astype(float)),
-                                       against=f"champion v{champion_version}", resamples=ev.bootstrap, seed=seed)
-            comparisons.append(versus)
-            champion_value = versus.theirs
+    theirs = champion_scores(champion, X_test, champion_version, notes) if champion is not None else None
+    if theirs is not None:
+        versus = paired_comparison("uplift", headline, y2, ours, Scores(theirs.prediction.astype(float)),
+                                   against=f"champion v{champion_version}", resamples=ev.bootstrap, seed=seed)
+        comparisons.append(versus)
+        champion_value = versus.theirs
     gate = evaluate_gate(ev.gate, metrics.values, headline=headline, headline_direction=get_metric(headline, "uplift").direction,
                          champion_value=champion_value, baseline_value=comparisons[0].theirs if ev.beat_baseline else None)
     return {"test_rows": len(y2), "metrics": metrics, "comparisons": comparisons, "gate": gate,

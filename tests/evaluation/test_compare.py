@@ -28,3 +28,23 @@ def test_better_model_is_significant_and_the_sign_follows_the_metric_direction(t
     result = paired_comparison("regression", "rmse", y, ours, mean, against="baseline", resamples=100, seed=0)
     assert result.difference < 0 < result.improvement  # lower rmse is better
     assert result.significant and result.p_value == pytest.approx(0.0)
+
+
+def test_a_champion_that_cannot_score_the_test_rows_is_a_note_not_a_failure():
+    """Every task's report scores the champion through one helper: an old champion needing a column the recipe
+    dropped leaves a note (no comparison, relative rule skipped); a working one gives its scores."""
+    import pandas as pd
+
+    from mmp_assets.evaluation.scores import champion_scores
+
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
+
+    def old_champion(frame: pd.DataFrame):
+        return frame["dropped_column"]
+
+    notes: list[str] = []
+    assert champion_scores(old_champion, X, "3", notes) is None
+    assert notes == ["champion v3 could not score the test rows (KeyError: 'dropped_column'); "
+                     "no champion comparison, relative gate rule skipped"]
+    working = champion_scores(lambda frame: pd.DataFrame({"prediction": frame["a"] * 2}), X, "4", notes)
+    assert working is not None and list(working.prediction) == [2.0, 4.0, 6.0] and len(notes) == 1
