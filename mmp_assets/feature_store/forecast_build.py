@@ -20,7 +20,7 @@ from mmp_assets.feature_store.leakage import split_counts
 from mmp_assets.feature_store.observation import observe_source
 from mmp_assets.feature_store.sources import register_sources, source_relation
 from mmp_assets.feature_store.sql import ident
-from mmp_assets.feature_store.training_build import TrainingSetOutcome, UntrainableTrainingSet
+from mmp_assets.feature_store.training_build import TrainingSetOutcome, UntrainableTrainingSet, training_set_entry
 from mmp_assets.recipes import RecipeSet
 from mmp_assets.recipes.model import ModelRecipe
 
@@ -79,13 +79,8 @@ def materialize_forecast_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecip
         publish.discard(conn, staged)
         return TrainingSetOutcome("unchanged", current, [], staged, [], unlabelled, lineage, used, warnings=shown_warnings)
     bounds = conn.execute(f"SELECT {grid.time(str(validation_start))}, {grid.time(str(test_start))}").fetchone()
-    entry = catalog.CatalogEntry(
-        kind="training_set", name=recipe.name, version=staged.version, table_name=staged.table,
-        content_hash=staged.profile.content_hash, owner=recipe.owner, description=recipe.description,
-        entity=list(recipe.spine.entity), timestamp_column=recipe.spine.timestamp, ttl=None,
-        schema=staged.profile.columns, row_count=staged.profile.row_count, null_fractions=staged.profile.null_fractions,
-        source_fingerprints={recipe.spine.source: observe_source(conn, recipe.spine.source, recipes, root, params).as_dict()},
-        pinned_views={},
+    entry = training_set_entry(
+        recipe, staged, observe_source(conn, recipe.spine.source, recipes, root, params), run_id, pinned_views={},
         details={
             "label": label, "feature_columns": features, "categorical_columns": [], "split_column": "split",
             "order_by": row_order(recipe), "split_strategy": "temporal", "split_counts": counts,
@@ -94,7 +89,6 @@ def materialize_forecast_set(conn: duckdb.DuckDBPyConnection, recipe: ModelRecip
             "forecast": {"frequency": grid.frequency, "horizon": recipe.forecast.horizon, "season_length": recipe.forecast.season,
                          "validation_start": str(bounds[0]), "test_start": str(bounds[1])},
         },
-        created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
     )
     publish.publish(conn, staged, entry)
     return TrainingSetOutcome("published", entry, [], staged, [], unlabelled, lineage, used, warnings=shown_warnings)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from mmp_assets.feature_store import catalog, publish
 from mmp_assets.feature_store.leakage import leakage_violations, split_counts
-from mmp_assets.feature_store.observation import observe_source
+from mmp_assets.feature_store.observation import SourceObservation, observe_source
 from mmp_assets.feature_store.partitions import partition_entry
 from mmp_assets.feature_store.pit import JoinedView, asof_sql
 from mmp_assets.feature_store.sources import register_sources
@@ -115,12 +115,8 @@ def materialize_training_set(
         publish.discard(conn, staged)
         return TrainingSetOutcome("unchanged", current, [], staged, joins, unlabelled, lineage, used, partition, warnings)
     features, categorical = feature_columns(recipe, joins, staged.profile.columns)
-    entry = catalog.CatalogEntry(
-        kind="training_set", name=recipe.name, version=staged.version, table_name=staged.table,
-        content_hash=staged.profile.content_hash, owner=recipe.owner, description=recipe.description,
-        entity=list(recipe.spine.entity), timestamp_column=recipe.spine.timestamp, ttl=None,
-        schema=staged.profile.columns, row_count=staged.profile.row_count, null_fractions=staged.profile.null_fractions,
-        source_fingerprints={recipe.spine.source: observe_source(conn, recipe.spine.source, recipes, root, params).as_dict()},
+    entry = training_set_entry(
+        recipe, staged, observe_source(conn, recipe.spine.source, recipes, root, params), run_id,
         pinned_views={j.view.name: j.version for j in joins},
         details={
             "label": recipe.spine.label, "feature_columns": features, "categorical_columns": categorical,
@@ -128,7 +124,19 @@ def materialize_training_set(
             "unlabelled_rows_dropped": unlabelled, "lineage": {k: list(v) for k, v in lineage.items()},
             "source_params": used, "partition": partition, "warnings": warnings,
         },
-        created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
     )
     publish.publish(conn, staged, entry)
     return TrainingSetOutcome("published", entry, [], staged, joins, unlabelled, lineage, used, partition, warnings)
+
+
+def training_set_entry(recipe: ModelRecipe, staged: publish.Staged, spine_source: SourceObservation, run_id: str | None, *,
+                       pinned_views: dict[str, int], details: dict) -> catalog.CatalogEntry:
+    """The catalog entry of a staged training set: what every task records the same way, plus its own `details`."""
+    return catalog.CatalogEntry(
+        kind="training_set", name=recipe.name, version=staged.version, table_name=staged.table,
+        content_hash=staged.profile.content_hash, owner=recipe.owner, description=recipe.description,
+        entity=list(recipe.spine.entity), timestamp_column=recipe.spine.timestamp, ttl=None,
+        schema=staged.profile.columns, row_count=staged.profile.row_count, null_fractions=staged.profile.null_fractions,
+        source_fingerprints={recipe.spine.source: spine_source.as_dict()}, pinned_views=pinned_views, details=details,
+        created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), run_id=run_id,
+    )
