@@ -6,6 +6,10 @@ import argparse
 import sys
 
 
+_SCORING = {"compiled": "the compiled fast path", "frame": "predict_frame (a step the compiled path does not know)",
+            None: "the plain pyfunc predict"}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser(
         "serve",
@@ -50,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(
         f"mmp serve: {served.model.name} version {served.model.version} ({served.model.alias}) on http://{host}:{port} "
         f"(env {config.env}, features from {served.features.kind}, reload check every {state.interval_s:g} s"
-        f"{', plain pyfunc predict' if not state.fast_path else ''})",
+        f", scoring through {_SCORING[served.model.fast_kind]})",
         flush=True,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
