@@ -57,5 +57,9 @@ def _serve(args: argparse.Namespace) -> int:
         f", scoring through {_SCORING[served.model.fast_kind]})",
         flush=True,
     )
+    from mmp_assets.serving.state import freeze_gc
+
+    state.freeze_gc = True
+    freeze_gc()  # the whole loaded process: see freeze_gc
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
