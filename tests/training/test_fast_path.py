@@ -36,7 +36,9 @@ UNKNOWN = {
     "bins": {"categorical": {"encode": "onehot"}, "columns": [{"columns": "x1", "steps": [{"op": "impute", "strategy": "median"}, {"op": "bins", "n_bins": 3}]}]},
     "polynomial": {"categorical": {"encode": "onehot"}, "columns": [{"columns": "x*", "steps": [{"op": "impute", "strategy": "median"}, {"op": "polynomial", "degree": 2}]}]},
     "missing indicator": {"categorical": {"encode": "onehot"}, "columns": [{"columns": "x2", "steps": [{"op": "impute", "strategy": "median", "add_indicator": True}]}]},
+    "xgboost native categories": {},
 }
+XGBOOST = {"class_path": "xgboost.XGBClassifier", "params": {"n_estimators": 5, "n_jobs": 1}, "search_space": {}}
 
 
 def _rows(ts) -> pd.DataFrame:
@@ -96,7 +98,8 @@ def test_the_compiled_scorer_answers_like_the_pyfunc_and_the_pipeline(case, trai
 
 @pytest.mark.parametrize("case", list(UNKNOWN))
 def test_steps_it_does_not_know_leave_the_plain_path(case, training_set):
-    pipe = fit_final(make_recipe(model=LOGISTIC, preprocessing=UNKNOWN[case]), training_set, {}, threshold=0.5)
+    model = XGBOOST if case.startswith("xgboost") else LOGISTIC
+    pipe = fit_final(make_recipe(model=model, preprocessing=UNKNOWN[case]), training_set, {}, threshold=0.5)
     assert compile_scorer(pipe, training_set.feature_columns, "classification", INPUT_TYPES) is None
 
 
