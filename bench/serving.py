@@ -7,12 +7,12 @@ demo data, the recipe's feature views and training set materialized through Dags
 registered with `mmp tune --trials N`. Then two `mmp serve` processes run on loopback with features
 from the offline store, one per scoring path, and keep-alive clients send requests built from the
 newest rows of the recipe's scoring source. Latency (one client, one row per request) alternates
-between the two servers so both see the same load on a shared machine; throughput (N clients, one row
-and --batch rows per request) runs one server at a time. In this process, round robin over the same
-rows already joined, the bench times the bare model: the fitted Pipeline's predict + predict_proba
-(what the pyfunc runs underneath), the innermost estimator on preprocessed rows, the pyfunc's plain
-`predict` and `predict_frame`, the compiled fast path the server uses, and that path with the feature
-lookup in front; the ratios put the serving overhead beside them.
+between the two servers so both see the same load on a shared machine, then runs against one server
+at a time; throughput (N clients, one row and --batch rows per request) runs one server at a time.
+In this process, round robin over the same rows already joined, the bench times the bare model: the
+fitted Pipeline's predict + predict_proba (what the pyfunc runs underneath), the innermost estimator on
+preprocessed rows, the pyfunc's plain `predict` and `predict_frame`, the compiled fast path the server
+uses, and that path with the feature lookup in front; the ratios put the serving overhead beside them.
 """
 
 from __future__ import annotations
@@ -238,6 +238,8 @@ def main() -> int:
             for label, found in alternate(ports, rows, args.requests, args.time_limit).items():
                 results[label]["1 client, 1 row/request"] = found
             for label, port in ports.items():
+                # the same, one server at a time: no request of the other server's still finishing on the same cores
+                results[label]["1 client alone, 1 row/request"] = load(port, rows, args.requests, 1, 1, args.time_limit)
                 results[label][f"{args.clients} clients, 1 row/request"] = load(port, rows, args.requests, args.clients, 1, args.time_limit)
                 results[label][f"{args.clients} clients, {args.batch} rows/request"] = load(
                     port, rows, args.requests, args.clients, args.batch, args.time_limit

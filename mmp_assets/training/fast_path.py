@@ -23,7 +23,7 @@ Step = Callable[[np.ndarray], np.ndarray]
 Scorer = Callable[[Mapping[str, Sequence], int], dict[str, np.ndarray]]
 
 _PREPROCESSING = "mmp_assets.training.preprocessing"  # pickled by value: matched by name, not identity
-_FLOATS = {"double", "float"}
+_FLOATS = {"double"}  # a `float` (float32) input is rounded by the plain path's frame: left to it
 
 
 def compile_scorer(pipeline, feature_columns: Sequence[str], task: str, input_types: Mapping[str, str]) -> Scorer | None:
