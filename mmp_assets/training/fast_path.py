@@ -34,8 +34,8 @@ def compile_scorer(pipeline, feature_columns: Sequence[str], task: str, input_ty
     if task not in ("classification", "regression") or not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
         return None
     blocks = _blocks(pipeline[0], input_types)
-    if blocks is None:
-        return None
+    if blocks is None or not {c for block in blocks for c in block.columns} <= set(feature_columns):
+        return None  # (the pyfunc would refuse a row without its feature columns; the blocks would read them as NULL)
     model = pipeline[-1]
     if hasattr(model, "predict_quantiles"):
         return None

@@ -125,3 +125,4 @@ def test_a_column_typed_otherwise_than_the_pipeline_expects_leaves_the_plain_pat
     pipe = fit_final(make_recipe(), training_set, {"depth": 2}, threshold=0.5)
     assert compile_scorer(pipe, training_set.feature_columns, "classification", {**INPUT_TYPES, "x1": "long"}) is None
     assert compile_scorer(pipe, training_set.feature_columns, "uplift", INPUT_TYPES) is None
+    assert compile_scorer(pipe, ["x1", "x2"], "classification", INPUT_TYPES) is None  # a pipeline column the pyfunc does not take
