@@ -7,11 +7,12 @@ demo data, the recipe's feature views and training set materialized through Dags
 registered with `mmp tune --trials N`. Then two `mmp serve` processes run on loopback with features
 from the offline store, one per scoring path, and keep-alive clients send requests built from the
 newest rows of the recipe's scoring source. Latency (one client, one row per request) alternates
-between the two servers so both see the same load on a shared machine; throughput (N clients, one row
-and --batch rows per request) runs one server at a time. In this process, round robin over the same
-rows already joined, the bench times the bare model: the fitted Pipeline's predict + predict_proba
-(what the pyfunc runs underneath), the innermost estimator on preprocessed rows, and the pyfunc's two
-paths; the ratios put the serving overhead beside them.
+between the two servers so both see the same load on a shared machine, then runs against one server
+at a time; throughput (N clients, one row and --batch rows per request) runs one server at a time.
+In this process, round robin over the same rows already joined, the bench times the bare model: the
+fitted Pipeline's predict + predict_proba (what the pyfunc runs underneath), the innermost estimator on
+preprocessed rows, the pyfunc's plain `predict` and `predict_frame`, the compiled fast path the server
+uses, and that path with the feature lookup in front; the ratios put the serving overhead beside them.
 """
 
 from __future__ import annotations
@@ -165,17 +166,24 @@ def bare(recipe_name: str, rows: list[dict], total: int) -> dict[str, list[float
     pyfunc = mlflow.pyfunc.load_model(f"models:/{recipe_name}/{version.version}")
     pipeline = pyfunc.unwrap_python_model().pipeline
     features = feature_source(ROOT, "base", recipes.models[recipe_name], recipes)
-    singles = []
+    singles, columns, cleaned = [], [], []
     for row in rows:
         clean = {k: v for k, v in row.items() if v is not None}
-        singles.append(served.input_frame(features.frame([clean]).columns, 1))
+        cleaned.append([clean])
+        columns.append(features.frame([clean]).columns)
+        singles.append(served.input_frame(columns[-1], 1))
     preprocessed = [pipeline[:-1].transform(X) for X in singles]
     estimator = base_estimator(pipeline)
+    predict_frame = pyfunc.unwrap_python_model().predict_frame
+    if served.fast_kind != "compiled":
+        raise RuntimeError(f"models:/{recipe_name}/{version.version}: the fast path did not compile ({served.fast_kind}); see docs/serving.md")
     paths = {
         "estimator.predict_proba, preprocessed": lambda i: estimator.predict_proba(preprocessed[i]),
         "Pipeline.predict + predict_proba": lambda i: (pipeline.predict(singles[i]), pipeline.predict_proba(singles[i])),
         "pyfunc.predict (plain path)": lambda i: pyfunc.predict(singles[i]),
-        "pyfunc fast path (predict_frame)": lambda i: served.fast(singles[i]),
+        "pyfunc.predict_frame (frame path)": lambda i: predict_frame(singles[i]),
+        "compiled fast path (columns in, outputs out)": lambda i: served.fast(columns[i], 1),
+        "server's work: feature lookup + compiled path": lambda i: served.predict_columns(features.frame(cleaned[i]).columns, 1),
     }
     out: dict[str, list[float]] = {name: [] for name in paths}
     for i in range(20 + total):  # round robin, so every path sees the same machine load; 20 warm-up rounds
@@ -230,6 +238,8 @@ def main() -> int:
             for label, found in alternate(ports, rows, args.requests, args.time_limit).items():
                 results[label]["1 client, 1 row/request"] = found
             for label, port in ports.items():
+                # the same, one server at a time: no request of the other server's still finishing on the same cores
+                results[label]["1 client alone, 1 row/request"] = load(port, rows, args.requests, 1, 1, args.time_limit)
                 results[label][f"{args.clients} clients, 1 row/request"] = load(port, rows, args.requests, args.clients, 1, args.time_limit)
                 results[label][f"{args.clients} clients, {args.batch} rows/request"] = load(
                     port, rows, args.requests, args.clients, args.batch, args.time_limit
@@ -250,6 +260,10 @@ def main() -> int:
     for name, latencies in in_process.items():
         print(row(f"in process: {name}", latencies))
     bare_p50 = {name: np.percentile(in_process[name], 50) for name in ("Pipeline.predict + predict_proba", "estimator.predict_proba, preprocessed")}
+    compiled = np.percentile(in_process["compiled fast path (columns in, outputs out)"], 50)
+    estimator_p50 = bare_p50["estimator.predict_proba, preprocessed"]
+    print(f"in process, one row p50: compiled fast path {compiled * 1000:.3f} ms = {compiled / estimator_p50:.2f}x the estimator's own "
+          f"predict_proba ({estimator_p50 * 1000:.3f} ms)")
     for label, phases in results.items():
         p50 = np.percentile(phases["1 client, 1 row/request"][0], 50)
         print(f"{label}: one-row p50 over HTTP {p50 * 1000:.2f} ms = " + ", ".join(

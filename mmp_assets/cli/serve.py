@@ -6,6 +6,10 @@ import argparse
 import sys
 
 
+_SCORING = {"compiled": "the compiled fast path", "frame": "predict_frame (a step the compiled path does not know)",
+            None: "the plain pyfunc predict"}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser(
         "serve",
@@ -50,8 +54,12 @@ def _serve(args: argparse.Namespace) -> int:
     print(
         f"mmp serve: {served.model.name} version {served.model.version} ({served.model.alias}) on http://{host}:{port} "
         f"(env {config.env}, features from {served.features.kind}, reload check every {state.interval_s:g} s"
-        f"{', plain pyfunc predict' if not state.fast_path else ''})",
+        f", scoring through {_SCORING[served.model.fast_kind]})",
         flush=True,
     )
+    from mmp_assets.serving.state import freeze_gc
+
+    state.freeze_gc = True
+    freeze_gc()  # the whole loaded process: see freeze_gc
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -1,9 +1,10 @@
 """The model being served: the registered version behind `champion` (or `candidate` until one is promoted).
 
-Requests are scored through a fast path when the artifact offers one (mmp's `PipelineModel.predict_frame`):
-the input frame is built once per request in the signature's column order and dtypes, computed at load,
-and handed to the fitted pipeline without MLflow's per-call schema enforcement. Any other pyfunc is
-scored through its ordinary `predict` on the same frame.
+Requests are scored through a fast path when the artifact is mmp's `PipelineModel`, without MLflow's per-call
+schema enforcement. At load, `training.fast_path.compile_scorer` turns the fitted pipeline into numpy steps
+that take the request's columns as they are (no DataFrame per request); for a step it does not know, the
+input frame is built in the signature's column order and dtypes and handed to `PipelineModel.predict_frame`.
+Any other pyfunc (and every model with `--no-fast-path`) is scored through its ordinary `predict` on that frame.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class ServedModel:
     input_types: dict[str, str]  # column → MLflow type name (string, double, long, ...), from the signature
     output_types: dict[str, str] = field(default_factory=dict)
     pinned_views: dict[str, int] = field(default_factory=dict)
-    fast: Callable[[pd.DataFrame], Mapping[str, np.ndarray]] | None = None
+    fast: Callable[[Mapping[str, Sequence], int], Mapping[str, np.ndarray]] | None = None  # columns, n → outputs
+    fast_kind: str | None = None  # "compiled" (numpy steps) or "frame" (predict_frame on the input frame)
     loaded_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
@@ -61,18 +63,17 @@ class ServedModel:
 
     def predict_columns(self, columns: Mapping[str, Sequence], n: int) -> dict[str, list]:
         """Output column → JSON-ready values (NaN as None) for `n` rows given as column → values."""
-        frame = self.input_frame(columns, n)
         if self.fast is not None:
-            out = self.fast(frame)
+            out = self.fast(columns, n)
         else:
-            scored = self.model.predict(frame)
+            scored = self.model.predict(self.input_frame(columns, n))
             out = scored if isinstance(scored, pd.DataFrame) else {"prediction": np.asarray(scored).reshape(n)}
         return {name: _plain(values) for name, values in out.items()}
 
     def describe(self) -> dict:
         return {"model": self.name, "version": self.version, "alias": self.alias, "run_id": self.run_id,
                 "pinned_views": self.pinned_views, "loaded_at": self.loaded_at,
-                "fast_path": self.fast is not None}  # fmt: skip
+                "fast_path": self.fast_kind}  # fmt: skip
 
 
 def _plain(values) -> list:
@@ -101,7 +102,7 @@ def load_served_model(
     if schema is None or not schema.has_input_names():
         raise ValueError(f"models:/{name}/{found.version} has no named input signature; mmp serve needs the feature columns")
     outputs = model.metadata.get_output_schema()
-    return ServedModel(
+    served_model = ServedModel(
         name=name,
         version=str(found.version),
         alias=alias,
@@ -110,14 +111,29 @@ def load_served_model(
         input_types={spec.name: spec.type.name for spec in schema.inputs},
         output_types={spec.name: spec.type.name for spec in outputs.inputs} if outputs is not None and outputs.has_input_names() else {},
         pinned_views=VersionTags.of(found).pinned_views or {},
-        fast=_fast_path(model) if fast_path else None,
     )
+    if fast_path:
+        served_model.fast, served_model.fast_kind = fast_scorer(model, served_model)
+    return served_model
 
 
-def _fast_path(model: mlflow.pyfunc.PyFuncModel):
-    """mmp's `PipelineModel.predict_frame` when the artifact has it (models logged before it existed do not)."""
+def fast_scorer(model: mlflow.pyfunc.PyFuncModel, served: ServedModel):
+    """(scorer taking column → values and n, "compiled" or "frame"), or (None, None) for the plain `predict`.
+
+    Compiled from the fitted pipeline when every step is one `compile_scorer` knows; else mmp's
+    `PipelineModel.predict_frame` on the input frame (models logged before it existed have neither)."""
     try:
         python_model = model.unwrap_python_model()
     except Exception:  # not a PythonModel flavor (e.g. a plain sklearn model): MLflow raises a bare MlflowException
-        return None
-    return getattr(python_model, "predict_frame", None)
+        return None, None
+    pipeline, columns, task = (getattr(python_model, a, None) for a in ("pipeline", "feature_columns", "task"))
+    if pipeline is not None and columns == served.input_columns:
+        from mmp_assets.training.fast_path import compile_scorer
+
+        scorer = compile_scorer(pipeline, columns, task, served.input_types)
+        if scorer is not None:
+            return scorer, "compiled"
+    predict_frame = getattr(python_model, "predict_frame", None)
+    if predict_frame is None:
+        return None, None
+    return (lambda columns, n: predict_frame(served.input_frame(columns, n))), "frame"
