@@ -5,6 +5,7 @@ two processes publishing the same view at once take turns, so its versions neith
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,7 @@ import yaml
 from mmp_assets.feature_store import catalog
 from mmp_assets.feature_store.views import read_feature_view
 from mmp_resources import FeatureStoreResource, load_config
+from mmp_resources.ducklake_locks import PublishInProgress, publish_lock
 from mmp_resources.postgres import create_database, drop_database
 from mmp_resources.sandbox import PG_SERVER
 from tests.feature_store.test_store_contract import ENV
@@ -111,3 +113,23 @@ def test_two_runs_publishing_the_same_view_at_once_take_turns_and_number_every_v
         assert catalog.current_version(conn, "view", "v0") == 4
         assert [e.version for e in catalog.entries(conn, "view", "v0", retired=False)] == [3, 4]
         assert read_feature_view(conn, "v0")["spend"].sum() == scale_of[4] * sum(range(50))
+
+
+def test_a_run_that_waited_too_long_for_the_same_view_refuses_in_one_line_naming_the_holder(lake):
+    overlay = yaml.safe_load((lake.root / "config" / f"{ENV}.yaml").read_text())
+    overlay["feature_store"]["ducklake"]["publish_wait_s"] = 0.5
+    (lake.root / "config" / f"{ENV}.yaml").write_text(yaml.safe_dump(overlay), encoding="utf-8")
+    config = load_config(lake.root, ENV)
+    store = FeatureStoreResource(project_dir=str(lake.root), env=ENV)
+    with publish_lock(config, "view", "spend"):  # another run is publishing view spend
+        with pytest.raises(PublishInProgress) as caught:
+            with store.publishing("view", "spend"):
+                pytest.fail("the block ran while another run held the lock")
+        with store.publishing("view", "other"):  # another view is not held up
+            pass
+    holder = f"mmp publish view spend (pid {os.getpid()} on {socket.gethostname()})"[:63]  # PostgreSQL keeps 63 bytes
+    assert str(caught.value) == (
+        f"view 'spend': another run is publishing it ({holder}) "
+        "and did not finish within feature_store.ducklake.publish_wait_s = 0.5 s; nothing was written, run again once it is done")
+    with store.publishing("view", "spend"):  # released with the session that held it
+        pass
