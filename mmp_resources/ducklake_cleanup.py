@@ -18,7 +18,6 @@ losing a file under it. One process cleans at a time (an advisory lock tried wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mmp_resources.ducklake import LAKE
@@ -27,19 +26,9 @@ if TYPE_CHECKING:
     import duckdb
 
 
-@dataclass(frozen=True)
-class Cleanup:
-    """What one cleanup removed."""
-
-    expired_snapshots: int
-    deleted_files: int
-    deleted_orphans: int
-
-
-def clean_up(conn: duckdb.DuckDBPyConnection, after_s: float) -> Cleanup:
+def clean_up(conn: duckdb.DuckDBPyConnection, after_s: float) -> None:
     """Expire snapshots and delete unneeded files older than `after_s` seconds (0: everything no current table needs)."""
     older_than = f"older_than => now() - to_microseconds({int(after_s * 1_000_000)})"
-    expired = conn.execute(f"CALL ducklake_expire_snapshots('{LAKE}', {older_than})").fetchall()
-    deleted = conn.execute(f"CALL ducklake_cleanup_old_files('{LAKE}', {older_than})").fetchall()
-    orphans = conn.execute(f"CALL ducklake_delete_orphaned_files('{LAKE}', {older_than})").fetchall()
-    return Cleanup(len(expired), len(deleted), len(orphans))
+    conn.execute(f"CALL ducklake_expire_snapshots('{LAKE}', {older_than})")
+    conn.execute(f"CALL ducklake_cleanup_old_files('{LAKE}', {older_than})")
+    conn.execute(f"CALL ducklake_delete_orphaned_files('{LAKE}', {older_than})")

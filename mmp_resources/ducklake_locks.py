@@ -7,7 +7,8 @@ transaction, not the sequence, so two runs publishing the same view at once woul
 out with its one write lock; on DuckLake a PostgreSQL session advisory lock on the catalog database, keyed
 by what is published, does: the second run waits, then publishes N+1 (or nothing, if its rows are the
 same). The lock belongs to the session, so a run killed with `kill -9` releases it when PostgreSQL sees
-the connection drop.
+the connection drop: at once when the process dies (its kernel closes the socket), and within about
+a minute and a half when its whole host does (the session asks the server for TCP keepalives).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     import psycopg
 
 CLEANUP = ("cleanup", "files")
+# server-side TCP keepalives of the lock's session: a silent client is dropped after about 30 + 3 x 20 s
+KEEPALIVE = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "20", "tcp_keepalives_count": "3"}
 
 
 class PublishInProgress(RuntimeError):
@@ -83,6 +86,8 @@ def publish_lock(config: PlatformConfig, kind: str, name: str) -> Iterator[Publi
         wait_s = config.feature_store.ducklake.publish_wait_s
         key = lock_key(kind, name)
         session.execute("SELECT set_config('lock_timeout', %s, false)", (f"{max(1, round(wait_s * 1000))}ms",))
+        for setting, value in KEEPALIVE.items():  # the server notices a vanished host and drops its locks
+            session.execute("SELECT set_config(%s, %s, false)", (setting, value))
         try:
             session.execute("SELECT pg_advisory_lock(%s)", (key,))
         except psycopg.errors.LockNotAvailable:
