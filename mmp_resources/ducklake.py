@@ -76,7 +76,7 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
             Path(data_path).mkdir(parents=True, exist_ok=True)
         secret = ", ".join(f"{key} {_literal(value)}" for key, value in secret_parameters(url).items())
         conn.execute(f"CREATE TEMPORARY SECRET mmp_lake_catalog (TYPE postgres, {secret})")
-        _attach(conn, data_path, url, f"config/{config.env}.yaml")
+        _attach(conn, data_path, url, f"config/{config.env}.yaml", config.feature_store.ducklake.connect_timeout_s)
         conn.execute(f"USE {LAKE}")
         conn.execute(f"SET ducklake_max_retry_count = {int(config.feature_store.ducklake.max_retries)}")
         folders = [*allowed_directories, data_path]
@@ -90,10 +90,13 @@ def open_lake(config: PlatformConfig, allowed_directories: list[str]) -> duckdb.
 INIT_ATTEMPTS = 10
 
 
-def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str, shown_file: str) -> None:
+def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str, shown_file: str, timeout_s: int) -> None:
     """ATTACH the lake. The first processes to reach a fresh catalog database each try to create DuckLake's
     tables, and all but one fail on PostgreSQL's unique index of type names; by the next attempt the
-    winner's catalog is there to attach to (seen with two Celery workers on a fresh dev database)."""
+    winner's catalog is there to attach to (seen with two Celery workers on a fresh dev database).
+    The libpq keywords after `postgres:` are added to the secret's, so `connect_timeout` bounds the wait
+    for a server that never answers (a firewall dropping packets), which libpq would otherwise wait on
+    for as long as the operating system lets a TCP connect hang."""
     import random
     import time
 
@@ -101,7 +104,8 @@ def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str, shown_fil
 
     for attempt in range(1, INIT_ATTEMPTS + 1):
         try:
-            conn.execute(f"ATTACH 'ducklake:postgres:' AS {LAKE} (DATA_PATH {_literal(data_path)}, META_SECRET 'mmp_lake_catalog')")
+            conn.execute(f"ATTACH 'ducklake:postgres:connect_timeout={int(timeout_s)}' AS {LAKE} "
+                         f"(DATA_PATH {_literal(data_path)}, META_SECRET 'mmp_lake_catalog')")
             return
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
@@ -109,6 +113,8 @@ def _attach(conn: duckdb.DuckDBPyConnection, data_path: str, url: str, shown_fil
             if not racing or attempt == INIT_ATTEMPTS:
                 password = secret_parameters(url).get("PASSWORD", "")
                 shown = mask(first, url, *([password] if password else []))
+                if "timeout expired" in first:
+                    shown += f" (no answer within feature_store.ducklake.connect_timeout_s = {timeout_s} s)"
                 raise DuckLakeUnavailable(f"{shown_file}: {CATALOG_FIELD}: cannot attach the DuckLake catalog: {shown}") from None
         time.sleep(random.uniform(0.1, 0.5) * attempt)
 

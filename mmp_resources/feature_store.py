@@ -50,6 +50,25 @@ class FeatureStoreResource(PlatformResource):
             finally:  # dagster-duckdb closes only on success; a failed step must not keep the file open
                 conn.close()
 
+    @contextmanager
+    def publishing(self, kind: str, name: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection on which this run alone publishes versions of `kind` ("view", "training_set",
+        "predictions") `name` until the block ends. DuckDB file: the connection holds the file's one write lock.
+        DuckLake: a PostgreSQL advisory lock on the catalog database; a second run waits (up to
+        `feature_store.ducklake.publish_wait_s`), then publishes the next version. After a block that
+        succeeded, DuckLake's own cleanup deletes the files retention freed (`mmp_resources.ducklake_cleanup`)."""
+        if self.kind != "ducklake":
+            with self.connect() as conn:
+                yield conn
+            return
+        from mmp_resources.ducklake_cleanup import clean_up
+        from mmp_resources.ducklake_locks import publish_lock
+
+        with publish_lock(self.config, kind, name) as lock, self.connect() as conn:
+            yield conn
+            if lock.try_cleanup():
+                clean_up(conn, self.config.feature_store.ducklake.cleanup_after_s)
+
     @property
     def allowed_directories(self) -> list[str]:
         """Where recipe SQL may read once the feature store confines a connection (see

@@ -94,6 +94,19 @@ class DuckLakeConfig(_Strict):
     max_retries: int = Field(
         20, ge=0, description="How often a commit that lost a race with another writer is retried before it fails."
     )
+    connect_timeout_s: int = Field(
+        10, ge=2, description="Seconds to wait for the catalog's PostgreSQL server before failing in one line (libpq's "
+        "connect_timeout; it takes whole seconds, at least 2)."
+    )
+    publish_wait_s: float = Field(
+        900, gt=0, description="Seconds a run waits while another run publishes the same feature view, training set or "
+        "predictions table (a PostgreSQL advisory lock on the catalog database) before it refuses in one line."
+    )
+    cleanup_after_s: float = Field(
+        3600, ge=0, description="Parquet files no version needs any more (retired versions, dropped tables, writes "
+        "killed midway) are deleted by DuckLake's own cleanup once they have been unneeded this long; readers "
+        "and writers that run longer than this on an old snapshot could lose files, so keep it above the longest run."
+    )
 
     @field_validator("catalog_url")
     @classmethod

@@ -55,7 +55,7 @@ def build_training_set_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Pl
 
         partition, params = run_window(context, config.params)
         try:
-            with feature_store.connect() as conn:
+            with feature_store.publishing("training_set", recipe.name) as conn:
                 if recipe.task == "forecasting":  # rows and features built from the series itself
                     outcome = materialize_forecast_set(conn, recipe, recipes, root, run_id=context.run_id, params=params)
                 else:

@@ -49,7 +49,7 @@ def build_view_asset(view: FeatureViewRecipe, recipes: RecipeSet, config: Platfo
     def _view(context: dg.AssetExecutionContext, config: FeatureViewRunConfig, feature_store: FeatureStoreResource):
         from mmp_assets.feature_store.views import materialize_view
 
-        with feature_store.connect() as conn:
+        with feature_store.publishing("view", view.name) as conn:
             outcome = materialize_view(conn, view, recipes, root, keep=feature_store.config.feature_store.retention_versions,
                                        run_id=context.run_id, params=config.params)
         context.log.info(_summary(view.name, outcome))

@@ -43,16 +43,16 @@ def build_serving_app(
 
 
 def feature_source(root: Path, env: str, recipe, recipes) -> FeatureSource:
-    """Redis when `online_store.kind` is redis; otherwise the offline store's latest values, read once into memory."""
+    """Redis when `online_store.kind` is redis; otherwise the offline store's latest values, held in memory
+    (read from the DuckDB file, or from the DuckLake lake through a connection kept open)."""
     store = OnlineStoreResource(project_dir=str(root), env=env)
     if store.enabled:
         from mmp_assets.serving.online import OnlineFeatures
 
         return OnlineFeatures(store, recipe, recipes)
-    from mmp_assets.serving.snapshot import SnapshotFeatures
+    from mmp_assets.serving.snapshot import LakeSnapshotFeatures, SnapshotFeatures
 
     offline = FeatureStoreResource(project_dir=str(root), env=env)
-    if offline.kind != "duckdb":  # the in-memory snapshot is read from the DuckDB file
-        raise LookupError(f"config/{env}.yaml: online_store.kind: 'none' while feature_store.kind is {offline.kind!r}; "
-                          "mmp serve reads features from Redis there: set online_store.kind: redis")
+    if offline.kind == "ducklake":
+        return LakeSnapshotFeatures(offline.connect, f"config/{env}.yaml: feature_store (DuckLake)", recipe, recipes)
     return SnapshotFeatures(offline.database, recipe, recipes)

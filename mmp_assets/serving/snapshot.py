@@ -1,17 +1,22 @@
-"""Serving features from the offline store (the embedded default): its latest values, held in memory.
+"""Serving features from the offline store when there is no online store: its latest values, held in memory.
 
 DuckDB lets one process write a database file while others wait for its lock, so the server never
 keeps a connection open: it opens the file read-only, copies each joined view's latest row per
 entity into a dict and closes it. Requests read the dict. The reloader re-reads a view only when the
 file changed on disk and the view's current version moved; while a materialization holds the lock,
 the server keeps answering from the snapshot it has and tries again at the next poll.
+
+On DuckLake readers never wait for writers, so `LakeSnapshotFeatures` keeps one connection to the lake
+(attaching it costs seconds) and at each poll asks the catalog for the views' current versions,
+re-reading only the views whose version moved.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +43,7 @@ class SnapshotFeatures(FeatureSource):
     def __init__(self, database: str, recipe: ModelRecipe, recipes: RecipeSet, *, lock_wait_s: float = 30.0):
         self.database = database
         self.views = {ref.view: recipes.views[ref.view] for ref in recipe.features}
-        self._stamp = _file_stamp(database)
+        self._stamp = self._current_stamp()
         self._snapshots = self._read(lock_wait_s)
         super().__init__(recipe, view_lookups(recipe, recipes, {v: s.columns for v, s in self._snapshots.items()}))
 
@@ -54,14 +59,12 @@ class SnapshotFeatures(FeatureSource):
         return {view: len(s.rows) for view, s in self._snapshots.items()}
 
     def refresh(self) -> bool:
-        stamp = _file_stamp(self.database)
+        stamp = self._current_stamp()
         if stamp == self._stamp:
             return False
-        import duckdb
-
         try:
             snapshots = self._read(0.0, keep=self._snapshots)
-        except duckdb.IOException as exc:  # a writer holds the lock: keep serving, retry at the next poll
+        except self._busy_errors() as exc:  # a writer holds the lock: keep serving, retry at the next poll
             log.info("mmp serve: offline store busy (%s); keeping feature versions %s", exc, self.versions())
             return False
         self._stamp = stamp
@@ -77,7 +80,7 @@ class SnapshotFeatures(FeatureSource):
         from mmp_assets.feature_store.publish import resolve_version
 
         keep = keep or {}
-        with _read_only(self.database, lock_wait_s) as conn:
+        with self._open(lock_wait_s) as conn:
             out = {}
             for name, view in self.views.items():
                 current = catalog.current_version(conn, "view", name)
@@ -90,6 +93,37 @@ class SnapshotFeatures(FeatureSource):
                     raise LookupError(f"{self.database}: {exc} (features/{name}); mmp serve reads its latest values") from None
                 out[name] = _latest(conn, entry.table_name, entry.version, view)
         return out
+
+    def _open(self, wait_s: float):
+        return _read_only(self.database, wait_s)
+
+    def _current_stamp(self) -> object:
+        return _file_stamp(self.database)
+
+    def _busy_errors(self) -> tuple[type[BaseException], ...]:
+        import duckdb
+
+        return (duckdb.IOException,)
+
+
+class LakeSnapshotFeatures(SnapshotFeatures):
+    """`SnapshotFeatures` read from a DuckLake lake through one connection kept for the server's life."""
+
+    def __init__(self, connect: Callable[[], AbstractContextManager], where: str, recipe: ModelRecipe, recipes: RecipeSet):
+        self._stack = ExitStack()  # holds the connection open (a dropped stack would let it close); it ends with the process
+        self._connection = self._stack.enter_context(connect())
+        super().__init__(where, recipe, recipes)
+
+    def _open(self, wait_s: float):
+        return nullcontext(self._connection)
+
+    def _current_stamp(self) -> object:
+        return object()  # no file to watch: every poll asks the catalog which versions are current (one query per view)
+
+    def _busy_errors(self) -> tuple[type[BaseException], ...]:
+        import duckdb
+
+        return (duckdb.Error,)  # the catalog database unreachable for a moment: keep serving what was read
 
 
 def _latest(conn, table: str, version: int, view: FeatureViewRecipe) -> ViewSnapshot:

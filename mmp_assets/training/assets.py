@@ -154,7 +154,7 @@ def _predictions_asset(recipe: ModelRecipe, recipes: RecipeSet, config: Platform
             version, alias = resolve_version(mlflow.client(), recipe.name)
         except ScoringInputError as exc:
             raise dg.Failure(str(exc)) from None
-        with feature_store.connect() as conn:
+        with feature_store.publishing("predictions", recipe.name) as conn:
             if scoring:
                 rows = read_source_frame(conn, scoring, recipes, root)
                 batch = score_batch(conn, recipe, recipes, rows, version, alias, shown=recipes.file_of("source", scoring))

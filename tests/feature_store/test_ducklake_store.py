@@ -3,6 +3,7 @@ never reaches an error, a log line, Dagster metadata or a DuckDB catalog functio
 
 from __future__ import annotations
 
+import socket
 import uuid
 from pathlib import Path
 
@@ -108,3 +109,28 @@ def test_the_catalog_password_reaches_no_log_metadata_or_catalog_function(lake_w
         shown = conn.execute("SELECT * FROM duckdb_databases()").fetchall() + conn.execute("SELECT * FROM duckdb_secrets()").fetchall()
         settings = conn.execute("SELECT value FROM duckdb_settings()").fetchall()
     assert PASSWORD not in str(shown) and PASSWORD not in str(settings)
+
+
+@pytest.fixture
+def silent_server():
+    """A port that accepts TCP connections and never answers, like a server behind a firewall dropping packets."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield server.getsockname()[1]
+
+
+@pytest.mark.parametrize(("open_", "what"), [("connect", "cannot attach the DuckLake catalog: IO Error: "),
+                                             ("publishing", "cannot reach the catalog database: ")])
+def test_a_catalog_server_that_never_answers_fails_in_one_masked_line_after_the_connect_timeout(fs_project, monkeypatch, silent_server, open_, what):
+    monkeypatch.setenv("MMP_DUCKLAKE_CATALOG_URL", f"postgresql://mmp:{PASSWORD}@127.0.0.1:{silent_server}/nowhere")
+    _env(fs_project.root, {"feature_store": {"kind": "ducklake", "ducklake": {
+        "catalog_url": "${MMP_DUCKLAKE_CATALOG_URL}", "connect_timeout_s": 2}}}, monkeypatch)
+    store = FeatureStoreResource(project_dir=str(fs_project.root), env="lake")
+    with pytest.raises(DuckLakeUnavailable) as caught:
+        with getattr(store, open_)(*(("view", "spend") if open_ == "publishing" else ())):
+            pytest.fail("connected to a server that never answers")
+    text = str(caught.value)
+    assert text.startswith(f"config/lake.yaml: feature_store.ducklake.catalog_url: {what}")
+    assert text.endswith("timeout expired (no answer within feature_store.ducklake.connect_timeout_s = 2 s)")
+    assert PASSWORD not in text and "\n" not in text
