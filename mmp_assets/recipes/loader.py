@@ -43,8 +43,13 @@ class RecipeSet:
     invalid: dict[tuple[str, str], str] = field(default_factory=dict)
     """(kind, file stem) → shown file path, for recipes that failed validation."""
 
+    _shown: dict[tuple[str, str], str] = field(default_factory=dict, repr=False, compare=False)
+
     def file_of(self, kind: str, name: str) -> str:
-        return display_path(self.files[(kind, name)], self.root)
+        # asked by every asset factory and check: resolve both paths once, not each time
+        if (kind, name) not in self._shown:
+            self._shown[(kind, name)] = display_path(self.files[(kind, name)], self.root)
+        return self._shown[(kind, name)]
 
     def raise_if_problems(self) -> None:
         if self.problems:

@@ -8,6 +8,7 @@ from mmp_assets.cli.main import main
 from mmp_assets.registry.evidence import append_anchored, record_gate
 from mmp_resources import load_config
 from mmp_resources.audit_log import AuditLog
+from tests.command_probe import run_probed
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,7 +47,10 @@ def test_list_promote_refuse_and_rollback(tmp_path, monkeypatch, capsys):
     assert "champion v2 -> v1" in capsys.readouterr().out
 
     assert main(["models", "list", "fraud"]) == 0
-    listing = capsys.readouterr().out.splitlines()
+    listed = capsys.readouterr().out
+    # the same lines from a fresh process, which imports MLflow's client and no estimator library nor Dagster
+    assert run_probed(["models", "list", "fraud"]) == (0, listed, [])
+    listing = listed.splitlines()
     assert listing[0].split()[:3] == ["version", "aliases", "gate"]
     assert listing[-1].split()[:4] == ["1", "champion", "passed", "alice"]
     client.set_model_version_tag("fraud", "3", "gate", "passed")  # a flipped tag is shown beside the verified verdict

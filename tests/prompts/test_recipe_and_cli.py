@@ -10,6 +10,7 @@ from mmp_assets.prompts.cases import load_cases
 from mmp_assets.recipes import load_recipes
 from mmp_assets.recipes.prompt import MODEL_CONFIG_KEYS
 from mmp_resources.errors import MmpValidationError
+from tests.command_probe import run_probed
 from tests.prompts.helpers import edited, publish, publish_and_evaluate
 
 
@@ -51,7 +52,10 @@ def test_list_show_diff(mlflow_resource, registry, audit, recipes, capsys):
     capsys.readouterr()
 
     assert main(["prompts", "list"]) == 0
-    assert "support_reply  [candidate=v2]  v1:passed v2:unevaluated" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "support_reply  [candidate=v2]  v1:passed v2:unevaluated" in listed
+    # the same lines from a fresh process, which imports MLflow's client and not Dagster nor the recipe models
+    assert run_probed(["prompts", "list"]) == (0, listed, [])
     assert main(["prompts", "show", "support_reply"]) == 0
     assert "owner=team:support-ml  author=alice" in capsys.readouterr().out
     assert main(["prompts", "show", "support_reply", "2"]) == 0
