@@ -81,6 +81,18 @@ def test_loading_imports_no_heavy_library(project: Path) -> None:
     assert done.stdout.split() == [], f"imported while loading the definitions: {done.stdout.strip()}"
 
 
+@pytest.mark.parametrize(("given", "kept"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_wait_passively_unless_the_user_says_otherwise(project: Path, given: str | None, kept: str) -> None:
+    """Set when the code location loads, before any OpenMP runtime (which reads it once, when it loads) is mapped."""
+    probe = ("import os; from mmp_assets.definitions import build_definitions; build_definitions(); "
+             "maps = open('/proc/self/maps').read(); "
+             "print(os.environ['OMP_WAIT_POLICY'], 'libgomp' in maps or 'libomp' in maps)")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | ({"OMP_WAIT_POLICY": given} if given else {})
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [kept, "False"]
+
+
 def test_a_broken_estimator_is_reported_when_its_model_runs_before_any_tuning(project: Path) -> None:
     """The definitions no longer import the estimator; the model asset checks it first and fails with one line."""
     path = project / "recipes" / "fraud.yaml"
