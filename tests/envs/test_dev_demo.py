@@ -56,6 +56,9 @@ def test_demo_lands_in_postgres_redis_and_the_mlflow_server(project: Path, monke
         registered = {(e["subject"], e["actor"], e["details"]["identity_source"]) for e in audit.entries(kind="model")
                       if e["action"] == "register"}
         assert registered == {("fraud", box.user, "mlflow basic-auth"), ("spend", box.user, "mlflow basic-auth")}, registered
+        published = {(e["subject"], e["action"], e["actor"], e["details"].get("identity_source"))
+                     for e in audit.entries(kind="prompt") if e["action"] in ("register", "evaluate")}
+        assert published == {("support_reply", action, box.user, "mlflow basic-auth") for action in ("register", "evaluate")}
         assert {row[0] for row in box.query("mlflow", "SELECT value FROM tags WHERE key = 'mlflow.user' AND run_uuid IN "
                                                        "(SELECT run_id FROM model_versions)")} == {box.user}
         password = box.env["MLFLOW_TRACKING_PASSWORD"]

@@ -1,8 +1,8 @@
 """Approvals by authenticated people: a real `mlflow server --app-name basic-auth` (started as `mmp services up`
 starts it, SQLite stores under a module tmp dir, once for the module), users added with `mmp users add` as the
-admin, a model version registered by tuning and a prompt version published by its asset, both under alice's
+admin, a model version registered by tuning and a prompt version published and evaluated, both under alice's
 credentials, then `mmp models promote` and `mmp prompts approve|rollback` as alice, carol and bob. Every password
-is looked for in the server log, the audit log, tags, params, Dagster metadata and the CLI output: none may appear."""
+is looked for in the server log, the audit log, tags, params and the CLI output: none may appear."""
 
 from __future__ import annotations
 
@@ -181,9 +181,8 @@ def test_prompt_approvals_act_as_the_authenticated_user_with_permission_on_the_p
     """The prompt's asset records alice (authenticated) as author; alice (its author, MANAGE as creator) is refused,
     carol (no grant on the prompt) is refused, EDIT on the registered model of the same name is not EDIT on the prompt (MLflow keeps
     prompt grants apart), bob with EDIT on the prompt approves; rollback needs the same permission."""
-    import dagster as dg
-
-    from mmp_assets.prompts.assets import build_prompt_assets
+    from mmp_assets.prompts.evaluation_run import evaluate_registered
+    from mmp_assets.prompts.publish import publish_prompt
     from mmp_assets.prompts.registry import EVALUATION_RUN, PromptRegistry
     from mmp_assets.recipes import load_recipes
 
@@ -192,11 +191,13 @@ def test_prompt_approvals_act_as_the_authenticated_user_with_permission_on_the_p
     prompt = recipes.prompts["support_reply"]
     _as(monkeypatch, "alice")
     mlflow_resource = MlflowResource(project_dir=str(root), env="dev")
-    result = dg.materialize(build_prompt_assets(prompt, recipes, config, root), resources={"mlflow": mlflow_resource},
-                            raise_on_error=True)
-    metadata = json.dumps([str(m.metadata) for m in result.get_asset_materialization_events()
-                           for m in [m.event_specific_data.materialization]])
     registry, audit = PromptRegistry(mlflow_resource.client()), AuditLog.for_data_dir(config.data_dir)
+    alice = acting_identity(config)  # as the prompt's assets call it (their wiring is checked by tests/envs/test_dev_demo.py)
+    publish_prompt(registry, prompt, dagster_run_id="run-p", audit=audit, identity=alice)
+    dataset = recipes.files[("prompt", prompt.name)].parent / prompt.evaluation.dataset
+    evaluate_registered(prompt, dataset, str(dataset), registry=registry, client=mlflow_resource.client(),
+                        experiment_id=mlflow_resource.experiment_id("prompts/support_reply"), audit=audit,
+                        dagster_run_id="run-p", identity=alice)
     assert registry.version("support_reply", 1).tags["mmp.author"] == "alice"
     assert {(e["action"], e["actor"], e["details"].get("identity_source")) for e in audit.entries(kind="prompt")} == {
         ("register", "alice", "mlflow basic-auth"), ("alias", "alice", "mlflow basic-auth"), ("evaluate", "alice", "mlflow basic-auth")}
@@ -243,7 +244,7 @@ def test_prompt_approvals_act_as_the_authenticated_user_with_permission_on_the_p
     version = registry.version("support_reply", 1)
     run = client.get_run(version.tags[EVALUATION_RUN])
     surfaces = {"server log": authed["server"].log_file.read_text(errors="replace"), "audit log": audit.path.read_text(),
-                "prompt version tags": json.dumps(version.tags), "dagster metadata": metadata,
+                "prompt version tags": json.dumps(version.tags),
                 "prompt tags": json.dumps(client.get_prompt("support_reply").tags),
                 "evaluation run tags and params": json.dumps({**run.data.tags, **run.data.params}),
                 "cli output": "".join(out + err for _, out, err in [*outputs, listed])}
