@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["validate", "demo-data", "demo", "dev", "materialize", "features", "tune", "models", "prompts", "lineage",
-            "plan", "audit", "services", "online", "serve"]
+            "plan", "audit", "services", "online", "serve", "users"]
 BUILD = "from mmp_assets.definitions import build_definitions; build_definitions()"
 BARE_GRAPH = """import dagster as dg
 

@@ -24,7 +24,7 @@ from mmp_resources.audit_log import Refused, current_user
 from mmp_resources.settings import PlatformConfig
 
 USERNAME_ENV, PASSWORD_ENV = "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"
-APPROVING_PERMISSIONS = ("EDIT", "MANAGE")  # the auth app's levels that may change a registered model
+APPROVING_PERMISSIONS = ("EDIT", "MANAGE")  # the auth app's levels that may change a registered model or a prompt
 
 
 class IdentityRefused(Refused):
@@ -62,8 +62,45 @@ def acting_identity(config: PlatformConfig) -> Identity:
 
 def registered_model_permission(config: PlatformConfig, identity: Identity, name: str) -> str:
     """The auth app's permission of `identity` on registered model `name` (READ, EDIT, MANAGE, NO_PERMISSIONS, ...)."""
-    query = {"username": identity.name, "resource_type": "registered_model", "resource_id": name}
+    return resource_permission(config, identity, "registered_model", name)
+
+
+def prompt_permission(config: PlatformConfig, identity: Identity, name: str) -> str:
+    """The strongest grant `identity` holds on prompt `name` (or on every prompt, `*`): MANAGE for an admin, DENY
+    if any grant denies, "no grant" when none names it.
+
+    MLflow 3 stores a prompt as a registered model with a prompt tag, but its auth app keeps prompt grants in a
+    namespace of their own (resource type `prompt`): EDIT on a model of the same name does not reach the prompt.
+    MLflow 3.17.2's per-user permission API refuses resource type `prompt`, so this reads the user's own grants
+    (`/api/3.0/mlflow/users/current/permissions`, asked with their credentials) and takes the strongest; the
+    server's default permission is not counted, so only an explicit grant lets a user approve.
+    """
+    body = _get(config, "/api/3.0/mlflow/users/current/permissions", {})
+    if body.get("is_admin"):
+        return "MANAGE"
+    levels = {str(row.get("permission")) for row in body.get("permissions", [])
+              if row.get("resource_type") == "prompt" and row.get("resource_pattern") in (name, "*")}
+    if "DENY" in levels:
+        return "DENY"
+    return max(levels, key=_RANK.index) if levels & set(_RANK) else "no grant"
+
+
+_RANK = ["READ", "USE", "EDIT", "MANAGE"]  # the auth app's positive levels, weakest first
+
+
+def resource_permission(config: PlatformConfig, identity: Identity, resource_type: str, name: str) -> str:
+    """The auth app's effective permission of `identity` on one resource, as the server would resolve it for a request."""
+    query = {"username": identity.name, "resource_type": resource_type, "resource_id": name}
     return str(_get(config, "/api/3.0/mlflow/users/permissions/get", query).get("permission") or "NO_PERMISSIONS")
+
+
+def unpermitted(identity: Identity, permission: str | None, resource_type: str, name: str, doing: str) -> str | None:
+    """Why an authenticated user may not move an alias of `name` (their auth-app permission on it), or None."""
+    if permission in APPROVING_PERMISSIONS:
+        return None
+    kind, flag = ("prompt", " --prompt") if resource_type == "prompt" else ("registered model", "")
+    return (f"{identity.name} has {permission or 'NO_PERMISSIONS'} on {kind} {name}; {doing} needs "
+            f"{' or '.join(APPROVING_PERMISSIONS)} (an MLflow admin grants it: mmp users grant {identity.name} {name} EDIT{flag})")
 
 
 def _base(config: PlatformConfig) -> str:
@@ -86,8 +123,17 @@ def _get(config: PlatformConfig, path: str, query: dict[str, str]) -> dict:
         if exc.code == 401:
             raise IdentityRefused(f"the tracking server at {_base(config)} rejected the credentials of "
                                   f"{USERNAME_ENV}={username!r} (HTTP 401); check your MLflow username and password") from None
+        said = _message(exc)
         raise IdentityRefused(f"the tracking server at {_base(config)} answered HTTP {exc.code} to {path} for user "
-                              f"{username!r}; is it running with --app-name basic-auth?") from None
+                              f"{username!r}" + (f": {said}" if said else "; is it running with --app-name basic-auth?")) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise IdentityRefused(f"cannot verify user {username!r} against the tracking server at {_base(config)} "
                               f"({type(exc).__name__}); is it running?") from None
+
+
+def _message(exc: urllib.error.HTTPError) -> str:
+    """The first line of the server's JSON error `message` (never a credential: the server does not echo them)."""
+    try:
+        return str(json.loads(exc.read() or b"{}").get("message") or "").strip().splitlines()[0]
+    except (ValueError, OSError, IndexError, AttributeError):
+        return ""

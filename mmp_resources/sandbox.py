@@ -9,6 +9,7 @@ instead of trusting the code that wrote it.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import uuid
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ class DevSandbox:
     databases: dict[str, str]  # role (dagster | mlflow | optuna | ducklake) → URL
     redis_prefix: str
     env: dict[str, str] = field(default_factory=dict)
+    user: str = "sandbox-trainer"  # the MLflow user a sandbox with a tracking server acts as (not the OS user)
 
     def query(self, role: str, sql: str, params: tuple = ()) -> list[tuple]:
         """Rows of one SQL query against the sandbox's `role` database."""
@@ -73,6 +75,7 @@ def private_services(data_dir: Path) -> Iterator[DevSandbox]:
         "MMP_REDIS_URL": REDIS_URL,
         "MMP_REDIS_PREFIX": name,  # the online store's keys and the Celery broker's (<name>:celery:*)
         "MMP_CELERY_BROKER_URL": REDIS_URL,
+        "MMP_MLFLOW_AUTH": "none",  # the tracking URI is the database itself: no server, so no MLflow users
     }
     try:
         for url in databases.values():
@@ -86,21 +89,32 @@ def private_services(data_dir: Path) -> Iterator[DevSandbox]:
 def dev_sandbox(data_dir: Path, *, mlflow_server: bool = False, config_root: Path | None = None) -> Iterator[DevSandbox]:
     """MMP_ENV=dev on private databases and a private Redis prefix, exported for the duration of the block.
 
-    Without `mlflow_server` the MLflow tracking URI is the PostgreSQL database itself (no server);
-    with it, `mlflow server` is started on a free loopback port and stopped afterwards.
+    Without `mlflow_server` the MLflow tracking URI is the PostgreSQL database itself (no server, so no
+    MLflow auth: `MMP_MLFLOW_AUTH=none`); with it, `mlflow server --app-name basic-auth` is started on a free
+    loopback port as `mmp services up` starts it (the admin's password random, in the environment only),
+    user `sandbox.user` is added through `mmp_resources.users`, and its credentials are exported as
+    MLFLOW_TRACKING_USERNAME/PASSWORD for the block: every process started inside acts as that user.
     """
     with private_services(data_dir) as sandbox:
         if mlflow_server:
             sandbox.env["MMP_MLFLOW_TRACKING_URI"] = f"http://127.0.0.1:{_free_port()}"
+            sandbox.env["MMP_MLFLOW_AUTH"] = "basic"
+            sandbox.env["MLFLOW_AUTH_ADMIN_USERNAME"] = "admin"
+            sandbox.env["MLFLOW_AUTH_ADMIN_PASSWORD"] = secrets.token_urlsafe(16)
+            sandbox.env["MLFLOW_TRACKING_USERNAME"] = sandbox.user
+            sandbox.env["MLFLOW_TRACKING_PASSWORD"] = secrets.token_urlsafe(16)
         saved = {key: os.environ.get(key) for key in sandbox.env}
         os.environ.update(sandbox.env)
         server = None
         try:
             if mlflow_server:
                 from mmp_resources.loader import load_config
+                from mmp_resources.users import UserAdmin
 
-                server = MlflowServer(load_config(config_root, "dev"))
+                config = load_config(config_root, "dev")
+                server = MlflowServer(config)
                 server.start()
+                UserAdmin(config).add(sandbox.user, sandbox.env["MLFLOW_TRACKING_PASSWORD"])
             yield sandbox
         finally:
             if server is not None:

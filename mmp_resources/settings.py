@@ -44,6 +44,15 @@ class MlflowConfig(_Strict):
         "by the server. `none`: the identity is MMP_USER or the OS user (a guard against accidents only).",
     )
 
+    @model_validator(mode="after")
+    def _auth_needs_a_server(self) -> MlflowConfig:
+        scheme = urlsplit(self.tracking_uri.get_secret_value()).scheme
+        if self.auth == "basic" and scheme not in ("http", "https"):
+            # a database or file store has no users: whoever reaches it writes as anyone, so "basic" would be a false claim
+            raise ValueError(f"auth 'basic' needs an http:// or https:// tracking_uri (a tracking server running --app-name "
+                             f"basic-auth), not scheme {scheme or 'none'!r}; set auth: none (MMP_MLFLOW_AUTH=none) for a store without a server")
+        return self
+
 
 # Schemes of the databases Optuna's RDB storage (SQLAlchemy) is documented and tested on.
 OPTUNA_RDB_SCHEMES = ("postgresql", "mysql", "sqlite")

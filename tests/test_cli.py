@@ -23,7 +23,7 @@ def test_help_lists_every_command(capsys) -> None:
     assert done.value.code == 0
     out = capsys.readouterr().out
     for command in ("init", "new", "validate", "demo", "materialize", "features", "tune", "models", "predict", "list", "prompts",
-                    "lineage", "plan", "audit", "serve"):
+                    "lineage", "plan", "audit", "serve", "users"):
         assert f"    {command}" in out, command
 
 
@@ -41,7 +41,7 @@ print(" ".join(sorted(loaded - {{"mmp_assets"}})), file=sys.stderr)"""
 @pytest.mark.parametrize("argv", [["--help"]] + [[command, "--help"] for command in
                                                 ("init", "new", "validate", "demo", "materialize", "features", "tune", "models",
                                                  "predict", "list", "prompts",
-                                                 "lineage", "plan", "audit", "services", "online", "serve")])
+                                                 "lineage", "plan", "audit", "services", "online", "serve", "users")])
 def test_help_imports_nothing_but_the_command_modules(argv: list[str]) -> None:
     """`mmp --help` and every `mmp <command> --help` build the parser from the light command modules alone:
     no Dagster, pydantic, recipe formats or mmp_resources, so they answer at once."""

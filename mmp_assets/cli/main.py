@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "plan",
     "audit",
     "services",
+    "users",
     "serve",
 ]
 

@@ -28,9 +28,10 @@ def materialize_selection(
 
     defs = build_definitions()
     observe, materialize = _resolve(defs, selection)
-    from mmp_assets.cli.preflight import executor_problems, partition_problems, unusable_connections
+    from mmp_assets.cli.preflight import executor_problems, identity_problems, partition_problems, unusable_connections
 
     unusable = unusable_connections(observe) + partition_problems(defs, materialize, partition)
+    unusable += identity_problems(defs, materialize)
     if materialize and _distributed():
         unusable += executor_problems()
     if unusable:  # bad input (a missing URL, a partition that does not exist) is said before any run starts

@@ -62,3 +62,21 @@ def executor_problems() -> list[str]:
         return [f"config/{config.env}.yaml: dagster.executor.kind: 'celery' but no Celery worker answers on {broker} under prefix "
                 f"{config.dagster.executor.key_prefix!r}; start some with `mmp services up --workers 2`"]
     return []
+
+
+def identity_problems(defs: dg.Definitions, keys: list[dg.AssetKey]) -> list[str]:
+    """Why this process cannot act under MLflow auth (credentials missing, rejected, or the server down) when the
+    selection writes to MLflow (an asset of kind `mlflow`): every such step would fail with it, so it is said once,
+    before the run starts."""
+    from mmp_resources import load_config, project_root
+    from mmp_resources.identity import IdentityRefused, acting_identity
+
+    config = load_config(project_root())
+    graph = defs.resolve_asset_graph()
+    if config.mlflow.auth != "basic" or not any("dagster/kind/mlflow" in graph.get(k).tags for k in keys):
+        return []
+    try:
+        acting_identity(config)
+    except IdentityRefused as exc:
+        return [str(exc)]
+    return []

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     appr = cmds.add_parser("approve", help="move alias production to a version that passed evaluation (not by its author)")
     appr.add_argument("name")
     appr.add_argument("version", type=int)
-    appr.add_argument("--approver", help="who approves (default: MMP_USER or the OS user)")
+    appr.add_argument("--approver", help="who approves (embedded default only; default MMP_USER or the OS user). Under MLflow "
+                      "auth the approver is the user of MLFLOW_TRACKING_USERNAME/PASSWORD and this option is refused")
     appr.set_defaults(func=_approve)
     back = cmds.add_parser("rollback", help="move alias production back to the version it replaced")
     back.add_argument("name")
@@ -39,14 +40,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     audit.set_defaults(func=_audit)
 
 
-def _stores() -> tuple[PromptRegistry, AuditLog]:
+def _stores(config=None) -> tuple[PromptRegistry, AuditLog]:
     from mmp_assets.prompts.registry import PromptRegistry
     from mmp_resources import load_config, project_root
     from mmp_resources.audit_log import AuditLog
     from mmp_resources.mlflow_stores import mlflow_client
 
-    config = load_config(project_root())
+    config = config or load_config(project_root())
     return PromptRegistry(mlflow_client(config)), AuditLog.for_data_dir(config.data_dir)
+
+
+def _acting(name: str):
+    """(config, identity, permission on prompt `name`): under MLflow auth verified against the server, before any work."""
+    from mmp_resources import load_config, project_root
+    from mmp_resources.identity import acting_identity, prompt_permission
+
+    config = load_config(project_root())
+    identity = acting_identity(config)
+    permission = prompt_permission(config, identity, name) if identity.authenticated else None
+    return config, identity, permission
 
 
 def _names(registry: PromptRegistry) -> list[str]:
@@ -100,8 +112,16 @@ def _approve(args: argparse.Namespace) -> int:
     from mmp_assets.prompts.governance import approve
     from mmp_assets.tags import APPROVED_BY
 
-    registry, audit = _stores()
-    approved = approve(registry, audit, args.name, args.version, args.approver)
+    from mmp_resources import load_config, project_root
+
+    config = load_config(project_root())
+    if config.mlflow.auth == "basic" and args.approver is not None:
+        print(f"--approver {args.approver}: refused under MLflow auth (config/{config.env}.yaml mlflow.auth: basic); the approver "
+              "is the user of MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, drop --approver", file=sys.stderr)
+        return 2
+    config, identity, permission = _acting(args.name)
+    registry, audit = _stores(config)
+    approved = approve(registry, audit, args.name, args.version, args.approver, identity=identity, permission=permission)
     print(f"{args.name} v{approved.version} is now production (approved by {approved.tags.get(APPROVED_BY)})")
     return 0
 
@@ -109,8 +129,9 @@ def _approve(args: argparse.Namespace) -> int:
 def _rollback(args: argparse.Namespace) -> int:
     from mmp_assets.prompts.governance import rollback
 
-    registry, audit = _stores()
-    old, new = rollback(registry, audit, args.name)
+    config, identity, permission = _acting(args.name)
+    registry, audit = _stores(config)
+    old, new = rollback(registry, audit, args.name, identity=identity, permission=permission)
     print(f"{args.name}: production moved back from v{old} to v{new}")
     return 0
 

@@ -55,7 +55,14 @@ def _up(args: argparse.Namespace) -> int:
         print(f"mlflow: {server.start(timeout_s=args.timeout)}")
     else:
         print(f"mlflow: tracking at {safe_url(config.tracking_uri)} (not managed by mmp in env {config.env!r})")
+    if config.mlflow.auth == "basic":
+        print(f"mlflow: auth basic; the admin is MLFLOW_AUTH_ADMIN_USERNAME (default admin) with MLFLOW_AUTH_ADMIN_PASSWORD, "
+              "add people with `mmp users add <name>`; each exports their own MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD")
     if args.workers:
+        if config.mlflow.auth == "basic":  # a worker without credentials would fail every MLflow step with HTTP 401
+            from mmp_resources.identity import acting_identity
+
+            print(f"celery: steps act as MLflow user {acting_identity(config).name} (this shell's credentials)")
         for line in CeleryWorkers(config, root, dagster_home=home).start(args.workers):
             print(f"celery: {line}")
     return 0

@@ -29,9 +29,11 @@ def build_prompt_assets(prompt: PromptRecipe, recipes: RecipeSet, config: Platfo
     def _prompt(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
         from mmp_assets.prompts.publish import publish_prompt
         from mmp_assets.prompts.registry import PromptRegistry
+        from mmp_resources.identity import acting_identity
 
+        author = acting_identity(mlflow.config)  # under MLflow auth: the verified user of the env's credentials, before any work
         published = publish_prompt(PromptRegistry(mlflow.client()), prompt, dagster_run_id=context.run_id,
-                                   audit=AuditLog.for_data_dir(mlflow.config.data_dir))
+                                   audit=AuditLog.for_data_dir(mlflow.config.data_dir), identity=author)
         v = published.version
         return dg.MaterializeResult(
             data_version=dg.DataVersion(v.content_hash),
@@ -46,11 +48,13 @@ def build_prompt_assets(prompt: PromptRecipe, recipes: RecipeSet, config: Platfo
     def _evaluation(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
         from mmp_assets.prompts.evaluation_run import evaluate_registered
         from mmp_assets.prompts.registry import PromptRegistry
+        from mmp_resources.identity import acting_identity
 
+        evaluator = acting_identity(mlflow.config)  # under MLflow auth the verified user, recorded as the entry's actor
         outcome = evaluate_registered(
             prompt, dataset, shown_dataset, registry=PromptRegistry(mlflow.client()), client=mlflow.client(),
             experiment_id=mlflow.experiment_id(f"prompts/{name}"), audit=AuditLog.for_data_dir(mlflow.config.data_dir),
-            dagster_run_id=context.run_id,
+            dagster_run_id=context.run_id, identity=evaluator,
         )
         result = outcome.result
         rows = [c.row() for c in result.cases]

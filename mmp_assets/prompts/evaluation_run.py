@@ -24,6 +24,7 @@ from mmp_assets.prompts.tracking import log_evaluation
 from mmp_assets.recipes.common import digest
 from mmp_assets.recipes.prompt import PromptRecipe
 from mmp_resources.audit_log import AuditLog
+from mmp_resources.identity import Identity
 
 # MLflow caps tag values, so the tag keeps the first breaches, shortened; the run's case table has them all
 _MAX_BREACHES, _MAX_BREACH_CHARS = 12, 240
@@ -43,7 +44,7 @@ class EvaluationOutcome:
 
 def evaluate_registered(prompt: PromptRecipe, dataset: Path, shown: str, *, registry: PromptRegistry,
                         client: MlflowClient, experiment_id: str, audit: AuditLog, dagster_run_id: str,
-                        responder: Responder | None = None) -> EvaluationOutcome:
+                        responder: Responder | None = None, identity: Identity | None = None) -> EvaluationOutcome:
     digest_ = content_hash(prompt)
     version = registry.for_content(prompt.name, digest_)
     if version is None:
@@ -61,7 +62,8 @@ def evaluate_registered(prompt: PromptRecipe, dataset: Path, shown: str, *, regi
         reg.EVALUATION_RUN: run_id,
         reg.EVALUATION_SUMMARY: summary,
     })
-    registry.record(audit, prompt.name, action="evaluate", run_id=run_id, version=version.version, verdict=result.verdict,
+    verified = {"actor": identity.name, "identity_source": identity.source} if identity is not None else {}
+    registry.record(audit, prompt.name, action="evaluate", run_id=run_id, **verified, version=version.version, verdict=result.verdict,
                  metrics=result.metrics(), breaches=len(result.breaches()), mlflow_run_id=run_id,
                  dataset_hash=dataset_hash, responder=result.responder, dagster_run_id=dagster_run_id)
     data_version = digest("prompt-evaluation", digest_, dataset_hash, prompt.evaluation.thresholds.model_dump(), result.responder)

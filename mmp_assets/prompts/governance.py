@@ -4,8 +4,11 @@ Who the author is: both the recipe owner and the user who registered the version
 entry written at registration records them (the `mmp.owner`/`mmp.author` tags are claims: whoever
 they name may not approve either). Neither may approve, whether named with `--approver` or running
 the command. Identities compare case-insensitively, an email also by its local part and a `team:`
-owner also by its bare name. They are self-declared (MMP_USER or the OS user): the audit log makes a
-false claim visible, it cannot prevent one. The evaluation verdict is the one the audit log recorded
+owner also by its bare name. In the embedded default they are self-declared (MMP_USER or the OS user):
+the audit log makes a false claim visible, it cannot prevent one. Under MLflow auth (`mlflow.auth: basic`)
+the author is the authenticated user who published the version, the approver is the authenticated user
+running the command (never a typed name), who also needs EDIT or MANAGE on the prompt in the auth app
+(`mmp_resources.identity`). The evaluation verdict is the one the audit log recorded
 at evaluation time; a `mmp.evaluation` tag that disagrees refuses the approval. Before either is
 read, the log is verified against its anchors in MLflow.
 """
@@ -20,26 +23,36 @@ from mmp_assets.prompts.registry import PromptRegistry, VersionInfo
 from mmp_assets.registry.evidence import not_anchored
 from mmp_assets.tags import APPROVED_AT, APPROVED_BY
 from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
+from mmp_resources.identity import Identity, unpermitted
 
 
 class ApprovalRefused(Refused):
     """The governance rules forbid the request; the message says which rule and how to proceed."""
 
 
-def approve(registry: PromptRegistry, audit: AuditLog, name: str, version: int, approver: str | None = None) -> VersionInfo:
-    """Move `production` to `version`; refuses (and records the refusal) unless every rule holds."""
-    actor = current_user()
-    approver = approver or actor
+def approve(registry: PromptRegistry, audit: AuditLog, name: str, version: int, approver: str | None = None, *,
+            identity: Identity | None = None, permission: str | None = None) -> VersionInfo:
+    """Move `production` to `version`; refuses (and records the refusal) unless every rule holds.
+
+    With an authenticated `identity` (MLflow auth) that user is both the approver and the actor, whatever
+    `approver` says, and `permission` (theirs on the prompt, from the auth app) must be EDIT or MANAGE.
+    """
+    authenticated = identity is not None and identity.authenticated
+    actor = identity.name if identity is not None else current_user()
+    approver = actor if authenticated else approver or actor
+    verified = {"identity_source": identity.source} if identity is not None else {}
     found = registry.version(name, version)
     reason = _refusal(found, name, version, approver, actor, registry, audit)
+    if authenticated and found is not None:
+        reason = unpermitted(identity, permission, "prompt", name, "approving") or reason
     if reason:
         registry.record(audit, name, action="refuse", actor=actor, request="approve", version=version, approver=approver,
-                        reason=reason)
+                        reason=reason, **verified)
         raise ApprovalRefused(reason)
     registered = _registration(audit, name, version) or {}
     registry.record(audit, name, action="approve", actor=actor, version=version, approver=approver,
                     author=registered.get("actor"), owner=registered.get("details", {}).get("owner"),
-                    evaluation_run_id=found.tags.get(reg.EVALUATION_RUN))
+                    evaluation_run_id=found.tags.get(reg.EVALUATION_RUN), **verified)
     registry.tag(name, version, {APPROVED_BY: approver, APPROVED_AT: datetime.now(UTC).isoformat(timespec="seconds")})
     _move_production(registry, audit, name, version, actor, reason="approve")
     return registry.version(name, version)
@@ -99,9 +112,12 @@ def _refusal(found: VersionInfo | None, name: str, version: int, approver: str, 
     return None
 
 
-def rollback(registry: PromptRegistry, audit: AuditLog, name: str) -> tuple[int, int]:
-    """Move `production` back to the version it replaced; returns (from, to)."""
-    actor = current_user()
+def rollback(registry: PromptRegistry, audit: AuditLog, name: str, *, identity: Identity | None = None,
+             permission: str | None = None) -> tuple[int, int]:
+    """Move `production` back to the version it replaced; returns (from, to). Under MLflow auth: by a user with
+    EDIT or MANAGE on the prompt."""
+    actor = identity.name if identity is not None else current_user()
+    verified = {"identity_source": identity.source} if identity is not None else {}
     stack: list[int] = []
     reason = _untrusted_log(registry, audit, name)
     if reason is None:
@@ -111,10 +127,12 @@ def rollback(registry: PromptRegistry, audit: AuditLog, name: str) -> tuple[int,
             reason = f"{name} has no earlier production version to roll back to"
         elif current != stack[-1]:
             reason = f"alias production is v{current} in MLflow but v{stack[-1]} per the audit log; it was moved outside mmp"
+    if identity is not None and identity.authenticated and registry.exists(name):
+        reason = unpermitted(identity, permission, "prompt", name, "rolling back") or reason
     if reason:
-        registry.record(audit, name, action="refuse", actor=actor, request="rollback", reason=reason)
+        registry.record(audit, name, action="refuse", actor=actor, request="rollback", reason=reason, **verified)
         raise ApprovalRefused(reason)
-    registry.record(audit, name, action="rollback", actor=actor, from_version=stack[-1], to_version=stack[-2])
+    registry.record(audit, name, action="rollback", actor=actor, from_version=stack[-1], to_version=stack[-2], **verified)
     _move_production(registry, audit, name, stack[-2], actor, reason="rollback")
     return stack[-1], stack[-2]
 

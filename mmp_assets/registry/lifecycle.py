@@ -26,7 +26,7 @@ from mmp_assets.registry.versions import champion, versions
 from mmp_assets.tags import (APPROVAL_REASON, APPROVED_AT, APPROVED_BY, CHAMPION, CHAMPION_HISTORY, MLFLOW_USER,
                              PREVIOUS_CHAMPION, GovernanceClaims)
 from mmp_resources.audit_log import AuditLog, Refused, current_user, same_identity
-from mmp_resources.identity import APPROVING_PERMISSIONS, Identity
+from mmp_resources.identity import Identity, unpermitted
 
 
 class PromotionRefused(Refused):
@@ -82,7 +82,7 @@ def promote(client: MlflowClient, audit: AuditLog, name: str, version, *, approv
     verified = {"identity_source": identity.source} if identity is not None else {}
     refusal, trainer = _refusal(client, audit, name, version, approver, actor, reason)
     if authenticated and not (refusal or "").startswith(f"model {name!r} has no version"):
-        refusal = _unpermitted(identity, permission, name, "approving") or refusal
+        refusal = unpermitted(identity, permission, "registered_model", name, "approving") or refusal
     if refusal:
         append_anchored(client, audit, name, action="refuse", actor=actor, request="promote", version=version,
                         approver=approver, reason=reason, refusal=refusal, **verified)
@@ -112,19 +112,11 @@ def rollback(client: MlflowClient, audit: AuditLog, name: str, *, reason: str = 
     elif moved:
         refusal = f"{moved}; rollback refused, promote the version you want with mmp models promote"
     if identity is not None and identity.authenticated and not (refusal or "").startswith("no registered model"):
-        refusal = _unpermitted(identity, permission, name, "rolling back") or refusal
+        refusal = unpermitted(identity, permission, "registered_model", name, "rolling back") or refusal
     if refusal:
         append_anchored(client, audit, name, action="refuse", actor=actor, request="rollback", reason=reason, refusal=refusal)
         raise PromotionRefused(refusal)
     return _move(client, audit, name, stack[:-1], actor, action="rollback", why=reason)
-
-
-def _unpermitted(identity: Identity, permission: str | None, name: str, doing: str) -> str | None:
-    """Why an authenticated user may not change `name`'s aliases (their auth-app permission on it), or None."""
-    if permission in APPROVING_PERMISSIONS:
-        return None
-    return (f"{identity.name} has {permission or 'NO_PERMISSIONS'} on registered model {name}; {doing} needs "
-            f"{' or '.join(APPROVING_PERMISSIONS)} (an MLflow admin grants it)")
 
 
 def _untrusted_log(client: MlflowClient, audit: AuditLog, name: str) -> str | None:

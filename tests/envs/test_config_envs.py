@@ -80,3 +80,22 @@ def test_prod_without_its_variables_names_the_missing_one(data_dir, monkeypatch)
 
     with pytest.raises(MmpValidationError, match=r"config/prod\.yaml: .*environment variable MMP_\w+ is not set"):
         load_config(REPO, "prod")
+
+
+def test_dev_runs_mlflow_auth_by_default_and_auth_needs_a_server(data_dir, monkeypatch):
+    """Dev's default is MLflow auth on its tracking server; a tracking URI that is the database itself has no users,
+    so `basic` there is one line naming the field, and `MMP_MLFLOW_AUTH=none` is the way out."""
+    from mmp_resources import MmpValidationError
+
+    monkeypatch.delenv("MMP_MLFLOW_AUTH", raising=False)
+    monkeypatch.delenv("MMP_MLFLOW_TRACKING_URI", raising=False)
+    assert load_config(REPO, "dev").mlflow.auth == "basic"
+    monkeypatch.setenv("MMP_MLFLOW_TRACKING_URI", "postgresql://postgres:s3cret-ml@127.0.0.1:5432/mmp_mlflow")
+    with pytest.raises(MmpValidationError) as caught:
+        load_config(REPO, "dev")
+    assert str(caught.value) == (
+        "config/base.yaml + config/dev.yaml: mlflow: auth 'basic' needs an http:// or https:// tracking_uri (a tracking server "
+        "running --app-name basic-auth), not scheme 'postgresql'; set auth: none (MMP_MLFLOW_AUTH=none) for a store without "
+        "a server (got a value not shown, as it may hold a secret)")
+    monkeypatch.setenv("MMP_MLFLOW_AUTH", "none")
+    assert load_config(REPO, "dev").mlflow.auth == "none"

@@ -1,5 +1,6 @@
-"""The demo end to end with MMP_ENV=dev: PostgreSQL, Redis, a local MLflow server and two Celery workers,
-checked by querying those services and the run's event log, not by trusting the code that wrote to them."""
+"""The demo end to end with MMP_ENV=dev: PostgreSQL, Redis, a local MLflow server with its authentication on (dev's
+default) and two Celery workers, checked by querying those services, the audit log and the run's event log, not by
+trusting the code that wrote to them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mmp_assets.cli.instance import use_instance_home
 from mmp_assets.cli.materialize import materialize_selection
 from mmp_assets.demo import write_demo_data
 from mmp_resources import load_config
+from mmp_resources.audit_log import AuditLog
 from mmp_resources.sandbox import dev_sandbox
 from mmp_resources.workers import CeleryWorkers
 
@@ -48,6 +50,25 @@ def test_demo_lands_in_postgres_redis_and_the_mlflow_server(project: Path, monke
 
         keys = box.redis_keys()
         assert any(":fv:user_profile:" in key for key in keys) and any(":fv:merchant_profile:" in key for key in keys)
+
+        # dev runs MLflow auth: the trainer of record is the sandbox's authenticated MLflow user, on the workers too
+        audit = AuditLog.for_data_dir(config.data_dir)
+        registered = {(e["subject"], e["actor"], e["details"]["identity_source"]) for e in audit.entries(kind="model")
+                      if e["action"] == "register"}
+        assert registered == {("fraud", box.user, "mlflow basic-auth"), ("spend", box.user, "mlflow basic-auth")}, registered
+        published = {(e["subject"], e["action"], e["actor"], e["details"].get("identity_source"))
+                     for e in audit.entries(kind="prompt") if e["action"] in ("register", "evaluate")}
+        assert published == {("support_reply", action, box.user, "mlflow basic-auth") for action in ("register", "evaluate")}
+        assert {row[0] for row in box.query("mlflow", "SELECT value FROM tags WHERE key = 'mlflow.user' AND run_uuid IN "
+                                                       "(SELECT run_id FROM model_versions)")} == {box.user}
+        password = box.env["MLFLOW_TRACKING_PASSWORD"]
+        leaks = {"audit log": password in audit.path.read_text(),
+                 "mlflow tags and params": box.query("mlflow", "SELECT count(*) FROM (SELECT value FROM tags UNION ALL SELECT value "
+                                                               "FROM params UNION ALL SELECT value FROM model_version_tags) t "
+                                                               "WHERE value LIKE %s", (f"%{password}%",))[0][0] > 0,
+                 "dagster event log": box.query("dagster", "SELECT count(*) FROM event_logs WHERE event LIKE %s",
+                                                (f"%{password}%",))[0][0] > 0}
+        assert not any(leaks.values()), leaks
 
 
 def _assert_steps_ran_in_both_workers(workers: CeleryWorkers, out: str) -> None:

@@ -1,19 +1,17 @@
 """Approvals by authenticated people: a real `mlflow server --app-name basic-auth` (started as `mmp services up`
-starts it, SQLite stores under tmp_path), three users made through its admin API, a version registered by
-tuning under alice's credentials, then `mmp models promote` as alice, carol and bob in fresh processes.
-Every password is looked for in the server log, the audit log, the version's and run's tags/params and the
-CLI output: none may appear."""
+starts it, SQLite stores under a module tmp dir, once for the module), users added with `mmp users add` as the
+admin, a model version registered by tuning and a prompt version published and evaluated, both under alice's
+credentials, then `mmp models promote` and `mmp prompts approve|rollback` as alice, carol and bob. Every password
+is looked for in the server log, the audit log, tags, params and the CLI output: none may appear."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -41,42 +39,60 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _admin(url: str, path: str, payload: dict) -> dict:
-    token = base64.b64encode(f"admin:{PASSWORDS['admin']}".encode()).decode()
-    request = urllib.request.Request(f"{url}{path}", data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback test server
-        return json.loads(response.read() or b"{}")
-
-
 def _as(monkeypatch: pytest.MonkeyPatch, user: str) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", user)
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", PASSWORDS[user])
 
 
-@pytest.fixture
-def authed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """MMP_ENV=dev with `mlflow.auth: basic`, a tracking server on a free loopback port, users alice, bob, carol."""
-    root = tmp_path / "project"
+def _mmp(capsys, *argv: str) -> tuple[int, str, str]:
+    """`mmp <argv>` in this process: (exit code, stdout, stderr)."""
+    from mmp_assets.cli.main import main
+
+    capsys.readouterr()
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """MMP_ENV=dev (`mlflow.auth: basic` by default), a tracking server on a free loopback port, and users alice,
+    bob and carol created with `mmp users add` as the admin (password from MMP_NEW_USER_PASSWORD). One per module."""
+    from mmp_assets.cli.main import main
+
+    tmp = tmp_path_factory.mktemp("auth")
+    root = tmp / "project"
     shutil.copytree(REPO / "config", root / "config")
+    shutil.copytree(REPO / "recipes" / "prompts", root / "recipes" / "prompts")
     port = _free_port()
-    env = {"MMP_PROJECT_DIR": str(root), "MMP_DATA_DIR": str(root / ".mmp"), "MMP_ENV": "dev", "MMP_MLFLOW_AUTH": "basic",
+    env = {"MMP_PROJECT_DIR": str(root), "MMP_DATA_DIR": str(root / ".mmp"), "MMP_ENV": "dev",
            "MMP_MLFLOW_TRACKING_URI": f"http://127.0.0.1:{port}",
-           "MMP_MLFLOW_BACKEND_STORE_URI": f"sqlite:///{tmp_path / 'mlflow.db'}", "MMP_OPTUNA_STORAGE": "journal",
-           "MLFLOW_AUTH_ADMIN_USERNAME": "admin", "MLFLOW_AUTH_ADMIN_PASSWORD": PASSWORDS["admin"]}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("MMP_USER", raising=False)
-    config = load_config(root, "dev")
-    server = MlflowServer(config)
-    try:
-        server.start(timeout_s=180)
-        monkeypatch.delenv("MLFLOW_AUTH_ADMIN_PASSWORD")  # only the server needed it
-        for user in ("alice", "bob", "carol"):
-            _admin(server.url, "/api/2.0/mlflow/users/create", {"username": user, "password": PASSWORDS[user]})
-        yield {"root": root, "config": config, "server": server}
-    finally:
-        server.stop()
+           "MMP_MLFLOW_BACKEND_STORE_URI": f"sqlite:///{tmp / 'mlflow.db'}", "MMP_OPTUNA_STORAGE": "journal",
+           "MLFLOW_AUTH_ADMIN_USERNAME": "admin"}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        for key in ("MMP_MLFLOW_AUTH", "MMP_USER", "MMP_PROMPT_RESPONDER", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+            mp.delenv(key, raising=False)
+        mp.setenv("MLFLOW_AUTH_ADMIN_PASSWORD", PASSWORDS["admin"])
+        config = load_config(root, "dev")
+        assert config.mlflow.auth == "basic"  # dev's default
+        started = MlflowServer(config)
+        try:
+            started.start(timeout_s=180)
+            for user in ("alice", "bob", "carol"):
+                mp.setenv("MMP_NEW_USER_PASSWORD", PASSWORDS[user])
+                assert main(["users", "add", user]) == 0
+            mp.delenv("MMP_NEW_USER_PASSWORD")
+            mp.delenv("MLFLOW_AUTH_ADMIN_PASSWORD")  # the server needed it; `mmp users` calls set it again
+            yield {"root": root, "config": config, "server": started}
+        finally:
+            started.stop()
+
+
+@pytest.fixture
+def authed(server):
+    return server
 
 
 def _promote(authed, user: str, *extra: str) -> subprocess.CompletedProcess:
@@ -108,8 +124,9 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
     register = [e for e in audit.entries(kind="model") if e["action"] == "register"]
     assert [(e["actor"], e["details"]["identity_source"]) for e in register] == [("alice", "mlflow basic-auth")]
     assert client.get_run(run_id).data.tags["mlflow.user"] == "alice"
-    _admin(url, "/api/3.0/mlflow/users/permissions/grant",
-           {"username": "bob", "resource_type": "registered_model", "resource_id": "toy", "permission": "EDIT"})
+    monkeypatch.setenv("MLFLOW_AUTH_ADMIN_PASSWORD", PASSWORDS["admin"])
+    assert _mmp(capsys, "users", "grant", "bob", "toy", "EDIT") == (0, "bob: EDIT on registered model toy\n", "")
+    monkeypatch.delenv("MLFLOW_AUTH_ADMIN_PASSWORD")
 
     alice = _promote(authed, "alice")
     assert (alice.returncode, alice.stdout) == (1, "")
@@ -118,7 +135,7 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
     carol = _promote(authed, "carol")
     assert (carol.returncode, carol.stdout) == (1, "")
     assert carol.stderr.splitlines() == ["refused: carol has READ on registered model toy; approving needs EDIT or MANAGE "
-                                         "(an MLflow admin grants it)"], carol.stderr
+                                         "(an MLflow admin grants it: mmp users grant carol toy EDIT)"], carol.stderr
     _as(monkeypatch, "carol")  # a typed name is no identity under auth (in-process: refused before any MLflow call)
     typed = _cli(capsys, "--approver", "bob")
     assert typed == (2, "", f"--approver bob: refused under MLflow auth (config/dev.yaml mlflow.auth: basic); the approver "
@@ -138,7 +155,7 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
     capsys.readouterr()
     assert main(["models", "rollback", "toy"]) == 1
     assert capsys.readouterr().err == ("refused: carol has READ on registered model toy; rolling back needs EDIT or MANAGE "
-                                       "(an MLflow admin grants it)\n")
+                                       "(an MLflow admin grants it: mmp users grant carol toy EDIT)\n")
     _as(monkeypatch, "alice")
 
     lifecycle = [(e["action"], e["actor"], e["details"].get("approver"), e["details"].get("identity_source"))
@@ -160,13 +177,94 @@ def test_only_a_second_authenticated_user_with_permission_can_promote(authed, mo
     assert "bob" in surfaces["audit log"] and len(surfaces["server log"]) > 0
 
 
-def test_missing_credentials_are_one_line_before_any_work(tmp_path, monkeypatch):
+def test_prompt_approvals_act_as_the_authenticated_user_with_permission_on_the_prompt(authed, monkeypatch, capsys):
+    """The prompt's asset records alice (authenticated) as author; alice (its author, MANAGE as creator) is refused,
+    carol (no grant on the prompt) is refused, EDIT on the registered model of the same name is not EDIT on the prompt (MLflow keeps
+    prompt grants apart), bob with EDIT on the prompt approves; rollback needs the same permission."""
+    from mmp_assets.prompts.evaluation_run import evaluate_registered
+    from mmp_assets.prompts.publish import publish_prompt
+    from mmp_assets.prompts.registry import EVALUATION_RUN, PromptRegistry
+    from mmp_assets.recipes import load_recipes
+
+    root, config = authed["root"], authed["config"]
+    recipes = load_recipes(root)
+    prompt = recipes.prompts["support_reply"]
+    _as(monkeypatch, "alice")
+    mlflow_resource = MlflowResource(project_dir=str(root), env="dev")
+    registry, audit = PromptRegistry(mlflow_resource.client()), AuditLog.for_data_dir(config.data_dir)
+    alice = acting_identity(config)  # as the prompt's assets call it (their wiring is checked by tests/envs/test_dev_demo.py)
+    publish_prompt(registry, prompt, dagster_run_id="run-p", audit=audit, identity=alice)
+    dataset = recipes.files[("prompt", prompt.name)].parent / prompt.evaluation.dataset
+    evaluate_registered(prompt, dataset, str(dataset), registry=registry, client=mlflow_resource.client(),
+                        experiment_id=mlflow_resource.experiment_id("prompts/support_reply"), audit=audit,
+                        dagster_run_id="run-p", identity=alice)
+    assert registry.version("support_reply", 1).tags["mmp.author"] == "alice"
+    assert {(e["action"], e["actor"], e["details"].get("identity_source")) for e in audit.entries(kind="prompt")} == {
+        ("register", "alice", "mlflow basic-auth"), ("alias", "alice", "mlflow basic-auth"), ("evaluate", "alice", "mlflow basic-auth")}
+
+    outputs = [_mmp(capsys, "prompts", "approve", "support_reply", "1")]  # alice, its author
+    assert outputs[-1] == (1, "", "refused: alice (approver) is the author of support_reply v1 (alice); a second person must approve\n")
+    _as(monkeypatch, "carol")
+    outputs.append(_mmp(capsys, "prompts", "approve", "support_reply", "1"))
+    assert outputs[-1] == (1, "", "refused: carol has no grant on prompt support_reply; approving needs EDIT or MANAGE "
+                                  "(an MLflow admin grants it: mmp users grant carol support_reply EDIT --prompt)\n")
+    outputs.append(_mmp(capsys, "prompts", "approve", "support_reply", "1", "--approver", "bob"))
+    assert outputs[-1] == (2, "", "--approver bob: refused under MLflow auth (config/dev.yaml mlflow.auth: basic); the approver "
+                                  "is the user of MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, drop --approver\n")
+    monkeypatch.setenv("MLFLOW_AUTH_ADMIN_PASSWORD", PASSWORDS["admin"])
+    assert _mmp(capsys, "users", "grant", "bob", "support_reply", "EDIT") == (0, "bob: EDIT on registered model support_reply\n", "")
+    monkeypatch.delenv("MLFLOW_AUTH_ADMIN_PASSWORD")
+    _as(monkeypatch, "bob")
+    outputs.append(_mmp(capsys, "prompts", "approve", "support_reply", "1"))
+    assert outputs[-1][0] == 1 and outputs[-1][2].startswith("refused: bob has no grant on prompt support_reply;"), outputs[-1]
+    monkeypatch.setenv("MLFLOW_AUTH_ADMIN_PASSWORD", PASSWORDS["admin"])
+    assert _mmp(capsys, "users", "grant", "bob", "support_reply", "EDIT", "--prompt") == (0, "bob: EDIT on prompt support_reply\n", "")
+    listed = _mmp(capsys, "users", "list")
+    monkeypatch.delenv("MLFLOW_AUTH_ADMIN_PASSWORD")
+    assert listed[0] == 0 and [line.split()[:2] for line in listed[1].splitlines()] == [
+        ["admin", "admin"], ["alice", "user"], ["bob", "user"], ["carol", "user"]]
+    assert "prompt support_reply: EDIT" in listed[1] and "registered_model support_reply: EDIT" in listed[1]
+
+    outputs.append(_mmp(capsys, "prompts", "approve", "support_reply", "1"))
+    assert outputs[-1] == (0, "support_reply v1 is now production (approved by bob)\n", "")
+    assert registry.aliases("support_reply")["production"] == 1
+    _as(monkeypatch, "carol")
+    outputs.append(_mmp(capsys, "prompts", "rollback", "support_reply"))
+    assert outputs[-1] == (1, "", "refused: carol has no grant on prompt support_reply; rolling back needs EDIT or MANAGE "
+                                  "(an MLflow admin grants it: mmp users grant carol support_reply EDIT --prompt)\n")
+
+    decisions = [(e["action"], e["actor"], e["details"].get("approver"), e["details"].get("identity_source"))
+                 for e in audit.entries(kind="prompt") if e["action"] in ("refuse", "approve")]
+    assert decisions == [("refuse", "alice", "alice", "mlflow basic-auth"), ("refuse", "carol", "carol", "mlflow basic-auth"),
+                         ("refuse", "bob", "bob", "mlflow basic-auth"), ("approve", "bob", "bob", "mlflow basic-auth"),
+                         ("refuse", "carol", None, "mlflow basic-auth")]
+    assert audit.verify(registry.anchors("support_reply")) == []
+
+    client = mlflow_resource.client()
+    version = registry.version("support_reply", 1)
+    run = client.get_run(version.tags[EVALUATION_RUN])
+    surfaces = {"server log": authed["server"].log_file.read_text(errors="replace"), "audit log": audit.path.read_text(),
+                "prompt version tags": json.dumps(version.tags),
+                "prompt tags": json.dumps(client.get_prompt("support_reply").tags),
+                "evaluation run tags and params": json.dumps({**run.data.tags, **run.data.params}),
+                "cli output": "".join(out + err for _, out, err in [*outputs, listed])}
+    assert [(where, user) for where, text in surfaces.items() for user, pw in PASSWORDS.items() if pw in text] == []
+
+
+def test_missing_credentials_are_one_line_before_any_work(tmp_path, monkeypatch, capsys):
     shutil.copytree(REPO / "config", tmp_path / "config")
-    monkeypatch.setenv("MMP_MLFLOW_AUTH", "basic")
+    monkeypatch.delenv("MMP_MLFLOW_AUTH", raising=False)  # dev's default is basic
     monkeypatch.setenv("MMP_DATA_DIR", str(tmp_path / ".mmp"))
-    monkeypatch.delenv("MLFLOW_TRACKING_USERNAME", raising=False)
-    monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD", raising=False)
+    monkeypatch.setenv("MMP_PROJECT_DIR", str(tmp_path))
+    monkeypatch.setenv("MMP_ENV", "dev")
+    monkeypatch.setenv("MMP_MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    for key in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_AUTH_ADMIN_PASSWORD", "MMP_NEW_USER_PASSWORD"):
+        monkeypatch.delenv(key, raising=False)
     with pytest.raises(IdentityRefused) as refused:  # no server is asked: nothing to send it
         acting_identity(load_config(tmp_path, "dev"))
     assert str(refused.value) == ("config/dev.yaml: mlflow.auth is basic but MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD "
                                   "are not set; export your own MLflow credentials (nobody acts by a typed name under auth)")
+    assert _mmp(capsys, "users", "add", "dave") == (2, "", "mmp users add dave: no password; set MMP_NEW_USER_PASSWORD or run it "
+                                                           "in a terminal to be asked\n")  # never an argument
+    assert _mmp(capsys, "users", "list") == (1, "", "MLFLOW_AUTH_ADMIN_PASSWORD is not set; managing users needs the MLflow admin's "
+                                                    "credentials (MLFLOW_AUTH_ADMIN_USERNAME, default admin, and MLFLOW_AUTH_ADMIN_PASSWORD)\n")
