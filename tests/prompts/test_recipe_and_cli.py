@@ -12,7 +12,7 @@ from mmp_assets.prompts.cases import load_cases
 from mmp_assets.recipes import load_recipes
 from mmp_assets.recipes.prompt import MODEL_CONFIG_KEYS
 from mmp_assets.tags import VERDICT
-from mmp_resources import registry_reader
+from mmp_resources import load_config, registry_reader
 from mmp_resources.errors import MmpValidationError
 from tests.command_probe import run_probed
 from tests.prompts.helpers import edited, publish, publish_and_evaluate
@@ -60,6 +60,10 @@ def test_list_show_diff(mlflow_resource, registry, audit, recipes, capsys):
     assert "support_reply  [candidate=v2]  v1:passed v2:unevaluated" in listed
     # the same lines from a fresh process, which imports MLflow's client and not Dagster nor the recipe models
     assert run_probed(["prompts", "list"]) == (0, listed, [])
+    with pytest.MonkeyPatch.context() as patch:  # MLflow's client over the same evaluated store prints the same bytes
+        patch.setattr(registry_reader, "MLFLOW_SCHEMA", "not-this-one")
+        assert main(["prompts", "list"]) == 0
+    assert capsys.readouterr().out == listed
     assert main(["prompts", "show", "support_reply"]) == 0
     assert "owner=team:support-ml  author=alice" in capsys.readouterr().out
     assert main(["prompts", "show", "support_reply", "2"]) == 0
@@ -70,7 +74,7 @@ def test_list_show_diff(mlflow_resource, registry, audit, recipes, capsys):
     assert main(["prompts", "diff", "support_reply", "1", "7"]) == 1
 
 
-def test_list_reads_the_embedded_store_without_mlflow(registry, empty_mlflow_store, monkeypatch, capsys):
+def test_list_reads_the_embedded_store_without_mlflow(registry, prompt_project, empty_mlflow_store, monkeypatch, capsys):
     """`mmp prompts list` reads the SQLite registry itself, and prints exactly what MlflowClient's answers give."""
     with sqlite3.connect(empty_mlflow_store) as db:  # the reader knows the schema of the pinned MLflow, and only that
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(registry_reader.MLFLOW_SCHEMA,)]
@@ -94,6 +98,9 @@ def test_list_reads_the_embedded_store_without_mlflow(registry, empty_mlflow_sto
                       "reply  [candidate=v3, previous=v1, production=v1]  v1:passed v2:failed v3:unevaluated\n")
     # a fresh process imports neither MLflow nor what opening its store costs
     assert run_probed(["prompts", "list"], heavy=("mlflow", "sqlalchemy", "pandas")) == (0, listed, [])
+    uri = load_config(prompt_project).registry_uri
+    assert registry_reader.read_prompts(uri) is not None
     monkeypatch.setattr(registry_reader, "MLFLOW_SCHEMA", "not-this-one")  # a schema it does not know: MlflowClient answers
+    assert registry_reader.read_prompts(uri) is None
     assert main(["prompts", "list"]) == 0
     assert capsys.readouterr().out == listed
