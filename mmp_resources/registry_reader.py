@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def read_prompts(registry_uri: str, limit: int = 1000) -> list[tuple[str, list[P
     if not path.is_file():
         return None  # MlflowClient creates the store; this reader never writes
     try:
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
             return _prompts(db, limit)
     except (sqlite3.Error, ValueError):  # a schema or content this reader does not know
         return None
