@@ -15,7 +15,7 @@ print(" ".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
 sys.exit(code)"""
 
 
-def run_probed(argv: list[str]) -> tuple[int, str, list[str]]:
-    """(exit code, stdout, heavy modules imported) of `mmp <argv>` in a fresh process with this environment."""
-    done = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True, text=True)
+def run_probed(argv: list[str], heavy: tuple[str, ...] = HEAVY) -> tuple[int, str, list[str]]:
+    """(exit code, stdout, which of `heavy` were imported) of `mmp <argv>` in a fresh process with this environment."""
+    done = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv, heavy=heavy)], capture_output=True, text=True)
     return done.returncode, done.stdout, done.stderr.strip().splitlines()[-1].split() if done.stderr.strip() else []

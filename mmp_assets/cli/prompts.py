@@ -66,13 +66,25 @@ def _names(registry: PromptRegistry) -> list[str]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    registry, _ = _stores()
-    for name in _names(registry):
-        versions = registry.versions(name)  # read once: aliases come with each version
+    from mmp_assets.tags import VERDICT
+    from mmp_resources import load_config, project_root
+    from mmp_resources.registry_reader import read_prompts
+
+    config = load_config(project_root())
+    # the embedded store is read without MLflow, whose import alone costs more than the 2 s goal (docs/decisions.md)
+    prompts = read_prompts(config.registry_uri)
+    if prompts is None:  # a server, or a store schema the reader does not know: MLflow answers
+        prompts = _client_prompts()
+    for name, versions in prompts:
         aliases = ", ".join(f"{a}=v{v}" for a, v in sorted((a, v.version) for v in versions for a in v.aliases))
-        verdicts = " ".join(f"v{v.version}:{v.verdict}" for v in versions)
+        verdicts = " ".join(f"v{v.version}:{v.tags.get(VERDICT, 'unevaluated')}" for v in versions)
         print(f"{name}  [{aliases or 'no aliases'}]  {verdicts}")
     return 0
+
+
+def _client_prompts() -> list[tuple[str, list]]:
+    registry, _ = _stores()
+    return [(name, registry.versions(name)) for name in _names(registry)]  # read once: aliases come with each version
 
 
 def _show(args: argparse.Namespace) -> int:
