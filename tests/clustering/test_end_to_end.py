@@ -141,31 +141,45 @@ def test_constant_features_are_refused_and_a_constant_column_is_a_warning(cluste
 
 
 def _predict_in_new_process(tracking_uri: str, uri: str, rows: Path) -> list:
-    script = ("import sys, mlflow, pandas as pd; mlflow.set_tracking_uri(sys.argv[1]); "
-              "m = mlflow.pyfunc.load_model(sys.argv[2]); print(m.predict(pd.read_parquet(sys.argv[3]))['prediction'].tolist())")
-    out = subprocess.run([sys.executable, "-c", script, tracking_uri, uri, str(rows)], capture_output=True, text=True, timeout=300, check=True)
+    return _predict_each_in_new_process(tracking_uri, [uri], rows)[0]
+
+
+def _predict_each_in_new_process(tracking_uri: str, uris: list[str], rows: Path) -> list[list]:
+    """One fresh process loads each model URI with MLflow alone and predicts the rows: the ids per URI."""
+    script = ("import sys, json, mlflow, pandas as pd; mlflow.set_tracking_uri(sys.argv[1]); rows = pd.read_parquet(sys.argv[2]); "
+              "print(json.dumps([mlflow.pyfunc.load_model(u).predict(rows)['prediction'].tolist() for u in sys.argv[3:]]))")
+    out = subprocess.run([sys.executable, "-c", script, tracking_uri, str(rows), *uris], capture_output=True, text=True, timeout=300, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("class_path, space", [
+CLUSTERERS = [
     ("sklearn.cluster.AgglomerativeClustering", {"n_clusters": {"type": "int", "low": 3, "high": 5},
                                                  "linkage": {"type": "categorical", "choices": ["ward", "average"]}}),
     ("sklearn.mixture.GaussianMixture", {"n_components": {"type": "int", "low": 3, "high": 5}}),
     ("sklearn.cluster.MiniBatchKMeans", {"n_clusters": {"type": "int", "low": 3, "high": 5}}),
-])
-def test_every_catalog_clusterer_registers_a_model_that_predicts_in_a_new_process(cluster_project: Path, tmp_path: Path,
-                                                                                   class_path: str, space: dict) -> None:
-    _edit(cluster_project, lambda d: d["model"].update(class_path=class_path, params={}, search_space=space))
-    result, config, recipes = _materialize(cluster_project, "training_set", "model")
-    assert result.asset_materializations_for_node(f"{NAME}__model")[0].metadata["registered"].value is True
+]
+
+
+def test_every_catalog_clusterer_registers_a_model_that_predicts_in_a_new_process(cluster_project: Path, tmp_path: Path) -> None:
+    """Each catalog clusterer in turn in one project, each registered as a version of the model, then one fresh
+    process loads every version and predicts: a project and a Python start-up per clusterer cost more than its fit."""
+    registered = {}
+    for class_path, space in CLUSTERERS:
+        _edit(cluster_project, lambda d: d["model"].update(class_path=class_path, params={}, search_space=space))
+        result, config, recipes = _materialize(cluster_project, "training_set", "model")
+        meta = result.asset_materializations_for_node(f"{NAME}__model")[0].metadata
+        assert meta["registered"].value is True, class_path
+        registered[class_path] = f"models:/{NAME}/{meta['model_version'].value}"
+    assert len(set(registered.values())) == len(CLUSTERERS)
 
     from mmp_assets.feature_store import load_training_set
 
     with duckdb.connect(str(config.duckdb_path), read_only=True) as conn:
         X_test = load_training_set(conn, recipes.models[NAME]).X("test")
     X_test.to_parquet(tmp_path / "rows.parquet")
-    ids = _predict_in_new_process(config.tracking_uri, f"models:/{NAME}/1", tmp_path / "rows.parquet")
-    assert len(ids) == len(X_test) and 3 <= len(set(ids)) <= 5
+    predicted = _predict_each_in_new_process(config.tracking_uri, list(registered.values()), tmp_path / "rows.parquet")
+    for class_path, ids in zip(registered, predicted):
+        assert len(ids) == len(X_test) and 3 <= len(set(ids)) <= 5, class_path
 
 
 def test_too_few_rows_is_refused_before_any_trial(cluster_project: Path, tmp_path: Path) -> None:

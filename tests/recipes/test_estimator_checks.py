@@ -4,10 +4,13 @@ model section or the installed package changes, so a second validate imports no 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,21 +20,55 @@ problems, _ = collect_problems()
 print(json.dumps({"problems": [str(p) for p in problems], "imported": [m for m in ("catboost", "sklearn") if m in sys.modules]}))"""
 
 
-def _validate(project: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", "import json\n" + PROBE], capture_output=True, text=True, cwd=project)
+CACHE = Path(".mmp") / "cache" / "estimator_checks.json"
+
+
+def _validate(project: Path, env: dict[str, str] | None = None) -> dict:
+    done = subprocess.run([sys.executable, "-c", "import json\n" + PROBE], capture_output=True, text=True, cwd=project, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
-def test_a_second_validate_answers_from_the_cache(project: Path) -> None:
-    first = _validate(project)
+@pytest.fixture(scope="module")
+def first_validate(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, str | None]:
+    """One uncached validate of the demo recipes in a project shared by this module's tests: its answer, the
+    cache file and what it wrote there (None: nothing). A first validate creates the stores (Dagster, MLflow, Optuna) besides importing the
+    estimators, most of its cost, so the tests below take turns in this project instead of each making one."""
+    root = tmp_path_factory.mktemp("validated") / "project"
+    shutil.copytree(REPO / "config", root / "config")
+    shutil.copytree(REPO / "recipes", root / "recipes")
+    env = {k: v for k, v in os.environ.items() if k != "MMP_ENV"} | {"MMP_PROJECT_DIR": str(root), "MMP_DATA_DIR": str(root / ".mmp")}
+    first, cache = _validate(root, env), root / CACHE
+    return first, cache, cache.read_text() if cache.is_file() else None
+
+
+@pytest.fixture
+def cached(first_validate: tuple[dict, Path, str | None], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared project as its first validate left it: the demo recipes as shipped, their answers in the
+    cache, and no module a previous test added."""
+    _, cache, written = first_validate
+    root = cache.parents[2]
+    shutil.rmtree(root / "recipes")
+    shutil.copytree(REPO / "recipes", root / "recipes")
+    for added in (root / "house_models.py", root / "__pycache__"):
+        shutil.rmtree(added) if added.is_dir() else added.unlink(missing_ok=True)
+    if written is not None:
+        cache.write_text(written)
+    monkeypatch.setenv("MMP_PROJECT_DIR", str(root))
+    monkeypatch.setenv("MMP_DATA_DIR", str(root / ".mmp"))
+    monkeypatch.delenv("MMP_ENV", raising=False)
+    return root
+
+
+def test_a_second_validate_answers_from_the_cache(first_validate: tuple[dict, Path, str | None], cached: Path) -> None:
+    first, _, written = first_validate
     assert first == {"problems": [], "imported": ["catboost", "sklearn"]}
-    assert (project / ".mmp" / "cache" / "estimator_checks.json").is_file()
-    assert _validate(project) == {"problems": [], "imported": []}
+    assert written is not None  # the first validate wrote the cache
+    assert _validate(cached) == {"problems": [], "imported": []}
 
 
-def test_an_edited_model_section_is_checked_again(project: Path) -> None:
-    _validate(project)
+def test_an_edited_model_section_is_checked_again(cached: Path) -> None:
+    project = cached
     path = project / "recipes" / "fraud.yaml"
     path.write_text(path.read_text().replace("verbose: 0", "verbsoe: 0"))
     found = _validate(project)
@@ -41,16 +78,17 @@ def test_an_edited_model_section_is_checked_again(project: Path) -> None:
     assert _validate(project)["problems"] == found["problems"]  # a cached problem is still reported
 
 
-def test_a_damaged_cache_is_ignored_and_rewritten(project: Path) -> None:
-    cache = project / ".mmp" / "cache" / "estimator_checks.json"
-    cache.parent.mkdir(parents=True)
+def test_a_damaged_cache_is_ignored_and_rewritten(cached: Path) -> None:
+    project = cached
+    cache = project / CACHE
     cache.write_text("{not json")
     assert _validate(project) == {"problems": [], "imported": ["catboost", "sklearn"]}
     assert len(json.loads(cache.read_text())) == 2
 
 
-def test_a_changed_estimator_package_is_checked_again(project: Path) -> None:
+def test_a_changed_estimator_package_is_checked_again(cached: Path) -> None:
     """The key includes the installed files of the estimator's package: here a module of the project itself."""
+    project = cached
     module = project / "house_models.py"
     module.write_text("class Ridge:\n    def __init__(self, alpha=1.0):\n        self.alpha = alpha\n\n    def fit(self, X, y):\n        return self\n")
     path = project / "recipes" / "spend.yaml"
@@ -93,7 +131,8 @@ def test_boosting_wrappers_are_checked_against_their_library_parameters() -> Non
         "recipes/toy.yaml: model.search_space.max_dept: xgboost.XGBClassifier has no parameter 'max_dept'; see its documentation for the allowed ones"]
 
 
-def test_the_xgboost_and_lightgbm_examples_validate_beside_the_demo_recipes(project: Path) -> None:
+def test_the_xgboost_and_lightgbm_examples_validate_beside_the_demo_recipes(cached: Path) -> None:
+    project = cached
     for example in ("xgboost/fraud_xgb.yaml", "lightgbm/spend_lgbm.yaml"):
         shutil.copy(REPO / "docs" / "examples" / example, project / "recipes")
     assert _validate(project)["problems"] == []
