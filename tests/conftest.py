@@ -10,22 +10,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-# The longest files, longest first (`--durations` of a full run): each is one or a few real end-to-end scenarios.
-LONGEST = ("tests/automation/test_daemon.py", "tests/envs/test_mlflow_auth.py", "tests/envs/test_dev_demo.py",
-           "tests/crash/test_kill_and_rerun.py", "tests/test_demo_end_to_end.py")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first, then the other files with a `slow` test, then the rest. The suite runs on two
-    workers a file at a time in this order (`-n 2 --dist loadfile --no-loadscope-reorder` in pyproject.toml;
-    xdist's default order is by test count, which started the one-test end-to-end files last and left one
-    worker running them alone at the end of the run)."""
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        path = item.nodeid.split("::")[0]
-        first = LONGEST.index(path) if path in LONGEST else len(LONGEST)
-        return first, item.get_closest_marker("slow") is None
-
-    items.sort(key=rank)
+    """Files with a `slow` test first: the suite runs on three workers a file at a time (`-n 3 --dist loadfile`
+    in pyproject.toml), so the long end-to-end files start at once instead of one finishing alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture
