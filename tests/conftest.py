@@ -11,8 +11,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files with a `slow` test first: the suite runs on three workers a file at a time (`-n 3 --dist loadfile`
-    in pyproject.toml), so the long end-to-end files start at once instead of one finishing alone at the end."""
+    """Files with a `slow` test first: the suite runs on two workers a file at a time (`-n 2 --dist loadfile`
+    in pyproject.toml), so the two end-to-end demos start at once instead of one finishing alone at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
