@@ -35,7 +35,7 @@ def build_definitions() -> dg.Definitions:
         schedules=schedules,
         jobs=[*jobs, build_audit_job()],
         resources=build_resources(config, root),
-        executor=executor_definition(config),  # None: Dagster's default; celery (dev) and k8s (prod) run each step elsewhere
+        executor=executor_definition(config),  # in process (base); celery (dev) and k8s (prod) run each step elsewhere
         metadata={"mmp/env": config.env, "mmp/recipe_problems": len(recipes.problems)},
     )
 

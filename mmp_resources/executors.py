@@ -62,8 +62,13 @@ def k8s_step_settings(config: PlatformConfig) -> dict:
     return settings
 
 
-def executor_definition(config: PlatformConfig) -> dg.ExecutorDefinition | None:
-    """The Definitions' executor for this environment; None keeps Dagster's default."""
+def executor_definition(config: PlatformConfig) -> dg.ExecutorDefinition:
+    """The Definitions' executor for this environment.
+
+    `in_process` is Dagster's `in_process_executor`, as documented: left unset, Dagster's default runs
+    each step of a run the daemon or the UI launches in a process of its own, and each of those processes
+    imports mmp, pandas, scikit-learn and MLflow again before its first line of work (`mmp materialize`
+    already runs in process: `execute_in_process` ignores the executor)."""
     kind = config.dagster.executor.kind
     if kind == "celery":
         from dagster_celery import celery_executor
@@ -73,4 +78,6 @@ def executor_definition(config: PlatformConfig) -> dg.ExecutorDefinition | None:
         from dagster_k8s import k8s_job_executor
 
         return k8s_job_executor.configured(k8s_step_settings(config), name="k8s")
-    return None
+    import dagster as dg
+
+    return dg.in_process_executor
