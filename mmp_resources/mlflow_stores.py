@@ -1,7 +1,8 @@
 """MLflow pointed at one environment's tracking and registry stores, without Dagster.
 
 `MlflowResource` uses these inside runs; read-only commands (`mmp models list`, `mmp prompts list`)
-call them directly, so they start without importing Dagster.
+call them directly, so they start without importing Dagster (on the embedded store those two read
+SQLite with `mmp_resources.registry_reader` instead, and come here only for what it cannot answer).
 """
 
 from __future__ import annotations

@@ -36,31 +36,54 @@ def _stores(config=None):
 
 
 def _list(args: argparse.Namespace) -> int:
-    from mlflow.exceptions import MlflowException
+    from mmp_resources import load_config, project_root
+    from mmp_resources.audit_log import AuditLog
+    from mmp_resources.registry_reader import NotFound, Unanswerable, embedded_store
 
-    from mmp_assets.registry.versions import versions
+    config = load_config(project_root())
+    audit = AuditLog.for_data_dir(config.data_dir)
+    # the embedded store is read without MLflow, whose import alone costs more than the 2 s goal (docs/decisions.md)
+    with embedded_store(config.registry_uri, config.tracking_uri) as store:
+        if store is not None:
+            try:
+                lines = list(_listing(store, audit, args.recipe))
+            except (Unanswerable, NotFound):  # something only MLflow knows what to make of: it answers, from the start
+                pass
+            else:
+                for stream, line in lines:
+                    print(line, file=stream)
+                return 1 if lines[0][0] is sys.stderr else 0
+    client, audit = _stores(config)
+    for stream, line in _listing(client, audit, args.recipe):  # printed as it comes, as an error may cut it short
+        print(line, file=stream)
+        if stream is sys.stderr:
+            return 1
+    return 0
 
+
+def _listing(client, audit, recipe: str):
+    """(stream, line) of the listing: versions newest first; on MlflowClient or the embedded store, the same lines."""
     from mmp_assets.registry.evidence import trainer_of, verified_gate
     from mmp_assets.registry.registration import incomplete_refusal
+    from mmp_assets.registry.versions import versions
+    from mmp_resources.registry_reader import lookup_errors
 
-    client, audit = _stores()
     try:
-        rows = versions(client, args.recipe)
-    except MlflowException:
-        print(f"no registered model {args.recipe!r}; materialize {args.recipe}/model first", file=sys.stderr)
-        return 1
-    print(f"{'version':>7}  {'aliases':<28} {'gate':<22} {'trainer':<22} approved")
+        rows = versions(client, recipe)
+    except lookup_errors():
+        yield sys.stderr, f"no registered model {recipe!r}; materialize {recipe}/model first"
+        return
+    yield sys.stdout, f"{'version':>7}  {'aliases':<28} {'gate':<22} {'trainer':<22} approved"
     for r in rows:  # gate and trainer as promotion re-derives them; a tag that claims otherwise is shown beside
-        evidence = verified_gate(client, audit, args.recipe, r.version)
+        evidence = verified_gate(client, audit, recipe, r.version)
         gate = "unverifiable" if evidence.problem else evidence.verdict
-        if incomplete_refusal(client, audit, args.recipe, r.version):  # never evaluated nor promoted, whatever tags say
+        if incomplete_refusal(client, audit, recipe, r.version):  # never evaluated nor promoted, whatever tags say
             gate = "registration incomplete"
-        trainer = trainer_of(client, audit, args.recipe, r.version)[0] or "?"
+        trainer = trainer_of(client, audit, recipe, r.version)[0] or "?"
         gate += "" if r.gate in (gate, "not evaluated") else f" (tag: {r.gate})"
         trainer += "" if r.trainer in (trainer, "?") else f" (tag: {r.trainer})"
         approved = f"{r.approved_by} at {r.approved_at}: {r.reason}" if r.approved_by else "-"
-        print(f"{r.version:>7}  {','.join(r.aliases) or '-':<28} {gate:<22} {trainer:<22} {approved}")
-    return 0
+        yield sys.stdout, f"{r.version:>7}  {','.join(r.aliases) or '-':<28} {gate:<22} {trainer:<22} {approved}"
 
 
 def _promote(args: argparse.Namespace) -> int:

@@ -21,13 +21,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
+from typing import TYPE_CHECKING, Any
 
 from mmp_assets.tags import AUDIT_HEAD, AUDIT_PARAM_PREFIX, GATE, GATE_MESSAGE, MLFLOW_USER
 from mmp_resources.audit_log import Anchor, AuditLog
+from mmp_resources.registry_reader import lookup_errors
+
+if TYPE_CHECKING:  # `mmp models list` reads the embedded store without MLflow (mmp_resources.registry_reader)
+    from mlflow.tracking import MlflowClient
+
+    from mmp_resources.registry_reader import EmbeddedStore
 
 _RULE = re.compile(r"^\s*(>=|<=|>|<|==)\s*(\S+)\s*$")  # the recipe's threshold syntax (evaluation/gate.py)
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
@@ -43,6 +46,8 @@ def append_anchored(client: MlflowClient, audit: AuditLog, name: str, *, action:
 
 
 def anchor(client: MlflowClient, entry: dict, name: str, version: str | None) -> None:
+    from mlflow.exceptions import MlflowException
+
     try:
         client.set_registered_model_tag(name, AUDIT_HEAD, f"{entry['seq']}:{entry['hash']}")
         if version is not None:
@@ -55,6 +60,8 @@ def anchor(client: MlflowClient, entry: dict, name: str, version: str | None) ->
 
 def model_anchors(client: MlflowClient, name: str | None = None) -> list[Anchor]:
     """Every anchor recorded on registered models (or only `name`) and their versions' runs."""
+    from mlflow.exceptions import MlflowException
+
     found: list[Anchor] = []
     if name is None:
         models = _all(client.search_registered_models)
@@ -119,7 +126,7 @@ class GateEvidence:
     problem: str | None = None
 
 
-def verified_gate(client: MlflowClient, audit: AuditLog, name: str, version: str) -> GateEvidence:
+def verified_gate(client: MlflowClient | EmbeddedStore, audit: AuditLog, name: str, version: str) -> GateEvidence:
     """Load the newest evaluation record of `name` v`version`, check its hash, re-apply its rules."""
     evaluations = [e for e in audit.entries(kind="model", subject=name)
                    if e["action"] == "evaluate" and str(e["details"].get("version")) == str(version)]
@@ -134,7 +141,7 @@ def verified_gate(client: MlflowClient, audit: AuditLog, name: str, version: str
     try:
         with tempfile.TemporaryDirectory() as tmp, _quiet_download():
             text = Path(client.download_artifacts(details["run_id"], details["record"], tmp)).read_text(encoding="utf-8")
-    except (MlflowException, OSError, KeyError) as exc:
+    except (*lookup_errors(), OSError, KeyError) as exc:
         return GateEvidence("not evaluated", "", seq, f"{where} has no readable record ({type(exc).__name__}); re-run the evaluation")
     if hashlib.sha256(text.encode()).hexdigest() != details.get("sha256"):
         return GateEvidence("not evaluated", "", seq, f"artifact {details['record']} does not match the sha256 in {where}: "
@@ -180,13 +187,13 @@ def _rederive(record: dict) -> list[str]:
     return failures
 
 
-def not_anchored(client: MlflowClient, entry: dict, run_id: str | None) -> str | None:
+def not_anchored(client: MlflowClient | EmbeddedStore, entry: dict, run_id: str | None) -> str | None:
     """None when `entry` is anchored on run `run_id` (param `mmp.audit.<seq>` = its hash), else why it cannot be trusted:
     a line appended to the log by hand, however well chained, has no anchor in MLflow."""
     key = f"{AUDIT_PARAM_PREFIX}{entry['seq']}"
     try:
         recorded = client.get_run(run_id).data.params.get(key) if run_id else None
-    except MlflowException:
+    except lookup_errors():
         recorded = None
     if recorded != entry["hash"]:
         return (f"audit entry {entry['seq']} ({entry['action']}) has no matching anchor {key} on run {run_id}: "
@@ -194,7 +201,7 @@ def not_anchored(client: MlflowClient, entry: dict, run_id: str | None) -> str |
     return None
 
 
-def trainer_of(client: MlflowClient, audit: AuditLog, name: str, version: str) -> tuple[str | None, str]:
+def trainer_of(client: MlflowClient | EmbeddedStore, audit: AuditLog, name: str, version: str) -> tuple[str | None, str]:
     """(who trained `name` v`version`, where that comes from): the registration's audit entry, else the run's `mlflow.user`."""
     registered = [e for e in audit.entries(kind="model", subject=name)
                   if e["action"] == "register" and str(e["details"].get("version")) == str(version)]

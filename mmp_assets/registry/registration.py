@@ -16,14 +16,18 @@ entry is complete whatever its tags say; the pending tag only keeps versions reg
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from mlflow.entities.model_registry import ModelVersion
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
+from typing import TYPE_CHECKING
 
 from mmp_assets.registry.evidence import append_anchored
 from mmp_assets.tags import CANDIDATE, DAGSTER_RUN_ID, REGISTRATION
 from mmp_resources.audit_log import AuditLog
+from mmp_resources.registry_reader import lookup_errors
+
+if TYPE_CHECKING:  # `mmp models list` reads the embedded store without MLflow (mmp_resources.registry_reader)
+    from mlflow.entities.model_registry import ModelVersion
+    from mlflow.tracking import MlflowClient
+
+    from mmp_resources.registry_reader import EmbeddedStore
 
 PENDING, COMPLETE, INCOMPLETE = "pending", "complete", "incomplete"
 ABANDON = "abandon"
@@ -50,6 +54,8 @@ def _state(version: ModelVersion, registered: set[str], abandoned: set[str]) -> 
 
 def _states(client: MlflowClient, audit: AuditLog, name: str) -> list[tuple[ModelVersion, str]]:
     """Every version of `name`, oldest first, with its state (the audit log read once)."""
+    from mlflow.exceptions import MlflowException
+
     try:
         found = sorted(client.search_model_versions(f"name = '{name}'"), key=lambda v: int(v.version))
     except MlflowException:
@@ -93,11 +99,11 @@ def abandon(client: MlflowClient, audit: AuditLog, name: str, version: ModelVers
     return f"{name} v{number}: {why}; marked incomplete, it can never be promoted{aliases}"
 
 
-def incomplete_refusal(client: MlflowClient, audit: AuditLog, name: str, version: str) -> str | None:
+def incomplete_refusal(client: MlflowClient | EmbeddedStore, audit: AuditLog, name: str, version: str) -> str | None:
     """Why `name` v`version` may not be evaluated or promoted because its registration never completed; None if it did."""
     try:
         found = client.get_model_version(name, str(version))
-    except MlflowException:
+    except lookup_errors():
         return None
     current = state(audit, name, found)
     if current == COMPLETE:

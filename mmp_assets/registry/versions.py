@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import mlflow
-from mlflow.entities.model_registry import ModelVersion
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
-
 from mmp_assets.tags import CANDIDATE, CHAMPION, GovernanceClaims
 
-if TYPE_CHECKING:  # listing versions needs no scikit-learn
+if TYPE_CHECKING:  # listing versions needs no scikit-learn, nor MLflow on the embedded store (mmp_resources.registry_reader)
+    from mlflow.entities.model_registry import ModelVersion
+    from mlflow.tracking import MlflowClient
     from sklearn.pipeline import Pipeline
+
+    from mmp_resources.registry_reader import EmbeddedStore
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,15 @@ class VersionRow:
 
 def load_pipeline(model_uri: str) -> Pipeline:
     """The fitted sklearn Pipeline inside a logged mmp model (`models:/<name>/<version>`, `runs:/...`)."""
+    import mlflow
+
     return mlflow.pyfunc.load_model(model_uri).unwrap_python_model().pipeline
 
 
 def version_for_alias(client: MlflowClient, name: str, alias: str) -> ModelVersion | None:
     """The version behind `alias`, or None when the model or the alias does not exist."""
+    from mlflow.exceptions import MlflowException
+
     try:
         return client.get_model_version_by_alias(name, alias)
     except MlflowException:
@@ -57,6 +60,8 @@ def first_version(client: MlflowClient, name: str, aliases: tuple[str, ...] = (C
 
 
 def latest_version(client: MlflowClient, name: str) -> ModelVersion | None:
+    from mlflow.exceptions import MlflowException
+
     try:
         versions = client.search_model_versions(f"name = '{name}'")
     except MlflowException:
@@ -69,7 +74,7 @@ def champion(client: MlflowClient, name: str) -> str | None:
     return None if found is None else str(found)
 
 
-def versions(client: MlflowClient, name: str) -> list[VersionRow]:
+def versions(client: MlflowClient | EmbeddedStore, name: str) -> list[VersionRow]:
     """Every version, newest first, with its aliases, gate verdict, trainer and approval."""
     by_version: dict[str, list[str]] = {}  # search results leave aliases empty; the registered model has them
     for alias, number in client.get_registered_model(name).aliases.items():
