@@ -70,7 +70,10 @@ def test_dev_steps_go_to_celery_on_the_projects_redis_prefix_and_the_broker_pass
 
 def test_base_runs_steps_in_process(project: Path) -> None:
     assert load_config(project).dagster.executor.kind == "in_process"
-    assert build_definitions().resolve_implicit_global_asset_job_def().executor_def.name == "multi_or_in_process_executor"
+    defs = build_definitions()
+    # every job, the sensors' retrain jobs included: a run the daemon or the UI launches runs its steps in its own process
+    jobs = [defs.resolve_implicit_global_asset_job_def(), *(defs.resolve_job_def(job.name) for job in defs.jobs)]
+    assert {job.name: job.executor_def.name for job in jobs} == {job.name: "in_process" for job in jobs}
 
 
 @pytest.mark.parametrize(
