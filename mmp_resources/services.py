@@ -109,7 +109,7 @@ class MlflowServer:
             raise RuntimeError(f"config/{self.config.env}.yaml: mlflow.auth is basic and {store} does not exist yet; set "
                                "MLFLOW_AUTH_ADMIN_PASSWORD (and MLFLOW_AUTH_ADMIN_USERNAME, default admin) for the first admin")
         path = self.state_dir / "basic_auth.ini"
-        path.write_text(auth_ini(f"sqlite:///{store.resolve()}"), encoding="utf-8")
+        path.write_text(auth_ini(f"sqlite:///{store.resolve()}", cache_ttl_s=self.config.mlflow.auth_cache_ttl_s), encoding="utf-8")
         return path
 
     def stop(self, timeout_s: float = 20) -> str:
@@ -123,13 +123,15 @@ class MlflowServer:
         return f"stopped (pid {pid})"
 
 
-def auth_ini(database_uri: str, default_permission: str = "READ") -> str:
-    """The auth app's configuration: users in `database_uri`, every user READ unless granted more; no secret in it."""
+def auth_ini(database_uri: str, default_permission: str = "READ", cache_ttl_s: int = 0) -> str:
+    """The auth app's configuration: users in `database_uri`, every user READ unless granted more, verified
+    credentials kept `cache_ttl_s` seconds (the server runs one worker, so an API change reaches it at once); no secret in it."""
     return ("[mlflow]\n"
             f"default_permission = {default_permission}\n"
             f"database_uri = {database_uri}\n"
             "admin_username = admin\n"
-            "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
+            "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+            f"auth_cache_ttl_seconds = {cache_ttl_s}\n")
 
 
 def stop_process_group(pid: int, timeout_s: float) -> None:

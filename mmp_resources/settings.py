@@ -43,6 +43,13 @@ class MlflowConfig(_Strict):
         "who registers and who approves is the user of MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD, verified "
         "by the server. `none`: the identity is MMP_USER or the OS user (a guard against accidents only).",
     )
+    auth_cache_ttl_s: int = Field(
+        60, ge=0,
+        description="basic: seconds the tracking server `mmp services up` starts keeps a verified username/password "
+        "(MLflow's `auth_cache_ttl_seconds`; 0 turns it off). Without it every request re-runs the scrypt password "
+        "check (~0.1 s of CPU, up to three times per request). A password changed or a user deleted through MLflow's "
+        "API takes effect at once; one changed directly in the user store, after at most this long.",
+    )
 
     @model_validator(mode="after")
     def _auth_needs_a_server(self) -> MlflowConfig:

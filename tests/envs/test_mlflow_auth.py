@@ -268,3 +268,20 @@ def test_missing_credentials_are_one_line_before_any_work(tmp_path, monkeypatch,
                                                            "in a terminal to be asked\n")  # never an argument
     assert _mmp(capsys, "users", "list") == (1, "", "MLFLOW_AUTH_ADMIN_PASSWORD is not set; managing users needs the MLflow admin's "
                                                     "credentials (MLFLOW_AUTH_ADMIN_USERNAME, default admin, and MLFLOW_AUTH_ADMIN_PASSWORD)\n")
+
+
+def test_a_password_changed_through_mlflow_is_refused_at_once_though_the_server_caches_credentials(authed, monkeypatch):
+    """The server keeps verified credentials for mlflow.auth_cache_ttl_s (60 s): without that cache each request
+    ran the scrypt check up to three times. A change made through MLflow's API reaches its one worker at once."""
+    from mlflow.server.auth.client import AuthServiceClient
+
+    config, server = authed["config"], authed["server"]
+    assert "auth_cache_ttl_seconds = 60\n" in (server.state_dir / "basic_auth.ini").read_text()
+    _as(monkeypatch, "carol")
+    assert acting_identity(config).name == "carol"  # verified, so cached
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "admin")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", PASSWORDS["admin"])
+    AuthServiceClient(server.url).update_user_password("carol", "Car0l-pw-rotated-e41b")
+    _as(monkeypatch, "carol")  # the old password
+    with pytest.raises(IdentityRefused, match="rejected the credentials of MLFLOW_TRACKING_USERNAME='carol'"):
+        acting_identity(config)
