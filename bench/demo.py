@@ -4,7 +4,9 @@
 
 Runs `mmp demo`'s materialization (`materialize_selection("*")`, the same call `mmp demo` makes) on a
 fresh copy of config/ and recipes/ under a temp dir, with a `ci` overlay capping the search at
-`--trials` (2; `--quick`: 1) trials, and prints:
+`--trials` (2; `--quick`: 1) trials. Code, config and recipes are all those of the checkout `mmp_assets`
+is imported from, so another checkout's run is its own demo: `PYTHONPATH=/other/checkout` (same lock), or
+that checkout's venv (`/other/checkout/.venv/bin/python bench/demo.py`; 8bf2190 of Nov 2026 runs so). Prints:
 
 - wall: seconds of `materialize_selection("*")` (observe sources + the asset run); `definitions`:
   the part of it spent in `build_definitions()`; CPU: this process's CPU seconds over the same span
@@ -40,7 +42,6 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 _calls: list[tuple[float, float, str]] = []  # (start, end, what) of each outermost library call
 _depth = threading.local()
 
@@ -48,8 +49,9 @@ _depth = threading.local()
 def _timed(owner, name: str, label: str) -> None:
     """Wrap owner.name so its outermost calls are recorded in `_calls` (wall clock, like Dagster's events)."""
     original = owner.__dict__.get(name)
-    # plain functions (and DuckDB's native methods) only: sklearn's `available_if` descriptors are left alone
-    if not (inspect.isfunction(original) or type(original).__name__ == "instancemethod") or getattr(original, "_bench_wrapped", False):
+    # plain functions and DuckDB's native methods (pybind11's instancemethod in 1.x, nanobind's nb_method in 2.0)
+    # only: sklearn's `available_if` descriptors are left alone
+    if not (inspect.isfunction(original) or type(original).__name__ in ("instancemethod", "nb_method")) or getattr(original, "_bench_wrapped", False):
         return
 
     @functools.wraps(original)
@@ -103,10 +105,18 @@ def _instrument() -> None:
         _timed(explainer, "shap_values", "shap")
 
 
+def _checkout() -> Path:
+    """The checkout whose code runs (PYTHONPATH, or the venv's editable install): its config and recipes go with it."""
+    import mmp_assets
+
+    return Path(mmp_assets.__file__).resolve().parent.parent
+
+
 def _project(trials: int) -> Path:
     root = Path(tempfile.mkdtemp(prefix="mmp_bench_demo_")) / "project"
-    shutil.copytree(ROOT / "config", root / "config")
-    shutil.copytree(ROOT / "recipes", root / "recipes")
+    checkout = _checkout()
+    shutil.copytree(checkout / "config", root / "config")
+    shutil.copytree(checkout / "recipes", root / "recipes")
     (root / "config" / "ci.yaml").write_text(f"hpo:\n  max_trials: {trials}\n  max_timeout_s: 600\n")
     os.environ.update(MMP_PROJECT_DIR=str(root), MMP_DATA_DIR=str(root / ".mmp"), MMP_ENV="ci", DAGSTER_HOME="")
     return root
@@ -170,7 +180,11 @@ def main() -> int:
     trials = args.trials or (1 if args.quick else 2)
 
     root = _project(trials)
-    from mmp_assets.cli.instance import use_instance_home
+    print(f"code, config and recipes of {_checkout()}")
+    try:
+        from mmp_assets.cli.instance import use_instance_home
+    except ImportError:  # before Nov 2026's restructure (8bf2190) it lived beside `mmp demo`
+        from mmp_assets.cli.demo import use_instance_home
     from mmp_assets.demo import write_demo_data
 
     write_demo_data(root)
