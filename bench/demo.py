@@ -8,10 +8,13 @@ fresh copy of config/ and recipes/ under a temp dir, with a `ci` overlay capping
 is imported from, so another checkout's run is its own demo: `PYTHONPATH=/other/checkout` (same lock), or
 that checkout's venv (`/other/checkout/.venv/bin/python bench/demo.py`; 8bf2190 of Nov 2026 runs so). Prints:
 
-- wall: seconds of `materialize_selection("*")` (observe sources + the asset run); `definitions`:
-  the part of it spent in `build_definitions()`; CPU: this process's CPU seconds over the same span
-  (every thread), the steadier figure on a shared machine. The libraries timed below are imported
-  before the run starts, so their import time is in neither figure (a cold `mmp demo` pays it once).
+- wall: seconds of `use_instance_home` (the instance home and, since Nov 2026, the creation of the
+  fresh SQLite stores: Dagster's, MLflow's, Optuna's, which older code created inside the run, at their
+  first use) plus `materialize_selection("*")` (observe sources + the asset run); `stores`: the first
+  part, `definitions`: the part spent in `build_definitions()`; CPU: this process's CPU seconds over the
+  same span (every thread), the steadier figure on a shared machine. Dagster, MLflow and the libraries
+  timed below are imported before the span starts, so their import time is in neither figure (a cold
+  `mmp demo` pays it once).
 - per step: `overhead` = seconds from the step's STEP_START event to its first bare-library call
   (below), and `tail` = from its last bare-library call's end to STEP_SUCCESS. Steps with no library
   call (a prompt evaluation, an observation) show their whole duration as overhead.
@@ -73,7 +76,9 @@ def _timed(owner, name: str, label: str) -> None:
 def _instrument() -> None:
     """Time the bare libraries' work calls. Imports them here: this adds their import time to neither side."""
     import catboost
+    import dagster  # noqa: F401  imported here for the same reason: older code imported it, and MLflow, inside the run
     import duckdb
+    import mlflow  # noqa: F401
     import optuna
     import shap
     import sklearn.base
@@ -188,7 +193,6 @@ def main() -> int:
     from mmp_assets.demo import write_demo_data
 
     write_demo_data(root)
-    home = use_instance_home(root)
     _instrument()
     import dagster as dg
 
@@ -217,6 +221,8 @@ def main() -> int:
 
     report.replay = kept_replay
     started, cpu_started = time.perf_counter(), time.process_time()
+    home = use_instance_home(root)
+    spent["stores"], spent["stores_cpu"] = time.perf_counter() - started, time.process_time() - cpu_started
     code = materialize.materialize_selection("*")
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     definitions.build_definitions = build
@@ -240,7 +246,8 @@ def main() -> int:
     overhead = sum(s["overhead"] for s in steps)
     tail = sum(s["tail"] for s in steps)
     print(f"\ntrials per search: {trials}; steps: {len(steps)}")
-    print(f"wall (materialize_selection): {wall:.1f}s, of which build_definitions {spent['definitions']:.2f}s; "
+    print(f"wall (use_instance_home + materialize_selection): {wall:.1f}s, of which instance home and stores "
+          f"{spent['stores']:.2f}s, build_definitions {spent['definitions']:.2f}s; "
           f"CPU (this process, every thread): {cpu:.1f}s")
     print(f"per-step overhead (STEP_START -> first library call): {overhead:.1f}s summed, "
           f"{overhead / max(len(steps), 1):.2f}s mean; tails (last call -> STEP_SUCCESS) {tail:.1f}s")
@@ -249,7 +256,8 @@ def main() -> int:
     print(f"ratio wall / baseline: {wall / library:.2f}")
     print("results: " + json.dumps(results, sort_keys=True))
 
-    summary = {"trials": trials, "wall": wall, "cpu": cpu, "definitions": spent["definitions"], "overhead": overhead,
+    summary = {"trials": trials, "wall": wall, "cpu": cpu, "definitions": spent["definitions"], "stores": spent["stores"],
+               "stores_cpu": spent["stores_cpu"], "overhead": overhead,
                "tail": tail, "library": library, "by_library": by_library, "steps": steps, "results": results}
     if args.save:
         args.save.write_text(json.dumps(summary, indent=2, sort_keys=True))
