@@ -54,7 +54,8 @@ def _timed(owner, name: str, label: str) -> None:
     original = owner.__dict__.get(name)
     # plain functions and DuckDB's native methods (pybind11's instancemethod in 1.x, nanobind's nb_method in 2.0)
     # only: sklearn's `available_if` descriptors are left alone
-    if not (inspect.isfunction(original) or type(original).__name__ in ("instancemethod", "nb_method")) or getattr(original, "_bench_wrapped", False):
+    native = type(original).__name__ in ("instancemethod", "nb_method")
+    if not (inspect.isfunction(original) or native) or getattr(original, "_bench_wrapped", False):
         return
 
     @functools.wraps(original)
