@@ -4,12 +4,17 @@
 
 Runs `mmp demo`'s materialization (`materialize_selection("*")`, the same call `mmp demo` makes) on a
 fresh copy of config/ and recipes/ under a temp dir, with a `ci` overlay capping the search at
-`--trials` (2; `--quick`: 1) trials, and prints:
+`--trials` (2; `--quick`: 1) trials. Code, config and recipes are all those of the checkout `mmp_assets`
+is imported from, so another checkout's run is its own demo: `PYTHONPATH=/other/checkout` (same lock), or
+that checkout's venv (`/other/checkout/.venv/bin/python bench/demo.py`; 8bf2190 of Nov 2026 runs so). Prints:
 
-- wall: seconds of `materialize_selection("*")` (observe sources + the asset run); `definitions`:
-  the part of it spent in `build_definitions()`; CPU: this process's CPU seconds over the same span
-  (every thread), the steadier figure on a shared machine. The libraries timed below are imported
-  before the run starts, so their import time is in neither figure (a cold `mmp demo` pays it once).
+- wall: seconds of `use_instance_home` (the instance home and, since Nov 2026, the creation of the
+  fresh SQLite stores: Dagster's, MLflow's, Optuna's, which older code created inside the run, at their
+  first use) plus `materialize_selection("*")` (observe sources + the asset run); `stores`: the first
+  part, `definitions`: the part spent in `build_definitions()`; CPU: this process's CPU seconds over the
+  same span (every thread), the steadier figure on a shared machine. Dagster, MLflow and the libraries
+  timed below are imported before the span starts, so their import time is in neither figure (a cold
+  `mmp demo` pays it once).
 - per step: `overhead` = seconds from the step's STEP_START event to its first bare-library call
   (below), and `tail` = from its last bare-library call's end to STEP_SUCCESS. Steps with no library
   call (a prompt evaluation, an observation) show their whole duration as overhead.
@@ -40,7 +45,6 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 _calls: list[tuple[float, float, str]] = []  # (start, end, what) of each outermost library call
 _depth = threading.local()
 
@@ -48,8 +52,10 @@ _depth = threading.local()
 def _timed(owner, name: str, label: str) -> None:
     """Wrap owner.name so its outermost calls are recorded in `_calls` (wall clock, like Dagster's events)."""
     original = owner.__dict__.get(name)
-    # plain functions (and DuckDB's native methods) only: sklearn's `available_if` descriptors are left alone
-    if not (inspect.isfunction(original) or type(original).__name__ == "instancemethod") or getattr(original, "_bench_wrapped", False):
+    # plain functions and DuckDB's native methods (pybind11's instancemethod in 1.x, nanobind's nb_method in 2.0)
+    # only: sklearn's `available_if` descriptors are left alone
+    native = type(original).__name__ in ("instancemethod", "nb_method")
+    if not (inspect.isfunction(original) or native) or getattr(original, "_bench_wrapped", False):
         return
 
     @functools.wraps(original)
@@ -71,7 +77,9 @@ def _timed(owner, name: str, label: str) -> None:
 def _instrument() -> None:
     """Time the bare libraries' work calls. Imports them here: this adds their import time to neither side."""
     import catboost
+    import dagster  # noqa: F401  imported here for the same reason: older code imported it, and MLflow, inside the run
     import duckdb
+    import mlflow  # noqa: F401
     import optuna
     import shap
     import sklearn.base
@@ -103,10 +111,18 @@ def _instrument() -> None:
         _timed(explainer, "shap_values", "shap")
 
 
+def _checkout() -> Path:
+    """The checkout whose code runs (PYTHONPATH, or the venv's editable install): its config and recipes go with it."""
+    import mmp_assets
+
+    return Path(mmp_assets.__file__).resolve().parent.parent
+
+
 def _project(trials: int) -> Path:
     root = Path(tempfile.mkdtemp(prefix="mmp_bench_demo_")) / "project"
-    shutil.copytree(ROOT / "config", root / "config")
-    shutil.copytree(ROOT / "recipes", root / "recipes")
+    checkout = _checkout()
+    shutil.copytree(checkout / "config", root / "config")
+    shutil.copytree(checkout / "recipes", root / "recipes")
     (root / "config" / "ci.yaml").write_text(f"hpo:\n  max_trials: {trials}\n  max_timeout_s: 600\n")
     os.environ.update(MMP_PROJECT_DIR=str(root), MMP_DATA_DIR=str(root / ".mmp"), MMP_ENV="ci", DAGSTER_HOME="")
     return root
@@ -170,11 +186,14 @@ def main() -> int:
     trials = args.trials or (1 if args.quick else 2)
 
     root = _project(trials)
-    from mmp_assets.cli.instance import use_instance_home
+    print(f"code, config and recipes of {_checkout()}")
+    try:
+        from mmp_assets.cli.instance import use_instance_home
+    except ImportError:  # before Nov 2026's restructure (8bf2190) it lived beside `mmp demo`
+        from mmp_assets.cli.demo import use_instance_home
     from mmp_assets.demo import write_demo_data
 
     write_demo_data(root)
-    home = use_instance_home(root)
     _instrument()
     import dagster as dg
 
@@ -203,6 +222,8 @@ def main() -> int:
 
     report.replay = kept_replay
     started, cpu_started = time.perf_counter(), time.process_time()
+    home = use_instance_home(root)
+    spent["stores"], spent["stores_cpu"] = time.perf_counter() - started, time.process_time() - cpu_started
     code = materialize.materialize_selection("*")
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     definitions.build_definitions = build
@@ -226,7 +247,8 @@ def main() -> int:
     overhead = sum(s["overhead"] for s in steps)
     tail = sum(s["tail"] for s in steps)
     print(f"\ntrials per search: {trials}; steps: {len(steps)}")
-    print(f"wall (materialize_selection): {wall:.1f}s, of which build_definitions {spent['definitions']:.2f}s; "
+    print(f"wall (use_instance_home + materialize_selection): {wall:.1f}s, of which instance home and stores "
+          f"{spent['stores']:.2f}s, build_definitions {spent['definitions']:.2f}s; "
           f"CPU (this process, every thread): {cpu:.1f}s")
     print(f"per-step overhead (STEP_START -> first library call): {overhead:.1f}s summed, "
           f"{overhead / max(len(steps), 1):.2f}s mean; tails (last call -> STEP_SUCCESS) {tail:.1f}s")
@@ -235,7 +257,8 @@ def main() -> int:
     print(f"ratio wall / baseline: {wall / library:.2f}")
     print("results: " + json.dumps(results, sort_keys=True))
 
-    summary = {"trials": trials, "wall": wall, "cpu": cpu, "definitions": spent["definitions"], "overhead": overhead,
+    summary = {"trials": trials, "wall": wall, "cpu": cpu, "definitions": spent["definitions"], "stores": spent["stores"],
+               "stores_cpu": spent["stores_cpu"], "overhead": overhead,
                "tail": tail, "library": library, "by_library": by_library, "steps": steps, "results": results}
     if args.save:
         args.save.write_text(json.dumps(summary, indent=2, sort_keys=True))
