@@ -12,7 +12,7 @@ import pytest
 
 from mmp_assets.cli.instance import use_instance_home
 from mmp_assets.cli.materialize import materialize_selection
-from mmp_assets.demo import write_demo_data
+from mmp_assets.demo import generate_demo_data
 from mmp_resources import load_config
 from mmp_resources.audit_log import AuditLog
 from mmp_resources.sandbox import dev_sandbox
@@ -25,7 +25,9 @@ def test_demo_lands_in_postgres_redis_and_the_mlflow_server(project: Path, monke
     dev = project / "config" / "dev.yaml"
     dev.write_text(dev.read_text().replace("hpo:\n", "hpo:\n  max_trials: 2\n", 1))  # the environment caps the search
     monkeypatch.setenv("DAGSTER_HOME", "")  # restored after the test; use_instance_home points it at dev's instance
-    write_demo_data(project)
+    # the demo's generator at a quarter of its size: what is checked here is where things land, not the models
+    # (tests/test_demo_end_to_end.py runs the full-size demo)
+    generate_demo_data(project / "data" / "demo", n_users=500, n_merchants=80, months=3)
     with dev_sandbox(project / ".mmp", mlflow_server=True, config_root=project) as box:
         home = use_instance_home(project)
         config = load_config(project)
