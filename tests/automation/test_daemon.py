@@ -1,7 +1,7 @@
 """The live scenarios under a real `dagster-daemon` on a temporary instance (slow, one test).
 
 On the tiny project (alpha reads every column of user_view, beta only p1; LogisticRegression, one
-trial), with every mmp sensor ticking each 5 s:
+trial), with every mmp sensor ticking each 2 s:
 1. a new all-NULL column in `profiles` retrains alpha only, which registers version 2;
 2. a failing drift check with unchanged inputs launches nothing;
 3. a drift retrain of beta that fails (its new data has one class) is not retried while nothing
@@ -29,7 +29,7 @@ from mmp_assets.evaluation.assets import DRIFT_CHECK
 from tests.automation.synthetic import REPO, frames, materialize, project_definitions, write_source
 
 DEADLINE_S = 900
-TICK_S = 5
+TICK_S = 2
 
 
 def _fast_automation(root: Path) -> None:
