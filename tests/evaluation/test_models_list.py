@@ -66,6 +66,23 @@ def project(tmp_path_factory, empty_mlflow_db):
         client.delete_model_version("fraud", fraud.add_version())  # deleted versions are not listed
         fraud.add_version(gate=None)
         client.register_prompt(name="reply", template="Hi {{name}}")  # a prompt is not a model
+        client.create_registered_model("fraudXv")  # `fraud_v` and `Fraud` name nothing: `_` is no wildcard, case counts
+        client.create_registered_model("empty")  # a model with no versions
+        many = registry_in(client, audit, "many")
+        for _ in range(11):  # 11 versions: 10 sorts above 9 and 2, as numbers
+            many.add_version(gate=None)
+        odd = registry_in(client, audit, "odd")
+        gone = odd.add_version()
+        client.delete_run(client.get_model_version("odd", gone).run_id)  # a deleted run keeps its params and artifacts
+        client.create_model_version("odd", source="file:///nowhere/model")  # no run at all, no audit entry
+        blank = odd.add_version(gate=None)
+        client.set_model_version_tag("odd", blank, "gate", "")  # empty tag values
+        client.set_model_version_tag("odd", blank, "mmp.trainer", "")
+        spaced = client.create_experiment("spaced", artifact_location=f"{config.artifact_root}/with space%20and percent")
+        odd.experiment = spaced
+        odd.add_version()  # its gate record lies under an artifact root MLflow percent-decodes
+        for name in ("o'brien", "ünï", "with space", "pct%"):  # names the reader leaves to MlflowClient
+            client.create_registered_model(name)
     return root
 
 
@@ -146,3 +163,42 @@ def test_what_the_reader_does_not_know_goes_to_mlflow(selected, capsys, monkeypa
         assert code == 0 and listed.splitlines()[-1].split()[:3] == ["1", "previous_champion", "unverifiable"]
     finally:
         (artifacts / record["record"]).write_bytes(kept)
+
+
+
+@pytest.mark.parametrize("recipe", ["fraud_v", "Fraud", "fraud%", "empty", "many", "odd", "o'brien", "ünï", "with space", "pct%"])
+def test_odd_names_and_versions_read_the_same(selected, capsys, monkeypatch, recipe):
+    """`_` and `%` are no wildcards and case counts; no versions, 11 versions, a deleted run, a version without a run,
+    empty tag values, an artifact root with a space and `%20`; names the reader leaves to MlflowClient (which, for
+    o'brien, cannot parse its own filter and answers that no such model exists)."""
+    code, listed, err = _both_paths(["models", "list", recipe], capsys, monkeypatch)
+    if recipe in ("fraud_v", "Fraud", "fraud%", "o'brien"):
+        assert (code, listed) == (1, "") and err.startswith("no registered model ")
+        return
+    assert (code, err) == (0, "")
+    numbers = [line.split()[0] for line in listed.splitlines()[1:]]
+    assert numbers == {"many": [str(n) for n in range(11, 0, -1)], "odd": ["4", "3", "2", "1"]}.get(recipe, [])
+    if recipe == "odd":  # the deleted run's gate verifies; no run: trainer unknown; empty tags claim nothing
+        assert [line.split()[2:4] for line in listed.splitlines()[1:]] == [
+            ["passed", "alice"], ["not", "evaluated"], ["not", "evaluated"], ["passed", "alice"]]
+        assert listed.splitlines()[3].split()[4] == "?"
+    if recipe in ("empty", "many"):  # answered by the reader itself, not by the fallback
+        with embedded_store(selected.registry_uri, selected.tracking_uri) as store:
+            assert "".join(line + "\n" for _, line in _listing(store, AuditLog.for_data_dir(selected.data_dir), recipe)) == listed
+
+
+def test_a_percent_in_the_data_dir_is_left_to_mlflow(project, tmp_path, empty_mlflow_db, capsys, monkeypatch):
+    """SQLAlchemy percent-decodes a sqlite URI's path (`a%41b` opens `aAb`); reading the undecoded file would
+    list another store than MLflow does."""
+    data_dir = tmp_path / "a%41b"
+    shutil.copytree(project / ".mmp", data_dir)
+    (tmp_path / "aAb").mkdir()
+    shutil.copy(empty_mlflow_db, tmp_path / "aAb" / "mlflow.db")  # what MlflowClient opens
+    monkeypatch.setenv("MMP_PROJECT_DIR", str(project))
+    monkeypatch.setenv("MMP_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("MMP_ENV", raising=False)
+    config = load_config(project)
+    with embedded_store(config.registry_uri, config.tracking_uri) as store:
+        assert store is None
+    assert _both_paths(["models", "list", "fraud"], capsys, monkeypatch) == (
+        1, "", "no registered model 'fraud'; materialize fraud/model first\n")
