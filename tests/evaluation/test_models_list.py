@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,13 @@ def project(tmp_path_factory, empty_mlflow_db):
         odd.add_version()  # its gate record lies under an artifact root MLflow percent-decodes
         for name in ("o'brien", "ünï", "with space", "pct%"):  # names the reader leaves to MlflowClient
             client.create_registered_model(name)
+        client.create_registered_model("nl\n")  # `$` matches before a final newline
+        run = client.create_run(client.experiment, tags={"mlflow.user": "erin"})
+        client.create_model_version("nl\n", source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+        run = client.create_run(client.experiment, tags={"mlflow.user": "erin"})
+        crash = registry_in(client, audit, "crash")
+        client.create_model_version("crash", source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)  # no audit entry
+        crash.add_version(gate=None)
     return root
 
 
@@ -166,18 +174,18 @@ def test_what_the_reader_does_not_know_goes_to_mlflow(selected, capsys, monkeypa
 
 
 
-@pytest.mark.parametrize("recipe", ["fraud_v", "Fraud", "fraud%", "empty", "many", "odd", "o'brien", "ünï", "with space", "pct%"])
+@pytest.mark.parametrize("recipe", ["fraud_v", "Fraud", "fraud%", "empty", "many", "odd", "o'brien", "ünï", "with space", "pct%", "nl\n", "nl"])
 def test_odd_names_and_versions_read_the_same(selected, capsys, monkeypatch, recipe):
     """`_` and `%` are no wildcards and case counts; no versions, 11 versions, a deleted run, a version without a run,
     empty tag values, an artifact root with a space and `%20`; names the reader leaves to MlflowClient (which, for
-    o'brien, cannot parse its own filter and answers that no such model exists)."""
+    o'brien, cannot parse its own filter and answers that no such model exists); `nl\n`, which MLflow reads as it is."""
     code, listed, err = _both_paths(["models", "list", recipe], capsys, monkeypatch)
-    if recipe in ("fraud_v", "Fraud", "fraud%", "o'brien"):
+    if recipe in ("fraud_v", "Fraud", "fraud%", "o'brien", "nl"):
         assert (code, listed) == (1, "") and err.startswith("no registered model ")
         return
     assert (code, err) == (0, "")
     numbers = [line.split()[0] for line in listed.splitlines()[1:]]
-    assert numbers == {"many": [str(n) for n in range(11, 0, -1)], "odd": ["4", "3", "2", "1"]}.get(recipe, [])
+    assert numbers == {"many": [str(n) for n in range(11, 0, -1)], "odd": ["4", "3", "2", "1"], "nl\n": ["1"]}.get(recipe, [])
     if recipe == "odd":  # the deleted run's gate verifies; no run: trainer unknown; empty tags claim nothing
         assert [line.split()[2:4] for line in listed.splitlines()[1:]] == [
             ["passed", "alice"], ["not", "evaluated"], ["not", "evaluated"], ["passed", "alice"]]
@@ -202,3 +210,25 @@ def test_a_percent_in_the_data_dir_is_left_to_mlflow(project, tmp_path, empty_ml
         assert store is None
     assert _both_paths(["models", "list", "fraud"], capsys, monkeypatch) == (
         1, "", "no registered model 'fraud'; materialize fraud/model first\n")
+
+
+def test_a_crash_midway_prints_what_mlflow_prints_before_it(selected, capsys, monkeypatch):
+    """A hand-written `register` line without an actor (the audit log's reader keeps it) makes the listing raise
+    at v1, after the header and v2: MlflowClient's path has printed those lines by then, and so must the reader's."""
+    path = AuditLog.for_data_dir(selected.data_dir).path
+    kept = path.read_bytes()
+    line = {"seq": 10**6, "kind": "model", "subject": "crash", "action": "register", "details": {"version": "1"}, "hash": "x"}
+    path.write_bytes(kept + json.dumps(line).encode() + b"\n")
+    try:
+        printed = []
+        for schema in (registry_reader.MLFLOW_SCHEMA, "not-this-one"):  # the reader first, then MlflowClient
+            with monkeypatch.context() as patch:
+                patch.setattr(registry_reader, "MLFLOW_SCHEMA", schema)
+                capsys.readouterr()
+                with pytest.raises(KeyError, match="actor"):
+                    main(["models", "list", "crash"])
+                printed.append(capsys.readouterr())
+        assert printed[0] == printed[1]
+        assert [row.split()[0] for row in printed[0].out.splitlines()] == ["version", "2"]
+    finally:
+        path.write_bytes(kept)
