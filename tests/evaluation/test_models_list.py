@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -230,5 +229,28 @@ def test_a_crash_midway_prints_what_mlflow_prints_before_it(selected, capsys, mo
                 printed.append(capsys.readouterr())
         assert printed[0] == printed[1]
         assert [row.split()[0] for row in printed[0].out.splitlines()] == ["version", "2"]
+    finally:
+        path.write_bytes(kept)
+
+
+def test_an_empty_or_missing_audit_log_reads_the_same(selected, capsys, monkeypatch):
+    """Without the audit log nothing is verified: no gate, and trainers from the runs' mlflow.user."""
+    path = AuditLog.for_data_dir(selected.data_dir).path
+    kept = path.read_bytes()
+    try:
+        outputs = []
+        for content in (b"", None):
+            path.unlink()
+            if content is not None:
+                path.write_bytes(content)
+            outputs.append(_both_paths(["models", "list", "fraud"], capsys, monkeypatch))
+        assert outputs[0] == outputs[1]
+        code, listed, err = outputs[0]
+        assert (code, err) == (0, "")
+        rows = listed.splitlines()[1:]
+        assert [row.split()[0] for row in rows if "not evaluated" in row] == ["9", "6", "5", "4", "3", "2", "1"]
+        assert "registration incomplete (tag: passed) dave " in rows[1] and " mallory " in rows[3]  # v7; v5's run says mallory
+        with embedded_store(selected.registry_uri, selected.tracking_uri) as store:  # answered by the reader itself
+            assert "".join(line + "\n" for _, line in _listing(store, AuditLog.for_data_dir(selected.data_dir), "fraud")) == listed
     finally:
         path.write_bytes(kept)
