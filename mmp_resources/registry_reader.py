@@ -35,8 +35,9 @@ class PromptVersionRow:
 
 
 def _sqlite_file(uri: str) -> Path | None:
-    """The file of a `sqlite:///<file>` URI that exists; None for any other URI (a server, options after `?`)."""
-    if not uri.startswith("sqlite:///") or "?" in uri:
+    """The file of a `sqlite:///<file>` URI that exists; None for any other URI (a server, options after `?`, a `%`,
+    which SQLAlchemy percent-decodes: `a%41b/mlflow.db` is the store in `aAb`, that MLflow opens or creates)."""
+    if not uri.startswith("sqlite:///") or "?" in uri or "%" in uri:
         return None
     path = Path(uri.removeprefix("sqlite:///"))
     return path if path.is_file() else None  # MlflowClient creates a missing store; this reader never writes
