@@ -60,11 +60,8 @@ def read_prompts(registry_uri: str, limit: int = 1000) -> list[tuple[str, list[P
 
 
 def _prompts(db: sqlite3.Connection, limit: int) -> list[tuple[str, list[PromptVersionRow]]] | None:
-    if db.execute("SELECT version_num FROM alembic_version").fetchall() != [(MLFLOW_SCHEMA,)]:
+    if not _known(db, ("registered_models", "model_versions")):
         return None
-    if any(db.execute(f"SELECT 1 FROM {table} WHERE workspace != ? LIMIT 1", (_WORKSPACE,)).fetchall()
-           for table in ("registered_models", "model_versions")):
-        return None  # MLflow refuses such a store without workspaces enabled, or reads another workspace
     names = [n for (n,) in db.execute(
         "SELECT m.name FROM registered_models m JOIN registered_model_tags t ON t.name = m.name AND t.workspace = m.workspace "
         "WHERE m.workspace = ? AND t.key = ? AND t.value = 'true' ORDER BY m.name LIMIT ?", (_WORKSPACE, _IS_PROMPT, limit))]

@@ -38,7 +38,7 @@ def _stores(config=None):
 def _list(args: argparse.Namespace) -> int:
     from mmp_resources import load_config, project_root
     from mmp_resources.audit_log import AuditLog
-    from mmp_resources.registry_reader import NotFound, Unanswerable, embedded_store
+    from mmp_resources.registry_reader import embedded_store
 
     config = load_config(project_root())
     audit = AuditLog.for_data_dir(config.data_dir)
@@ -47,10 +47,8 @@ def _list(args: argparse.Namespace) -> int:
         if store is not None:
             try:
                 lines = list(_listing(store, audit, args.recipe))
-            except (Unanswerable, NotFound):  # something only MLflow knows what to make of: it answers, from the start
-                pass
-            except Exception:  # any other failure (an audit line mmp did not write): MLflow's path prints the lines before
-                pass  # it, then raises it from its own frames, so it answers and the output is what it always was
+            except Exception:  # Unanswerable, NotFound or any other failure (an audit line mmp did not write): MLflow's
+                pass  # path answers from the start, prints the lines before a failure and raises it from its own frames
             else:
                 for stream, line in lines:
                     print(line, file=stream)
